@@ -1,0 +1,2 @@
+-: reports/reports.h core/core.h
+core/core.h:

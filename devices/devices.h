@@ -1,0 +1,127 @@
+/* devices: memristor models and their nonidealities.
+ *
+ * A model is a static const descriptor (xb_device_type) whose ops work on flat
+ * arrays of n devices at once. An xb_devices block is n devices of one model
+ * with their nonidealities (bounds, d2d and c2c variability, levels, stuck
+ * cells, read noise, drift), each drawn from its own seeded stream. xbar/ sees
+ * only the xb_devices_* functions; it knows no model by name.
+ *
+ * Conventions: conductances in siemens; a positive pulse count potentiates
+ * (G goes up, NeuroSim's LTP), a negative one depresses. */
+#ifndef XB_DEVICES_H
+#define XB_DEVICES_H
+
+#include "core/core.h"
+
+/* ------------------------------------------------------- model descriptor */
+
+/* One parameter of a model: every parameter struct is a flat block of doubles,
+ * so d2d variability, CSV columns and `xbarsim device show` work generically. */
+typedef struct {
+    const char *name; /* "gmax" */
+    const char *unit; /* "S" */
+    size_t offset;    /* offsetof(params struct, field) */
+    const char *doc;  /* one line */
+} xb_device_param;
+
+/* Ops take per-device parameters with a byte stride: stride 0 means all n
+ * devices share one struct; otherwise device k uses (char *)params + k*stride.
+ * All ops return 0 on success, < 0 on error; rhs follows CVODE (> 0: the trial
+ * state left the physical range, retry with a smaller step). */
+typedef struct xb_device_type {
+    const char *name; /* "neurosim" */
+    const char *doc;  /* one line, with the source of the equations */
+    int n_state;      /* state variables per device, laid out [k * n_state + j] */
+    size_t params_size;
+    const void *default_params;
+    const xb_device_param *params;
+    int n_params;
+
+    /* conductance at the read voltage for each device (required) */
+    int (*conductance)(const void *params, size_t stride, size_t n, const double *state,
+                       double *g_out);
+    /* the state whose conductance is closest to g (required: programming) */
+    int (*set_conductance)(const void *params, size_t stride, size_t n, const double *g,
+                           double *state_out);
+    /* conductance bounds of one device */
+    void (*bounds)(const void *params, double *gmin_out, double *gmax_out);
+    /* deterministic response to npulses[k] identical write pulses (pulse-level
+     * models; NULL for models driven only through rhs) */
+    int (*pulse)(const void *params, size_t stride, size_t n, double *state,
+                 const int32_t *npulses);
+    /* pulses that sweep the whole range (P_max); sets the weight step per pulse */
+    double (*pulses_full_range)(const void *params);
+
+    /* state-equation models (NULL for pulse-level ones) */
+    int (*rhs)(const void *params, size_t stride, size_t n, double t, const double *state,
+               const double *v, double *dstate_out);
+    int (*current)(const void *params, size_t stride, size_t n, const double *state,
+                   const double *v, double *i_out);
+    int (*jacobian)(const void *params, size_t stride, size_t n, double t, const double *state,
+                    const double *v, double *jdiag_out);
+} xb_device_type;
+
+extern const xb_device_type *const xb_device_ideal;    /* bounded linear, finite levels */
+extern const xb_device_type *const xb_device_neurosim; /* NeuroSim exponential LTP/LTD */
+
+/* Finds a model by name; NULL if none. */
+const xb_device_type *xb_device_model_find(const char *name);
+
+/* -------------------------------------------------------- nonidealities */
+
+typedef enum { XB_DIST_NORMAL = 0, XB_DIST_LOGNORMAL = 1 } xb_dist;
+
+/* Device-to-device spread of one model parameter, drawn once per device. */
+typedef struct {
+    char param[32]; /* parameter name in the model's table */
+    double sigma;   /* relative standard deviation (0.1 = 10 %) */
+    xb_dist dist;
+} xb_device_variation;
+
+#define XB_DEVICE_MAX_VARIATIONS 8
+
+typedef struct {
+    const xb_device_type *type; /* NULL means xb_device_ideal */
+    const void *params;         /* NULL means type->default_params; copied */
+    double d2d_gbounds;         /* relative sd of each device's Gmin and Gmax */
+    xb_device_variation d2d[XB_DEVICE_MAX_VARIATIONS];
+    int n_d2d;
+    double c2c;        /* write noise per pulse event: sd as a fraction of (Gmax-Gmin), times sqrt(|n|) */
+    double read_noise; /* relative sd of each cell's current per read */
+    int levels;        /* > 1: conductance quantised to this many levels; 0: continuous */
+    double stuck_min_frac; /* fraction of cells stuck at Gmin */
+    double stuck_max_frac; /* fraction of cells stuck at Gmax */
+    double drift_nu;       /* power-law drift exponent; 0 = off */
+    double drift_t0;       /* seconds after programming at which G is the programmed value */
+} xb_device_config;
+
+#define XB_DEVICE_CONFIG_INIT {NULL, NULL, 0.0, {{{0}, 0.0, XB_DIST_NORMAL}}, 0, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 1.0}
+
+/* ------------------------------------------------------- a device block */
+
+typedef struct xb_devices xb_devices;
+
+/* n devices of one model. Streams are keyed by (seed, purpose, array_id). */
+int xb_devices_create(xb_devices **out, const xb_device_config *cfg, size_t n, uint64_t seed,
+                      uint32_t array_id);
+void xb_devices_free(xb_devices *d);
+
+size_t xb_devices_count(const xb_devices *d);
+/* Nominal bounds of the model (before d2d spread). */
+void xb_devices_nominal_range(const xb_devices *d, double *gmin_out, double *gmax_out);
+/* Nominal pulses across the full range (P_max; levels-1 for the ideal device). */
+double xb_devices_pulses_full_range(const xb_devices *d);
+/* Noiseless conductance of every device (borrowed, valid until the next write). */
+const double *xb_devices_conductances(const xb_devices *d);
+
+/* Programs each device as close to g_target[k] as it can get (write-verify
+ * semantics: bounds, levels and stuck cells apply). */
+int xb_devices_program(xb_devices *d, const double *g_target);
+/* Applies npulses[k] signed pulses to device k. `event` numbers this write
+ * (e.g. the training step): c2c noise for device k at event e is a pure
+ * function of (seed, k, e). */
+int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event);
+/* Relative read-noise sd (0 = off), for readers that apply it in output space. */
+double xb_devices_read_noise(const xb_devices *d);
+
+#endif /* XB_DEVICES_H */
