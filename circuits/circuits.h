@@ -38,9 +38,15 @@ typedef struct xb_solver_type {
     void (*free)(void *ws);
 } xb_solver_type;
 
-extern const xb_solver_type *const xb_solver_ideal; /* no wires: i = G^T v (BLAS) */
+/* No wires, no driver or sense resistance: i = G^T v with one cblas_dgemm for
+ * all nvec vectors. Column current is positive when it flows from the cell
+ * into the sense node (the same sign every backend uses). */
+extern const xb_solver_type *const xb_solver_ideal;
 
 /* Finds a read backend by name; NULL if none. */
 const xb_solver_type *xb_solver_find(const char *name);
+
+/* ---- cost model (sizing) ---- */
+/* This section belongs to the sizing engineer (circuits/cost.c). */
 
 #endif /* XB_CIRCUITS_H */
