@@ -27,4 +27,180 @@ void xb_dataset_free(xb_dataset *d);
 
 /* ---------------------------------------------------- networks and rules */
 
+/* A network is L layers: layer l (1..L) holds W_l, n_l x n_{l-1}, row-major,
+ * and a bias b_l (kept in digital periphery, never on an array). h_0 = x,
+ * a_l = W_l h_{l-1} + b_l, h_l = f(a_l) for l < L, and the output layer is
+ * softmax (+ cross-entropy), sigmoid (+ binary cross-entropy) or linear
+ * (+ MSE); in all three the output error is e = dLoss/da_L = h_L - y.
+ *
+ * Backward matrices are numbered by the forward layer they serve: backward
+ * matrix l (2..L) delivers the error to h_{l-1}. It is stored in the
+ * orientation of a forward matrix (n_src x n_{l-1}) and read transposed:
+ *   rbp family:  n_src = n_l, it stands in for W_l^T   (B_l)
+ *   srbp family: n_src = n_L, it carries e directly    (D_{l-1} of the
+ *                reference, learning-channel.md §1)
+ * so for one hidden layer (L = 2) both are n_2 x n_1 and srbp == rbp. */
+
+#define XB_NET_MAX_LAYERS 8
+
+typedef enum {
+    XB_ACT_SIGMOID = 0,
+    XB_ACT_TANH = 1,
+    XB_ACT_RELU = 2,
+    XB_ACT_LINEAR = 3
+} xb_activation;
+
+typedef enum {
+    XB_LOSS_SOFTMAX_CE = 0, /* softmax output, cross-entropy; labels */
+    XB_LOSS_MSE = 1,        /* linear output, 0.5 * sum (h_L - y)^2; targets */
+    XB_LOSS_SIGMOID_CE = 2  /* sigmoid outputs, summed binary cross-entropy
+                               against one-hot labels (Akrout's MLP) */
+} xb_loss;
+
+/* What reaches h_{l-1}: delta_{l-1} = f'(a_{l-1}) (.) g(K_l^T s_l), where s_l is
+ * delta_l (rbp family) or e (srbp family) and g is the identity unless
+ * bwd_nonlinear. learning-channel.md §1 table. */
+typedef enum {
+    XB_RULE_BP = 0,         /* K_l = W_l (the transpose read of W) */
+    XB_RULE_RBP = 1,        /* K_l = B_l fixed random (feedback alignment) */
+    XB_RULE_SRBP = 2,       /* K_l = D fixed random, n_L x n_{l-1} (DFA) */
+    XB_RULE_ARBP = 3,       /* as rbp, B_l += dW_l every step */
+    XB_RULE_ASRBP = 4,      /* as srbp, D += -lr e h_{l-1}^T every step */
+    XB_RULE_SIGN = 5,       /* K_l = sign(W_l) (.) |R_l| (sign_magnitude = 1)
+                               or b_scale * sign(W_l), recomputed every step */
+    XB_RULE_SPARSE_RBP = 6  /* as rbp with a fraction `sparsity` of B zero */
+} xb_rule;
+
+/* Where backward matrices live (learning-channel.md §2.2). With hardware = 0
+ * the channel only names the placement; results are the software ones. */
+typedef enum {
+    XB_CHANNEL_AUTO = 0,          /* bidirectional for bp, distinct for the srbp
+                                     family, twin otherwise */
+    XB_CHANNEL_BIDIRECTIONAL = 1, /* the forward array read transposed (bp only) */
+    XB_CHANNEL_CONJOINED = 2,     /* own array (bwd device), forward periphery */
+    XB_CHANNEL_TWIN = 3,          /* own array, own device and periphery (bwd) */
+    XB_CHANNEL_DISTINCT = 4       /* own arrays of another shape (srbp family) */
+} xb_channel;
+
+typedef enum {
+    XB_INIT_NORMAL = 0, /* N(0, s^2); s = 0 means sqrt(1/(fan_in+fan_out)) (Akrout) */
+    XB_INIT_UNIFORM = 1 /* U[-s, s]; s = 0 means sqrt(6/(fan_in+fan_out)) (Glorot) */
+} xb_init;
+
+/* Every setting of a network, one flat struct (scenarios/ maps CSV columns
+ * onto it). Zero/INIT values are the documented defaults. */
+typedef struct {
+    int n_layers;                      /* L >= 1 */
+    int sizes[XB_NET_MAX_LAYERS + 1];  /* n_0 (inputs) .. n_L (outputs) */
+    xb_activation hidden;
+    xb_loss loss;
+    int bias;          /* 1: layers have biases (init 0) */
+    double lr;         /* learning rate; dW = -lr * mean over the batch */
+    double decay;      /* weight decay: W <- W - lr*decay*W (adapted K too) */
+    int manhattan;     /* 1: batch Manhattan, dW = -lr * sign(sum of gradients) */
+    size_t batch_max;  /* largest minibatch passed to a step (workspaces) */
+    xb_init init;      /* forward weights */
+    double init_scale; /* 0 = the init's default scale */
+    /* learning channel */
+    xb_rule rule;
+    xb_channel channel;
+    xb_init b_init;        /* random backward matrices (and R of sign) */
+    double b_scale;        /* 0 = the b_init's default scale */
+    double sparsity;       /* sparse_rbp: fraction of entries set to zero */
+    int sign_magnitude;    /* sign: 1 = sign(W) (.) |R|, 0 = b_scale * sign(W) */
+    int error_bits;        /* 0 = float; k >= 1: e quantised to k bits on [-1, 1] */
+    int bwd_fprime;        /* 1: multiply by f'(a) in the backward pass */
+    int bwd_nonlinear;     /* 1: backward neurons apply g = f (symmetry 5) */
+    uint64_t seed;         /* master seed: init, feedback, device streams */
+    /* hardware: 0 = plain memory and cblas (the software reference) */
+    int hardware;
+    xb_xbar_config fwd; /* template of every forward array (n_in, n_out, seed,
+                           array_id are set by the network) */
+    xb_xbar_config bwd; /* template of every backward array (the bwd_ settings) */
+} xb_net_config;
+
+#define XB_NET_CONFIG_INIT                                                     \
+    {0, {0}, XB_ACT_SIGMOID, XB_LOSS_SOFTMAX_CE, 1, 0.1, 0.0, 0, 128,          \
+     XB_INIT_NORMAL, 0.0, XB_RULE_BP, XB_CHANNEL_AUTO, XB_INIT_NORMAL, 0.0,    \
+     0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT}
+
+/* Name lookups for scenario columns. *_find returns XB_ENOTFOUND with a
+ * message listing the valid names; *_name never returns NULL. */
+int xb_activation_find(const char *name, xb_activation *out);
+int xb_loss_find(const char *name, xb_loss *out);
+int xb_rule_find(const char *name, xb_rule *out);
+int xb_channel_find(const char *name, xb_channel *out);
+int xb_init_find(const char *name, xb_init *out);
+const char *xb_activation_name(xb_activation a);
+const char *xb_loss_name(xb_loss l);
+const char *xb_rule_name(xb_rule r);
+const char *xb_channel_name(xb_channel c);
+const char *xb_init_name(xb_init i);
+
+typedef struct xb_net xb_net;
+
+/* Validates cfg (messages name the field and value), draws the weights and
+ * backward matrices, and programs the arrays when cfg->hardware. */
+int xb_net_create(xb_net **out, const xb_net_config *cfg);
+void xb_net_free(xb_net *net);
+/* The validated config, channel resolved (borrowed). */
+const xb_net_config *xb_net_config_get(const xb_net *net);
+
+/* One step, GSL style. x is nb x n_0 row-major; labels (classification) or
+ * targets (nb x n_L, regression) — the other may be NULL. forward stores the
+ * activations; out (nb x n_L, may be NULL) receives h_L. backward computes
+ * the output error, the deltas through the learning channel and the
+ * gradient estimates; loss_out (may be NULL) gets the mean loss. update
+ * applies them (and adapts backward matrices as the rule says). */
+int xb_net_forward(xb_net *net, const double *x, size_t nb, double *out);
+int xb_net_backward(xb_net *net, const int *labels, const double *targets, double *loss_out);
+int xb_net_update(xb_net *net);
+/* forward + backward + update. */
+int xb_net_train_step(xb_net *net, const double *x, const int *labels, const double *targets,
+                      size_t nb, double *loss_out);
+/* The same on samples idx[0..nb) of a dataset (the caller shuffles). */
+int xb_net_train_indices(xb_net *net, const xb_dataset *d, const size_t *idx, size_t nb,
+                         double *loss_out);
+/* Mean loss and accuracy over a dataset (forward reads only; acc is NaN for
+ * regression). Either output may be NULL. */
+int xb_net_evaluate(xb_net *net, const xb_dataset *d, double *loss_out, double *acc_out);
+
+/* Weights of layer l (1..L): w is n_l x n_{l-1}; b is n_l (NULL to skip).
+ * On hardware, get reads the devices' noiseless state and set programs them. */
+int xb_net_get_weights(const xb_net *net, int l, double *w, double *b);
+int xb_net_set_weights(xb_net *net, int l, const double *w, const double *b);
+/* Backward matrix l (2..L), n_src x n_{l-1} (see above). XB_ENOTFOUND for bp
+ * on the bidirectional channel, which has none. */
+int xb_net_backward_shape(const xb_net *net, int l, int *rows_out, int *cols_out);
+int xb_net_get_backward(const xb_net *net, int l, double *k);
+int xb_net_set_backward(xb_net *net, int l, const double *k);
+/* The gradient estimate of layer l from the last backward (mean over the
+ * batch of delta_l h_{l-1}^T; BP's dLoss/dW_l under bp). n_l x n_{l-1}. */
+int xb_net_get_gradient(const xb_net *net, int l, double *g);
+
+/* Arrays of a hardware network (borrowed; NULL in software or when the
+ * channel has none), e.g. for xb_xbar_counters_get. */
+const xb_xbar *xb_net_forward_xbar(const xb_net *net, int l);
+const xb_xbar *xb_net_backward_xbar(const xb_net *net, int l);
+
+/* Alignment metrics of layer l, learning-channel.md §3.1. */
+typedef struct {
+    double angle_deg;       /* angle(K_l, W_l) in degrees (= angle(B, W^T)); NaN
+                               if the shapes differ or there is no K_l */
+    double norm_ratio;      /* ||K_l|| / ||W_l||; NaN likewise */
+    double delta_angle_deg; /* angle(delta_l rule, delta_l BP) over the batch */
+    double dw_angle_deg;    /* angle(dW_l rule, dW_l BP) */
+} xb_net_layer_metrics;
+
+/* Metrics for layers 1..L into out[0..L) on one batch, computed in software
+ * from the current (noiseless) weights, so they neither read the arrays nor
+ * move any stream. Layer 1 and L have no K_l / no delta difference resp. */
+int xb_net_metrics(xb_net *net, const double *x, const int *labels, const double *targets,
+                   size_t nb, xb_net_layer_metrics *out);
+
+/* Symmetric uniform quantiser of learning-channel.md §1 "Low-bit error":
+ * k = 1 is sign(v); k >= 2 rounds to multiples of 1/(2^(k-1) - 1) and clips
+ * to [-1, 1]. k = 0 returns v. */
+double xb_quantize_error(double v, int k);
+
 #endif /* XB_LEARNING_H */
