@@ -59,10 +59,45 @@ typedef struct xb_device_type {
                    const double *v, double *i_out);
     int (*jacobian)(const void *params, size_t stride, size_t n, double t, const double *state,
                     const double *v, double *jdiag_out);
+
+    /* Recomputes the derived fields a params struct keeps after its named
+     * parameters (e.g. NeuroSim's A and B from NL) and validates it; called
+     * after every parameter change (defaults, d2d draws, set by name). NULL if
+     * the model has no derived fields. Error messages name the parameter. */
+    int (*derive)(void *params);
 } xb_device_type;
+
+/* Largest params_size of any built-in model: buffers of this size hold any
+ * model's parameters. */
+#define XB_DEVICE_PARAMS_MAX 512
+/* Largest parameter table of any model (d2d streams are keyed by its index). */
+#define XB_DEVICE_MAX_PARAMS 64
 
 extern const xb_device_type *const xb_device_ideal;    /* bounded linear, finite levels */
 extern const xb_device_type *const xb_device_neurosim; /* NeuroSim exponential LTP/LTD */
+
+/* State of both: one variable per device, its conductance in S. */
+typedef struct {
+    double gmin, gmax; /* S */
+    double levels;     /* conductance levels (>= 2); step = (gmax - gmin)/(levels - 1) */
+} xb_device_ideal_params;
+
+/* NeuroSim V3.0 manual §5.1 (device-models.md §5.1): G(P) = B(1 - e^(-P/A)) + Gmin
+ * with A = A_norm(NL) * P_max per direction; LTD uses the same form with its own
+ * (usually negative) NL, hence negative A and B. */
+typedef struct {
+    double gmin, gmax;     /* S */
+    double p_ltp, p_ltd;   /* pulses across the full range (P_max) per direction */
+    double nl_ltp, nl_ltd; /* NeuroSim nonlinearity labels; 0 = linear */
+    /* derived by derive(), not parameters: */
+    double a_ltp, b_ltp, a_ltd, b_ltd; /* A in pulses (0 = linear), B in S */
+} xb_device_neurosim_params;
+
+/* NeuroSim's normalised A for a nonlinearity label NL (sign follows NL), from the
+ * closed form of device-models.md §5.1: NL = 10.1015 * max_p (Ghat(p) - p),
+ * Ghat(p) = (1 - e^(-p/A))/(1 - e^(-1/A)), solved for A by bisection.
+ * |NL| must be in (0, 10.1). */
+int xb_device_neurosim_a_norm(double nl, double *a_norm_out);
 
 /* Finds a model by name; NULL if none. */
 const xb_device_type *xb_device_model_find(const char *name);
@@ -123,5 +158,15 @@ int xb_devices_program(xb_devices *d, const double *g_target);
 int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event);
 /* Relative read-noise sd (0 = off), for readers that apply it in output space. */
 double xb_devices_read_noise(const xb_devices *d);
+
+/* The model of the block. */
+const xb_device_type *xb_devices_type(const xb_devices *d);
+/* Parameters of device k after d2d variation (borrowed; a type->params_size
+ * struct of the block's model). NULL if k is out of range. */
+const void *xb_devices_params(const xb_devices *d, size_t k);
+/* Bounds of device k after d2d variation. */
+int xb_devices_device_bounds(const xb_devices *d, size_t k, double *gmin_out, double *gmax_out);
+/* 1 if device k is stuck (at its Gmin or Gmax), 0 otherwise. */
+int xb_devices_is_stuck(const xb_devices *d, size_t k);
 
 #endif /* XB_DEVICES_H */

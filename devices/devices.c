@@ -1,0 +1,436 @@
+/* The device block: n devices of one model plus their nonidealities. Every
+ * random quantity is a pure function of (seed, purpose, array, position):
+ *   d2d   XB_RNG_D2D    position k * XB_DEVICE_MAX_PARAMS + index of the parameter
+ *   stuck XB_RNG_STUCK  position k (one uniform decides min, max or free)
+ *   c2c   XB_RNG_C2C    position (event << 32) + k
+ * so turning one source on never changes the numbers another one sees. */
+#include "devices/devices_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { FREE = 0, STUCK_MIN = 1, STUCK_MAX = 2 };
+
+struct xb_devices {
+    const xb_device_type *type;
+    size_t n;
+    void *params;  /* one struct (stride 0) or n structs */
+    size_t stride; /* 0 or type->params_size */
+    double *state; /* n * n_state */
+    double *g;     /* n, noiseless conductance */
+    unsigned char *stuck; /* NULL if no cell is stuck */
+    int32_t *npulse_ws;   /* n */
+    double *g_ws;         /* n */
+    xb_device_config cfg;
+    double gmin_nom, gmax_nom, pulses_full_range;
+    xb_rng c2c;
+};
+
+const xb_device_type *xb_device_model_find(const char *name)
+{
+    if (name == NULL) {
+        return NULL;
+    }
+    const xb_device_type *const all[] = {xb_device_ideal, xb_device_neurosim};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(all[i]->name, name) == 0) {
+            return all[i];
+        }
+    }
+    return NULL;
+}
+
+int xb_device__param_index(const xb_device_type *type, const char *name)
+{
+    for (int i = 0; i < type->n_params; i++) {
+        if (strcmp(type->params[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static double *param_ptr(const xb_device_type *type, void *params, int index)
+{
+    return (double *)((char *)params + type->params[index].offset);
+}
+
+/* One relative draw with mean 1 and sd sigma. The lognormal one keeps the sign
+ * of the parameter and never crosses zero. */
+static double relative_factor(double sigma, xb_dist dist, double xi)
+{
+    if (dist == XB_DIST_LOGNORMAL) {
+        double s2 = log1p(sigma * sigma);
+        return exp(sqrt(s2) * xi - 0.5 * s2);
+    }
+    return 1.0 + sigma * xi;
+}
+
+static int validate_config(const xb_device_config *cfg, const xb_device_type *type, size_t n)
+{
+    if (n == 0 || n > UINT32_MAX) {
+        return xb__error_set(XB_EINVAL, "device count (%zu) must be in 1..%u", n,
+                             (unsigned)UINT32_MAX);
+    }
+    if (type->params_size > XB_DEVICE_PARAMS_MAX || type->n_params > XB_DEVICE_MAX_PARAMS ||
+        type->conductance == NULL || type->set_conductance == NULL || type->bounds == NULL ||
+        type->n_state < 1) {
+        return xb__error_set(XB_EINVAL, "device model '%s' is incomplete or too large", type->name);
+    }
+    if (!(cfg->d2d_gbounds >= 0.0)) {
+        return xb__error_set(XB_EINVAL, "d2d_gbounds (%g) must be >= 0", cfg->d2d_gbounds);
+    }
+    if (!(cfg->c2c >= 0.0)) {
+        return xb__error_set(XB_EINVAL, "c2c (%g) must be >= 0", cfg->c2c);
+    }
+    if (!(cfg->read_noise >= 0.0)) {
+        return xb__error_set(XB_EINVAL, "read_noise (%g) must be >= 0", cfg->read_noise);
+    }
+    if (cfg->levels < 0 || cfg->levels == 1) {
+        return xb__error_set(XB_EINVAL, "levels (%d) must be 0 (continuous) or >= 2", cfg->levels);
+    }
+    if (!(cfg->stuck_min_frac >= 0.0) || !(cfg->stuck_max_frac >= 0.0) ||
+        !(cfg->stuck_min_frac + cfg->stuck_max_frac <= 1.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "stuck fractions (min %g, max %g) must be >= 0 and sum to <= 1",
+                             cfg->stuck_min_frac, cfg->stuck_max_frac);
+    }
+    if (!(cfg->drift_nu >= 0.0) || !(cfg->drift_t0 > 0.0)) {
+        return xb__error_set(XB_EINVAL, "drift_nu (%g) must be >= 0 and drift_t0 (%g s) > 0",
+                             cfg->drift_nu, cfg->drift_t0);
+    }
+    if (cfg->n_d2d < 0 || cfg->n_d2d > XB_DEVICE_MAX_VARIATIONS) {
+        return xb__error_set(XB_EINVAL, "n_d2d (%d) must be in 0..%d", cfg->n_d2d,
+                             XB_DEVICE_MAX_VARIATIONS);
+    }
+    return 0;
+}
+
+/* sigma[i] and dist[i] for each parameter index; 0 = not varied. */
+static int collect_variations(const xb_device_config *cfg, const xb_device_type *type,
+                              double *sigma, xb_dist *dist)
+{
+    for (int i = 0; i < XB_DEVICE_MAX_PARAMS; i++) {
+        sigma[i] = 0.0;
+        dist[i] = XB_DIST_NORMAL;
+    }
+    if (cfg->d2d_gbounds > 0.0) {
+        int imin = xb_device__param_index(type, "gmin");
+        int imax = xb_device__param_index(type, "gmax");
+        if (imin < 0 || imax < 0) {
+            return xb__error_set(XB_EINVAL,
+                                 "d2d_gbounds needs parameters 'gmin' and 'gmax', which model "
+                                 "'%s' does not have",
+                                 type->name);
+        }
+        sigma[imin] = sigma[imax] = cfg->d2d_gbounds;
+    }
+    for (int j = 0; j < cfg->n_d2d; j++) {
+        const xb_device_variation *v = &cfg->d2d[j];
+        char name[sizeof v->param + 1];
+        memcpy(name, v->param, sizeof v->param);
+        name[sizeof v->param] = '\0';
+        int i = xb_device__param_index(type, name);
+        if (i < 0) {
+            return xb__error_set(XB_ENOTFOUND, "d2d variation: model '%s' has no parameter '%s'",
+                                 type->name, name);
+        }
+        if (!(v->sigma >= 0.0) || (v->dist != XB_DIST_NORMAL && v->dist != XB_DIST_LOGNORMAL)) {
+            return xb__error_set(XB_EINVAL,
+                                 "d2d variation of '%s': sigma (%g) must be >= 0 and dist "
+                                 "normal or lognormal",
+                                 name, v->sigma);
+        }
+        if (sigma[i] > 0.0) {
+            return xb__error_set(XB_EINVAL, "d2d variation of '%s' is given twice", name);
+        }
+        sigma[i] = v->sigma;
+        dist[i] = v->dist;
+    }
+    return 0;
+}
+
+void xb_devices_free(xb_devices *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    free(d->params);
+    free(d->state);
+    free(d->g);
+    free(d->stuck);
+    free(d->npulse_ws);
+    free(d->g_ws);
+    free(d);
+}
+
+static void device_bounds(const xb_devices *d, size_t k, double *gmin, double *gmax)
+{
+    d->type->bounds(xb_device__params_at(d->params, d->stride, k), gmin, gmax);
+}
+
+/* The nearest of cfg.levels levels spanning the device's own range. */
+static double quantise(const xb_devices *d, double g, double gmin, double gmax)
+{
+    if (d->cfg.levels < 2) {
+        return g;
+    }
+    double span = gmax - gmin;
+    double steps = (double)(d->cfg.levels - 1);
+    double level = nearbyint((g - gmin) / span * steps);
+    return xb_device__clamp(gmin + level / steps * span, gmin, gmax);
+}
+
+static int refresh_conductances(xb_devices *d)
+{
+    int rc = d->type->conductance(d->params, d->stride, d->n, d->state, d->g);
+    if (rc < 0) {
+        return xb__error_set(XB_EINTERNAL, "model '%s': conductance failed", d->type->name);
+    }
+    return 0;
+}
+
+/* Writes g_ws into the states (stuck cells are pinned), then refreshes g. */
+static int commit_targets(xb_devices *d)
+{
+    for (size_t k = 0; d->stuck != NULL && k < d->n; k++) {
+        if (d->stuck[k] != FREE) {
+            double gmin, gmax;
+            device_bounds(d, k, &gmin, &gmax);
+            d->g_ws[k] = d->stuck[k] == STUCK_MIN ? gmin : gmax;
+        }
+    }
+    int rc = d->type->set_conductance(d->params, d->stride, d->n, d->g_ws, d->state);
+    if (rc < 0) {
+        return xb__error_set(XB_EINTERNAL, "model '%s': set_conductance failed", d->type->name);
+    }
+    return refresh_conductances(d);
+}
+
+int xb_devices_create(xb_devices **out, const xb_device_config *cfg, size_t n, uint64_t seed,
+                      uint32_t array_id)
+{
+    XB_ASSERT_ARG(out != NULL);
+    XB_ASSERT_ARG(cfg != NULL);
+    *out = NULL;
+    const xb_device_type *type = cfg->type != NULL ? cfg->type : xb_device_ideal;
+    XB_TRY(validate_config(cfg, type, n));
+    double sigma[XB_DEVICE_MAX_PARAMS];
+    xb_dist dist[XB_DEVICE_MAX_PARAMS];
+    XB_TRY(collect_variations(cfg, type, sigma, dist));
+    int any_d2d = 0;
+    for (int i = 0; i < type->n_params; i++) {
+        any_d2d |= sigma[i] > 0.0;
+    }
+
+    int rc = 0;
+    xb_devices *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    d->type = type;
+    d->n = n;
+    d->cfg = *cfg;
+    d->cfg.type = type;
+    d->cfg.params = NULL; /* the block owns its copy */
+    d->stride = any_d2d ? type->params_size : 0;
+    size_t ncopies = any_d2d ? n : 1;
+    d->params = malloc(ncopies * type->params_size);
+    d->state = malloc(n * (size_t)type->n_state * sizeof *d->state);
+    d->g = malloc(n * sizeof *d->g);
+    d->npulse_ws = malloc(n * sizeof *d->npulse_ws);
+    d->g_ws = malloc(n * sizeof *d->g_ws);
+    if (d->params == NULL || d->state == NULL || d->g == NULL || d->npulse_ws == NULL ||
+        d->g_ws == NULL) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory for %zu devices", n);
+        goto out;
+    }
+
+    /* Nominal parameters, validated and derived once. */
+    memcpy(d->params, cfg->params != NULL ? cfg->params : type->default_params, type->params_size);
+    if (type->derive != NULL && (rc = type->derive(d->params)) < 0) {
+        goto out;
+    }
+    type->bounds(d->params, &d->gmin_nom, &d->gmax_nom);
+    d->pulses_full_range = type->pulses_full_range != NULL ? type->pulses_full_range(d->params) : 0.0;
+
+    if (any_d2d) {
+        xb_rng r;
+        xb_rng_init(&r, seed, XB_RNG_D2D, array_id);
+        for (size_t k = 0; k < n; k++) {
+            void *pk = (char *)d->params + k * d->stride;
+            if (k > 0) {
+                memcpy(pk, d->params, type->params_size);
+            }
+        }
+        for (size_t k = 0; k < n; k++) {
+            void *pk = (char *)d->params + k * d->stride;
+            for (int i = 0; i < type->n_params; i++) {
+                if (sigma[i] > 0.0) {
+                    double xi = xb_rng_normal_at(&r, (uint64_t)k * XB_DEVICE_MAX_PARAMS + (uint64_t)i);
+                    *param_ptr(type, pk, i) *= relative_factor(sigma[i], dist[i], xi);
+                }
+            }
+            int imin = xb_device__param_index(type, "gmin");
+            int imax = xb_device__param_index(type, "gmax");
+            if (imin >= 0 && imax >= 0) {
+                /* A wide normal spread can invert or negate the bounds; keep
+                 * the device physical (aihwkit enforce_consistency). */
+                double *gmin = param_ptr(type, pk, imin), *gmax = param_ptr(type, pk, imax);
+                *gmin = fabs(*gmin);
+                *gmax = fabs(*gmax);
+                if (*gmax < *gmin) {
+                    double t = *gmin;
+                    *gmin = *gmax;
+                    *gmax = t;
+                }
+            }
+            if (type->derive != NULL && (rc = type->derive(pk)) < 0) {
+                rc = xb__error_prefix(rc, "device %zu after d2d variation: ", k);
+                goto out;
+            }
+        }
+    }
+
+    if (cfg->stuck_min_frac > 0.0 || cfg->stuck_max_frac > 0.0) {
+        d->stuck = calloc(n, 1);
+        if (d->stuck == NULL) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory for %zu devices", n);
+            goto out;
+        }
+        xb_rng r;
+        xb_rng_init(&r, seed, XB_RNG_STUCK, array_id);
+        for (size_t k = 0; k < n; k++) {
+            double u = xb_rng_uniform_at(&r, k);
+            d->stuck[k] = u < cfg->stuck_min_frac ? STUCK_MIN
+                          : u < cfg->stuck_min_frac + cfg->stuck_max_frac ? STUCK_MAX
+                                                                           : FREE;
+        }
+    }
+    xb_rng_init(&d->c2c, seed, XB_RNG_C2C, array_id);
+
+    /* Fresh devices sit at their Gmin (stuck ones at their value). */
+    for (size_t k = 0; k < n; k++) {
+        double gmax;
+        device_bounds(d, k, &d->g_ws[k], &gmax);
+    }
+    if ((rc = commit_targets(d)) < 0) {
+        goto out;
+    }
+    *out = d;
+    return 0;
+out:
+    xb_devices_free(d);
+    return rc;
+}
+
+size_t xb_devices_count(const xb_devices *d) { return d != NULL ? d->n : 0; }
+
+void xb_devices_nominal_range(const xb_devices *d, double *gmin_out, double *gmax_out)
+{
+    if (gmin_out != NULL) {
+        *gmin_out = d->gmin_nom;
+    }
+    if (gmax_out != NULL) {
+        *gmax_out = d->gmax_nom;
+    }
+}
+
+double xb_devices_pulses_full_range(const xb_devices *d) { return d->pulses_full_range; }
+
+const double *xb_devices_conductances(const xb_devices *d) { return d->g; }
+
+double xb_devices_read_noise(const xb_devices *d) { return d->cfg.read_noise; }
+
+int xb_devices_program(xb_devices *d, const double *g_target)
+{
+    XB_ASSERT_ARG(d != NULL);
+    XB_ASSERT_ARG(g_target != NULL);
+    for (size_t k = 0; k < d->n; k++) {
+        if (!isfinite(g_target[k])) {
+            return xb__error_set(XB_EINVAL, "target conductance of device %zu (%g S) is not finite",
+                                 k, g_target[k]);
+        }
+        double gmin, gmax;
+        device_bounds(d, k, &gmin, &gmax);
+        d->g_ws[k] = quantise(d, xb_device__clamp(g_target[k], gmin, gmax), gmin, gmax);
+    }
+    return commit_targets(d);
+}
+
+int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event)
+{
+    XB_ASSERT_ARG(d != NULL);
+    XB_ASSERT_ARG(npulses != NULL);
+    if (d->type->pulse == NULL) {
+        return xb__error_set(XB_EINVAL, "model '%s' has no pulse response", d->type->name);
+    }
+    size_t n = d->n;
+    int any = 0;
+    for (size_t k = 0; k < n; k++) {
+        int32_t p = (d->stuck != NULL && d->stuck[k] != FREE) ? 0 : npulses[k];
+        d->npulse_ws[k] = p;
+        any |= p != 0;
+    }
+    if (!any) {
+        return 0;
+    }
+    int rc = d->type->pulse(d->params, d->stride, n, d->state, d->npulse_ws);
+    if (rc < 0) {
+        return xb__error_prefix(rc, "model '%s' pulse: ", d->type->name);
+    }
+    XB_TRY(refresh_conductances(d));
+    if (d->cfg.c2c <= 0.0 && d->cfg.levels < 2) {
+        return 0;
+    }
+    /* Write noise and quantisation act on the devices that were pulsed. */
+    size_t ns = (size_t)d->type->n_state;
+    for (size_t k = 0; k < n; k++) {
+        int32_t p = d->npulse_ws[k];
+        if (p == 0) {
+            continue;
+        }
+        double gmin, gmax;
+        device_bounds(d, k, &gmin, &gmax);
+        double g = d->g[k];
+        if (d->cfg.c2c > 0.0) {
+            double xi = xb_rng_normal_at(&d->c2c, (event << 32) + (uint64_t)k);
+            double mag = p < 0 ? -(double)p : (double)p;
+            g += d->cfg.c2c * (gmax - gmin) * sqrt(mag) * xi;
+        }
+        g = quantise(d, xb_device__clamp(g, gmin, gmax), gmin, gmax);
+        const void *pk = xb_device__params_at(d->params, d->stride, k);
+        if (d->type->set_conductance(pk, 0, 1, &g, d->state + k * ns) < 0 ||
+            d->type->conductance(pk, 0, 1, d->state + k * ns, d->g + k) < 0) {
+            return xb__error_set(XB_EINTERNAL, "model '%s': set_conductance failed", d->type->name);
+        }
+    }
+    return 0;
+}
+
+const xb_device_type *xb_devices_type(const xb_devices *d) { return d->type; }
+
+const void *xb_devices_params(const xb_devices *d, size_t k)
+{
+    if (d == NULL || k >= d->n) {
+        return NULL;
+    }
+    return xb_device__params_at(d->params, d->stride, k);
+}
+
+int xb_devices_device_bounds(const xb_devices *d, size_t k, double *gmin_out, double *gmax_out)
+{
+    XB_ASSERT_ARG(d != NULL);
+    XB_ASSERT_ARG(gmin_out != NULL && gmax_out != NULL);
+    if (k >= d->n) {
+        return xb__error_set(XB_EINVAL, "device index %zu out of range (%zu devices)", k, d->n);
+    }
+    device_bounds(d, k, gmin_out, gmax_out);
+    return 0;
+}
+
+int xb_devices_is_stuck(const xb_devices *d, size_t k)
+{
+    return d != NULL && d->stuck != NULL && k < d->n && d->stuck[k] != FREE;
+}
