@@ -1,0 +1,79 @@
+/* learning: private layout of xb_net shared by net.c, channel.c, rules.c and
+ * metrics.c. Not a public header. */
+#ifndef XB_NET_INTERNAL_H
+#define XB_NET_INTERNAL_H
+
+#include "learning/learning.h"
+
+/* One weight matrix, rows x cols (n_out x n_in, row-major), either in plain
+ * memory (w) or on a crossbar (xb). Exactly one of them is set. */
+typedef struct {
+    double *w;
+    xb_xbar *xb;
+    int rows, cols;
+    int shared; /* 1: this is the forward matrix itself (bidirectional) */
+} xb_net__mat;
+
+struct xb_net {
+    xb_net_config cfg; /* validated, channel resolved */
+    int L;
+    int n[XB_NET_MAX_LAYERS + 1];
+    size_t nmax; /* largest layer width */
+
+    xb_net__mat W[XB_NET_MAX_LAYERS + 1]; /* 1..L */
+    double *b[XB_NET_MAX_LAYERS + 1];     /* 1..L, NULL without biases */
+    xb_net__mat K[XB_NET_MAX_LAYERS + 1]; /* 2..L backward matrices */
+    int has_k;                            /* 0 for a single-layer network */
+    double *rmag[XB_NET_MAX_LAYERS + 1];  /* sign rule: |R_l| */
+
+    /* step state */
+    size_t nb;
+    int have_forward, have_backward;
+    uint64_t steps;
+    double *a[XB_NET_MAX_LAYERS + 1]; /* 1..L, batch_max x n_l */
+    double *h[XB_NET_MAX_LAYERS + 1]; /* 0..L */
+    double *d[XB_NET_MAX_LAYERS + 1]; /* 1..L deltas */
+    double *g[XB_NET_MAX_LAYERS + 1]; /* 1..L gradient estimates n_l x n_{l-1} */
+    double *gb[XB_NET_MAX_LAYERS + 1];
+    double *dw;   /* largest n_l * n_{l-1}: desired change handed to a matrix */
+    double *wbuf; /* the same size: weights read back from an array */
+    int *lbuf;    /* batch_max labels */
+    double *tbuf; /* batch_max x n_L targets */
+
+    /* metrics workspace (software copies, never touching the arrays' streams) */
+    double *mW[XB_NET_MAX_LAYERS + 1], *mK[XB_NET_MAX_LAYERS + 1];
+    double *ma[XB_NET_MAX_LAYERS + 1], *mh[XB_NET_MAX_LAYERS + 1];
+    double *mdb[XB_NET_MAX_LAYERS + 1], *mdr[XB_NET_MAX_LAYERS + 1];
+    double *mgb, *mgr;
+};
+
+/* rules.c */
+int xb_net__rule_uses_k(xb_rule r);     /* backward matrices exist (not bp-bidirectional) */
+int xb_net__rule_direct(xb_rule r);     /* srbp family: K_l is n_L x n_{l-1} */
+double xb_net__act(xb_activation a, double v);
+double xb_net__act_deriv(xb_activation a, double pre, double post);
+/* delta_{l-1} = f'(a_{l-1}) (.) g(z) in place: the backward neurons of layer
+ * l-1 (f' only if bwd_fprime, g = f only if bwd_nonlinear). */
+void xb_net__backward_neurons(const xb_net_config *c, const double *a, const double *h, size_t n,
+                              double *z);
+int xb_net__validate(xb_net_config *cfg); /* resolves the channel */
+/* Draws the initial backward matrix l into k (rows x cols) from the feedback
+ * and sparsity streams; for the sign rule also fills rmag. */
+void xb_net__draw_backward(const xb_net_config *cfg, int l, int rows, int cols, double *k,
+                           double *rmag);
+void xb_net__draw_forward(const xb_net_config *cfg, int l, int rows, int cols, double *w);
+/* The sign rule's K for weights w. */
+void xb_net__sign_matrix(const xb_net_config *cfg, const double *w, const double *rmag,
+                         size_t n, double *k_out);
+
+/* channel.c: one matrix in memory or on an array */
+int xb_net__mat_create(xb_net__mat *m, const xb_net_config *cfg, int rows, int cols,
+                       int backward, int l, const double *w0);
+void xb_net__mat_free(xb_net__mat *m);
+int xb_net__mat_forward(xb_net__mat *m, const double *in, size_t nb, double *out);
+int xb_net__mat_backward(xb_net__mat *m, const double *in, size_t nb, double *out);
+int xb_net__mat_add(xb_net__mat *m, const double *dw);
+int xb_net__mat_get(const xb_net__mat *m, double *w_out);
+int xb_net__mat_set(xb_net__mat *m, const double *w);
+
+#endif /* XB_NET_INTERNAL_H */
