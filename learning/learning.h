@@ -23,7 +23,75 @@ typedef struct {
     double *target;     /* n * n_out regression targets, or NULL */
 } xb_dataset;
 
-void xb_dataset_free(xb_dataset *d);
+void xb_dataset_free(xb_dataset *d); /* frees the arrays, zeroes *d; NULL-safe */
+
+/* Allocates x (zeroed) and label (classification) or target (regression) for
+ * n samples; out->name is set from name (may be NULL). out is overwritten,
+ * so free an older dataset first. On error nothing is left allocated. */
+int xb_dataset_alloc(xb_dataset *out, const char *name, size_t n, size_t dim, size_t n_out,
+                     int classification);
+
+/* --- files. Every loader reads through zlib, so plain and gzip-compressed
+ * files both work; errors name the file and what was wrong. */
+
+/* Where the Debian package dataset-fashion-mnist installs its idx.gz files. */
+#define XB_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+/* An MNIST-format IDX pair: unsigned-byte images (magic 0x00000803, or
+ * 0x00000802 for n x dim rows) and labels (magic 0x00000801), big-endian
+ * header. Pixels are scaled to [0, 1] (v / 255); n_out = 1 + the largest label
+ * loaded. max_n = 0 loads every sample, otherwise the first max_n. */
+int xb_dataset_load_idx(xb_dataset *out, const char *images_path, const char *labels_path,
+                        size_t max_n);
+
+/* Fashion-MNIST from XB_FASHION_MNIST_DIR: the first n_train of the 60000
+ * training and the first n_test of the 10000 test samples (0 = all), 28x28,
+ * 10 classes. train or test may be NULL to skip that half. XB_ENOTFOUND with
+ * the package name when it is not installed. */
+int xb_dataset_load_fashion_mnist(xb_dataset *train, xb_dataset *test, size_t n_train,
+                                  size_t n_test);
+/* The same from another directory holding the four idx(.gz) files under
+ * their original names (train-images-idx3-ubyte.gz, …; plain .idx files
+ * without .gz are used when the .gz ones are absent). */
+int xb_dataset_load_fashion_mnist_dir(xb_dataset *train, xb_dataset *test, const char *dir,
+                                      size_t n_train, size_t n_test);
+
+/* --- helpers */
+
+/* A copy of samples [first, first + n) of ds into out (n = 0: to the end). */
+int xb_dataset_subset(xb_dataset *out, const xb_dataset *ds, size_t first, size_t n);
+
+/* Splits ds into a (n_a samples) and b (the rest), both copies. With rng
+ * non-NULL the samples are shuffled first (a copy of rng is used: the caller's
+ * stream does not move); with NULL, a is the first n_a samples. */
+int xb_dataset_split(xb_dataset *a_out, xb_dataset *b_out, const xb_dataset *ds, size_t n_a,
+                     const xb_rng *rng);
+
+/* Per-feature mean and standard deviation (population) of ds->x; either
+ * output may be NULL. Features with sd 0 report sd 0. */
+int xb_dataset_feature_stats(const xb_dataset *ds, double *mean_out, double *sd_out);
+
+/* x <- (x - mean) / sd per feature, with the statistics of another set (use
+ * the training set's for the test set). Features with sd 0 are only centred. */
+int xb_dataset_standardize(xb_dataset *ds, const double *mean, const double *sd);
+
+/* Average pooling of images (width x height per sample, row-major) by factor f
+ * in both directions: the result is (width/f) x (height/f); edge pixels that do
+ * not fill a whole f x f block are dropped. Labels/targets are copied. */
+int xb_dataset_pool(xb_dataset *out, const xb_dataset *ds, size_t width, size_t height,
+                    size_t f);
+
+/* Samples per class; counts_out has n_out entries. Classification only. */
+int xb_dataset_class_counts(const xb_dataset *ds, size_t *counts_out);
+
+/* Gathers a minibatch without allocating: x_out (nb * dim) and labels_out
+ * (nb, may be NULL; classification only) from samples idx[0..nb). */
+int xb_dataset_batch(const xb_dataset *ds, const size_t *idx, size_t nb, double *x_out,
+                     int *labels_out);
+/* As xb_dataset_batch for regression: target_out is nb * n_out; x_out may be
+ * NULL to gather only the targets. */
+int xb_dataset_batch_targets(const xb_dataset *ds, const size_t *idx, size_t nb, double *x_out,
+                             double *target_out);
 
 /* ---------------------------------------------------- networks and rules */
 
