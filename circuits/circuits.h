@@ -23,9 +23,17 @@ typedef struct {
     double r_sense;    /* sense input resistance (0 = ideal virtual ground), ohm */
     xb_cell_kind cell;
     double r_access; /* on-resistance of the access transistor (1T1R), ohm */
+    /* nodal_fast only: stop when the estimated error of every node voltage is
+     * below fast_tol times the largest drive voltage (0 = XB_NODAL_FAST_TOL);
+     * give up with XB_ENOCONV after fast_max_iter sweeps (0 = 10000). */
+    double fast_tol;
+    int fast_max_iter;
 } xb_circuit_config;
 
-#define XB_CIRCUIT_CONFIG_INIT {0, 0, 0.0, 0.0, 0.0, 0.0, XB_CELL_0T1R, 0.0}
+#define XB_CIRCUIT_CONFIG_INIT {0, 0, 0.0, 0.0, 0.0, 0.0, XB_CELL_0T1R, 0.0, 0.0, 0}
+
+/* Default tolerance of nodal_fast (relative to the largest drive voltage). */
+#define XB_NODAL_FAST_TOL 1e-12
 
 typedef struct xb_solver_type {
     const char *name; /* "ideal", "nodal", "nodal_fast", "spice" */
@@ -42,6 +50,34 @@ typedef struct xb_solver_type {
  * all nvec vectors. Column current is positive when it flows from the cell
  * into the sense node (the same sign every backend uses). */
 extern const xb_solver_type *const xb_solver_ideal;
+
+/* Nodal model with wire resistance (docs/circuits.md has the figure).
+ * Row r is driven at its column-0 end: source -> r_source -> one r_wire_row
+ * segment -> cell (r,0) -> r_wire_row -> cell (r,1) ... Column c is sensed at
+ * its row-(rows-1) end: cell (rows-1,c) -> r_wire_col -> r_sense -> virtual
+ * ground (0 V); r_sense > 0 is a load resistor. A transposed read swaps the
+ * roles at the same physical ends: columns are driven through r_source at
+ * their row-(rows-1) end, rows sensed through r_sense at their column-0 end.
+ * A 1T1R cell is the memristor in series with r_access. Currents are the sum
+ * of the cell currents entering the sensed line (KCL: what the sense sees).
+ * A zero resistance merges nodes exactly, so with all wires, r_source and
+ * r_sense at 0 the result is G^T v to rounding.
+ *
+ * "nodal": exact sparse solve, CHOLMOD supernodal Cholesky (the matrix is SPD),
+ *          falling back to KLU if CHOLMOD reports it is not positive definite.
+ *          Symbolic analysis once per direction, numeric factorisation at the
+ *          first solve after setup (the transposed factor only if used).
+ * "nodal_klu": the same with KLU LU always (reference, small arrays).
+ * "nodal_fast": block Gauss-Seidel over the lines (every row line, then every
+ *          column line, each an exact tridiagonal solve), stopped when the
+ *          error estimate from the contraction rate is below fast_tol. */
+extern const xb_solver_type *const xb_solver_nodal;
+extern const xb_solver_type *const xb_solver_nodal_klu;
+extern const xb_solver_type *const xb_solver_nodal_fast;
+
+/* Sweeps the last nodal_fast solve took (largest over its vectors); -1 if ws
+ * is not a nodal_fast workspace. For benchmarks and reports. */
+int xb_solver_nodal_fast_iterations(const void *ws);
 
 /* Finds a read backend by name; NULL if none. */
 const xb_solver_type *xb_solver_find(const char *name);

@@ -10,4 +10,40 @@ int xb_circuits__validate_config(const xb_circuit_config *c);
  * conductances; a cell that is "off" still has its HRS conductance). */
 int xb_circuits__validate_g(const double *g, int rows, int cols);
 
+/* ------------------------------------------------------- nodal model */
+
+/* Which lines are driven and through what, for one electrical situation. */
+typedef enum {
+    XB_NODAL_FORWARD = 0,   /* rows driven (r_source), columns sensed (r_sense) */
+    XB_NODAL_TRANSPOSE = 1, /* columns driven (r_source), rows sensed (r_sense) */
+    XB_NODAL_WRITE = 2,     /* every line driven through r_source (write biasing) */
+    XB_NODAL_NMODES = 3
+} xb_nodal_mode;
+
+/* The line structure of the nodal network. Every line is terminated at its
+ * peripheral end (rows at column 0, columns at row rows-1) by a conductance to
+ * an end potential u: u_row[r] for rows, u_col[c] for columns. A line has
+ * `len` free nodes (one per cell), 1 (zero wire resistance: the line is one
+ * node) or 0 (zero wire and zero termination: the line is held at u). */
+typedef struct {
+    int rows, cols;
+    int nr, nc;                /* free nodes per row line / per column line */
+    double g_seg_row, g_seg_col; /* 1 / r_wire (0 if no wire resistance) */
+    double g_term_row, g_term_col; /* termination conductance (0 if line fixed) */
+    double r_access;           /* 1T1R series resistance, 0 for 0T1R */
+} xb_nodal_lines;
+
+void xb_nodal__lines_init(xb_nodal_lines *m, const xb_circuit_config *c, xb_nodal_mode mode);
+/* Node index of the row-line (column-line) node at cell (r, c), or -1 if fixed. */
+long xb_nodal__row_node(const xb_nodal_lines *m, int r, int c);
+long xb_nodal__col_node(const xb_nodal_lines *m, int r, int c);
+long xb_nodal__nodes(const xb_nodal_lines *m);
+/* Effective cell conductances (1T1R: in series with r_access). */
+void xb_nodal__g_eff(const xb_nodal_lines *m, const double *g, double *geff_out);
+
+/* Voltage across every cell (row node minus column node) of the write
+ * situation, solved exactly (nodal_exact.c). */
+int xb_nodal__write_voltages(const xb_circuit_config *c, const double *g, const double *u_row,
+                             const double *u_col, double *vcell_out);
+
 #endif /* XB_CIRCUITS_INTERNAL_H */

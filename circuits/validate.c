@@ -43,6 +43,14 @@ int xb_circuits__validate_config(const xb_circuit_config *c)
     if (bad_resistance(c->r_access)) {
         return xb__error_set(XB_EINVAL, "r_access (%g ohm) must be finite and >= 0", c->r_access);
     }
+    if (!isfinite(c->fast_tol) || c->fast_tol < 0.0 || c->fast_tol >= 1.0) {
+        return xb__error_set(XB_EINVAL, "fast_tol (%g) must be in [0, 1) (0 = default)",
+                             c->fast_tol);
+    }
+    if (c->fast_max_iter < 0) {
+        return xb__error_set(XB_EINVAL, "fast_max_iter (%d) must be >= 0 (0 = default)",
+                             c->fast_max_iter);
+    }
     return XB_OK;
 }
 

@@ -1,0 +1,372 @@
+/* circuits: fast iterative nodal solve, block Gauss-Seidel over the lines.
+ *
+ * With the column-line voltages b fixed, every row line is an independent
+ * tridiagonal system (wire segments + its cells + its termination); with the
+ * row-line voltages a fixed, so is every column line. Alternating the two
+ * exact line solves is block Gauss-Seidel on the 2x2 block (rows, columns)
+ * splitting of the SPD nodal matrix, so it converges for every config; its
+ * rate is the coupling of the cells relative to the wire stiffness. The
+ * tridiagonal factors depend only on g, so setup computes them (Thomas
+ * multipliers) and each sweep is two substitutions per node.
+ *
+ * Voltages are kept per cell for both line kinds, rows x cols row-major: a
+ * line merged to one node (zero wire resistance) just repeats its value, so
+ * the coupling terms are the same loop in every case. Column lines are swept
+ * across all columns at once (row index outer) to keep memory access
+ * contiguous. */
+#include "circuits/circuits_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FAST_MAGIC 0x66617374u
+
+typedef struct {
+    unsigned magic;
+    xb_circuit_config cfg;
+    xb_nodal_lines m[2]; /* forward, transposed */
+    double tol;
+    int max_iter;
+    int ready;
+    int last_iters;
+    double *geff;
+    /* Thomas factors per direction: row lines (mr: 1/pivot, cr: c'), column
+     * lines (mc, cc); for merged lines mr[r] / mc[c] hold 1 / (sum of conductances) */
+    double *mr[2], *cr[2], *mc[2], *cc[2];
+    double *a, *b, *d; /* row-line, column-line voltages, scratch */
+} fast_ws;
+
+static void fast_free(void *ws)
+{
+    fast_ws *w = ws;
+    if (w == NULL) {
+        return;
+    }
+    for (int t = 0; t < 2; t++) {
+        free(w->mr[t]);
+        free(w->cr[t]);
+        free(w->mc[t]);
+        free(w->cc[t]);
+    }
+    free(w->geff);
+    free(w->a);
+    free(w->b);
+    free(w->d);
+    free(w);
+}
+
+static int fast_create(void **ws_out, const xb_circuit_config *c)
+{
+    XB_ASSERT_ARG(ws_out != NULL);
+    *ws_out = NULL;
+    XB_TRY(xb_circuits__validate_config(c));
+    fast_ws *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    w->magic = FAST_MAGIC;
+    w->cfg = *c;
+    w->tol = c->fast_tol > 0.0 ? c->fast_tol : XB_NODAL_FAST_TOL;
+    w->max_iter = c->fast_max_iter > 0 ? c->fast_max_iter : 10000;
+    w->last_iters = 0;
+    xb_nodal__lines_init(&w->m[0], c, XB_NODAL_FORWARD);
+    xb_nodal__lines_init(&w->m[1], c, XB_NODAL_TRANSPOSE);
+    size_t n = (size_t)c->rows * (size_t)c->cols;
+    int ok = (w->geff = malloc(n * sizeof *w->geff)) != NULL;
+    ok = ok && (w->a = malloc(n * sizeof *w->a)) != NULL;
+    ok = ok && (w->b = malloc(n * sizeof *w->b)) != NULL;
+    ok = ok && (w->d = malloc(n * sizeof *w->d)) != NULL;
+    for (int t = 0; t < 2 && ok; t++) {
+        ok = ok && (w->mr[t] = malloc(n * sizeof *w->mr[t])) != NULL;
+        ok = ok && (w->cr[t] = malloc(n * sizeof *w->cr[t])) != NULL;
+        ok = ok && (w->mc[t] = malloc(n * sizeof *w->mc[t])) != NULL;
+        ok = ok && (w->cc[t] = malloc(n * sizeof *w->cc[t])) != NULL;
+    }
+    if (!ok) {
+        fast_free(w);
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    *ws_out = w;
+    return XB_OK;
+}
+
+/* Thomas multipliers of every line for one direction. */
+static void factor_lines(fast_ws *w, int t)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    const double *g = w->geff;
+    double *mr = w->mr[t], *cr = w->cr[t], *mc = w->mc[t], *cc = w->cc[t];
+    if (m->nr == C) {
+        double gs = m->g_seg_row;
+        for (int r = 0; r < R; r++) {
+            const double *gr = g + (size_t)r * (size_t)C;
+            double *mrr = mr + (size_t)r * (size_t)C, *crr = cr + (size_t)r * (size_t)C;
+            double cprev = 0.0;
+            for (int k = 0; k < C; k++) {
+                double diag = gr[k] + (k > 0 ? gs : m->g_term_row) + (k + 1 < C ? gs : 0.0);
+                double piv = diag - (k > 0 ? gs * cprev : 0.0);
+                mrr[k] = 1.0 / piv;
+                crr[k] = (k + 1 < C ? -gs : 0.0) * mrr[k];
+                cprev = -crr[k]; /* c'_k with the sign of -offdiag folded in */
+            }
+        }
+    } else if (m->nr == 1) {
+        for (int r = 0; r < R; r++) {
+            double s = m->g_term_row;
+            for (int k = 0; k < C; k++) {
+                s += g[(size_t)r * (size_t)C + (size_t)k];
+            }
+            mr[r] = 1.0 / s;
+        }
+    }
+    if (m->nc == R) {
+        double gs = m->g_seg_col;
+        /* column lines run from row 0 (far end) to row R-1 (terminated end) */
+        for (int r = 0; r < R; r++) {
+            for (int c = 0; c < C; c++) {
+                size_t k = (size_t)r * (size_t)C + (size_t)c;
+                double diag = g[k] + (r > 0 ? gs : 0.0) + (r + 1 < R ? gs : m->g_term_col);
+                double cprev = r > 0 ? -cc[k - (size_t)C] : 0.0;
+                double piv = diag - (r > 0 ? gs * cprev : 0.0);
+                mc[k] = 1.0 / piv;
+                cc[k] = (r + 1 < R ? -gs : 0.0) * mc[k];
+            }
+        }
+    } else if (m->nc == 1) {
+        for (int c = 0; c < C; c++) {
+            double s = m->g_term_col;
+            for (int r = 0; r < R; r++) {
+                s += g[(size_t)r * (size_t)C + (size_t)c];
+            }
+            mc[c] = 1.0 / s;
+        }
+    }
+}
+
+static int fast_setup(void *ws, const double *g)
+{
+    fast_ws *w = ws;
+    XB_ASSERT_ARG(w != NULL && w->magic == FAST_MAGIC);
+    XB_TRY(xb_circuits__validate_g(g, w->cfg.rows, w->cfg.cols));
+    xb_nodal__g_eff(&w->m[0], g, w->geff);
+    factor_lines(w, 0);
+    factor_lines(w, 1);
+    w->ready = 1;
+    return XB_OK;
+}
+
+/* Row lines given b; returns the largest change of a. */
+static double sweep_rows(fast_ws *w, int t, const double *ur)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    const double *g = w->geff;
+    double *a = w->a, *b = w->b, *d = w->d, delta = 0.0;
+    if (m->nr == 0) {
+        return 0.0; /* held at ur, set before the first sweep */
+    }
+    for (int r = 0; r < R; r++) {
+        size_t o = (size_t)r * (size_t)C;
+        const double *gr = g + o, *br = b + o;
+        double *ar = a + o, *dr = d + o;
+        if (m->nr == 1) {
+            double s = m->g_term_row * ur[r];
+            for (int k = 0; k < C; k++) {
+                s += gr[k] * br[k];
+            }
+            double x = s * w->mr[t][r];
+            double ch = fabs(x - ar[0]);
+            delta = ch > delta ? ch : delta;
+            for (int k = 0; k < C; k++) {
+                ar[k] = x;
+            }
+            continue;
+        }
+        const double *mrr = w->mr[t] + o, *crr = w->cr[t] + o;
+        double gs = m->g_seg_row, prev = 0.0;
+        for (int k = 0; k < C; k++) {
+            double f = gr[k] * br[k] + (k == 0 ? m->g_term_row * ur[r] : 0.0);
+            prev = (f + gs * prev) * mrr[k];
+            dr[k] = prev;
+        }
+        double next = 0.0;
+        for (int k = C - 1; k >= 0; k--) {
+            double x = dr[k] - crr[k] * next;
+            double ch = fabs(x - ar[k]);
+            delta = ch > delta ? ch : delta;
+            ar[k] = x;
+            next = x;
+        }
+    }
+    return delta;
+}
+
+/* Column lines given a; returns the largest change of b. */
+static double sweep_cols(fast_ws *w, int t, const double *uc)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    const double *g = w->geff;
+    double *a = w->a, *b = w->b, *d = w->d, delta = 0.0;
+    if (m->nc == 0) {
+        return 0.0;
+    }
+    if (m->nc == 1) {
+        for (int c = 0; c < C; c++) {
+            d[c] = m->g_term_col * uc[c];
+        }
+        for (int r = 0; r < R; r++) {
+            size_t o = (size_t)r * (size_t)C;
+            for (int c = 0; c < C; c++) {
+                d[c] += g[o + (size_t)c] * a[o + (size_t)c];
+            }
+        }
+        for (int c = 0; c < C; c++) {
+            double x = d[c] * w->mc[t][c];
+            double ch = fabs(x - b[c]);
+            delta = ch > delta ? ch : delta;
+            d[c] = x;
+        }
+        for (int r = 0; r < R; r++) {
+            memcpy(b + (size_t)r * (size_t)C, d, (size_t)C * sizeof *b);
+        }
+        return delta;
+    }
+    const double *mc = w->mc[t], *cc = w->cc[t];
+    double gs = m->g_seg_col;
+    for (int r = 0; r < R; r++) {
+        size_t o = (size_t)r * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            double f = g[o + (size_t)c] * a[o + (size_t)c];
+            if (r + 1 == R) {
+                f += m->g_term_col * uc[c];
+            }
+            double prev = r > 0 ? d[o - (size_t)C + (size_t)c] : 0.0;
+            d[o + (size_t)c] = (f + gs * prev) * mc[o + (size_t)c];
+        }
+    }
+    for (int r = R - 1; r >= 0; r--) {
+        size_t o = (size_t)r * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            double next = r + 1 < R ? b[o + (size_t)C + (size_t)c] : 0.0;
+            double x = d[o + (size_t)c] - cc[o + (size_t)c] * next;
+            double ch = fabs(x - b[o + (size_t)c]);
+            delta = ch > delta ? ch : delta;
+            b[o + (size_t)c] = x;
+        }
+    }
+    return delta;
+}
+
+/* One vector: iterate until the estimated error is below tol * scale. */
+static int solve_one(fast_ws *w, int t, const double *ur, const double *uc, int *iters_out)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    double scale = 0.0;
+    for (int r = 0; r < R; r++) {
+        scale = fmax(scale, fabs(ur[r]));
+    }
+    for (int c = 0; c < C; c++) {
+        scale = fmax(scale, fabs(uc[c]));
+    }
+    /* start from the lines at their end potentials (the zero-wire guess) */
+    for (int r = 0; r < R; r++) {
+        for (int c = 0; c < C; c++) {
+            w->a[(size_t)r * (size_t)C + (size_t)c] = ur[r];
+            w->b[(size_t)r * (size_t)C + (size_t)c] = uc[c];
+        }
+    }
+    *iters_out = 0;
+    if (scale == 0.0) {
+        return XB_OK;
+    }
+    double prev = HUGE_VAL, est = HUGE_VAL, rho = 1.0;
+    for (int it = 1; it <= w->max_iter; it++) {
+        double da = sweep_rows(w, t, ur);
+        double db = sweep_cols(w, t, uc);
+        double delta = fmax(da, db);
+        *iters_out = it;
+        if (delta == 0.0 || (m->nr == 0 || m->nc == 0)) {
+            return XB_OK; /* one side fixed: a single sweep is exact */
+        }
+        if (it > 1) {
+            /* the error after a sweep is about delta * rho / (1 - rho) for a
+             * linear iteration contracting by rho per sweep */
+            rho = delta / prev;
+            est = rho < 1.0 ? delta * rho / (1.0 - rho) : HUGE_VAL;
+            if (est <= w->tol * scale) {
+                return XB_OK;
+            }
+        }
+        prev = delta;
+    }
+    return xb__error_set(XB_ENOCONV,
+                         "nodal_fast: no convergence in %d sweeps (error estimate %.3g V, "
+                         "contraction %.6f, tolerance %.3g V)",
+                         w->max_iter, est, rho, w->tol * scale);
+}
+
+static int fast_solve(void *ws, int transpose, const double *v, size_t nvec, double *i_out)
+{
+    fast_ws *w = ws;
+    XB_ASSERT_ARG(w != NULL && w->magic == FAST_MAGIC);
+    XB_ASSERT_ARG(v != NULL);
+    XB_ASSERT_ARG(i_out != NULL);
+    if (!w->ready) {
+        return xb__error_set(XB_EINVAL, "nodal_fast solver: solve called before setup");
+    }
+    int t = transpose ? 1 : 0;
+    int R = w->cfg.rows, C = w->cfg.cols;
+    size_t nin = (size_t)(t ? C : R), nout = (size_t)(t ? R : C);
+    w->last_iters = 0;
+    for (size_t j = 0; j < nvec; j++) {
+        const double *vin = v + j * nin;
+        double *out = i_out + j * nout;
+        int iters = 0;
+        /* end potentials: the driven side gets v, the sensed side 0 V; the
+         * zeros are written into out (its length is the sensed side's) */
+        memset(out, 0, nout * sizeof *out);
+        XB_TRY(solve_one(w, t, t ? out : vin, t ? vin : out, &iters));
+        w->last_iters = iters > w->last_iters ? iters : w->last_iters;
+        /* currents entering the sensed lines through the cells */
+        const double *g = w->geff, *a = w->a, *b = w->b;
+        for (int r = 0; r < R; r++) {
+            size_t o = (size_t)r * (size_t)C;
+            double acc = 0.0;
+            for (int c = 0; c < C; c++) {
+                double i = g[o + (size_t)c] * (a[o + (size_t)c] - b[o + (size_t)c]);
+                if (t) {
+                    acc -= i;
+                } else {
+                    out[c] += i;
+                }
+            }
+            if (t) {
+                out[r] = acc;
+            }
+        }
+    }
+    return XB_OK;
+}
+
+int xb_solver_nodal_fast_iterations(const void *ws)
+{
+    const fast_ws *w = ws;
+    if (w == NULL || w->magic != FAST_MAGIC) {
+        return -1;
+    }
+    return w->last_iters;
+}
+
+static const xb_solver_type fast_type = {
+    .name = "nodal_fast",
+    .create = fast_create,
+    .setup = fast_setup,
+    .solve = fast_solve,
+    .free = fast_free,
+};
+
+const xb_solver_type *const xb_solver_nodal_fast = &fast_type;
