@@ -27,15 +27,28 @@ struct xb_devices {
     xb_rng c2c;
 };
 
+/* Every built-in model, in the order `xbarsim device list` shows them. */
+static const xb_device_type *const *const all_models[] = {
+    &xb_device_ideal,       &xb_device_neurosim,  &xb_device_constant_step,
+    &xb_device_linear_step, &xb_device_soft_bounds, &xb_device_exp_step,
+    &xb_device_pow_step,    &xb_device_piecewise,
+};
+
+size_t xb_device_model_count(void) { return sizeof all_models / sizeof all_models[0]; }
+
+const xb_device_type *xb_device_model_at(size_t i)
+{
+    return i < xb_device_model_count() ? *all_models[i] : NULL;
+}
+
 const xb_device_type *xb_device_model_find(const char *name)
 {
     if (name == NULL) {
         return NULL;
     }
-    const xb_device_type *const all[] = {xb_device_ideal, xb_device_neurosim};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (strcmp(all[i]->name, name) == 0) {
-            return all[i];
+    for (size_t i = 0; i < xb_device_model_count(); i++) {
+        if (strcmp((*all_models[i])->name, name) == 0) {
+            return *all_models[i];
         }
     }
     return NULL;

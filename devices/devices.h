@@ -69,9 +69,9 @@ typedef struct xb_device_type {
 
 /* Largest params_size of any built-in model: buffers of this size hold any
  * model's parameters. */
-#define XB_DEVICE_PARAMS_MAX 512
+#define XB_DEVICE_PARAMS_MAX 1024
 /* Largest parameter table of any model (d2d streams are keyed by its index). */
-#define XB_DEVICE_MAX_PARAMS 64
+#define XB_DEVICE_MAX_PARAMS 128
 
 extern const xb_device_type *const xb_device_ideal;    /* bounded linear, finite levels */
 extern const xb_device_type *const xb_device_neurosim; /* NeuroSim exponential LTP/LTD */
@@ -93,6 +93,33 @@ typedef struct {
     double a_ltp, b_ltp, a_ltd, b_ltd; /* A in pulses (0 = linear), B in S */
 } xb_device_neurosim_params;
 
+/* aihwkit pulse-level forms (device-models.md §5.2) in conductance units; see
+ * devices/aihwkit.c and docs/devices.md for the mapping. */
+extern const xb_device_type *const xb_device_constant_step;
+extern const xb_device_type *const xb_device_linear_step;
+extern const xb_device_type *const xb_device_soft_bounds;
+extern const xb_device_type *const xb_device_exp_step;
+extern const xb_device_type *const xb_device_pow_step;
+
+/* Piecewise-linear step size over the normalised conductance (aihwkit
+ * PiecewiseStep form), built from measured data or from an ODE model's pulse. */
+#define XB_DEVICE_PIECEWISE_NODES 48
+typedef struct {
+    double gmin, gmax; /* S */
+    double up[XB_DEVICE_PIECEWISE_NODES];   /* up step at node i/(N-1), fraction of range */
+    double down[XB_DEVICE_PIECEWISE_NODES]; /* down step magnitude */
+    double p_full; /* derived: up pulses from Gmin to Gmax */
+} xb_device_piecewise_params;
+extern const xb_device_type *const xb_device_piecewise;
+
+/* Builds piecewise parameters from measured pulse-response data: a CSV with a
+ * header and columns `pulse` (pulse number, growing within a curve),
+ * `conductance` (S) and optionally `direction` (ltp|ltd). A curve ends where
+ * the pulse number stops growing or the direction changes; without a
+ * direction column a curve's net change decides it. Gmin/Gmax are the
+ * extremes of the data. Errors name file:line:column and the value. */
+int xb_device_piecewise_from_csv(const char *path, xb_device_piecewise_params *out);
+
 /* NeuroSim's normalised A for a nonlinearity label NL (sign follows NL), from the
  * closed form of device-models.md §5.1: NL = 10.1015 * max_p (Ghat(p) - p),
  * Ghat(p) = (1 - e^(-p/A))/(1 - e^(-1/A)), solved for A by bisection.
@@ -101,6 +128,23 @@ int xb_device_neurosim_a_norm(double nl, double *a_norm_out);
 
 /* Finds a model by name; NULL if none. */
 const xb_device_type *xb_device_model_find(const char *name);
+/* All built-in models: i < xb_device_model_count(). */
+size_t xb_device_model_count(void);
+const xb_device_type *xb_device_model_at(size_t i);
+
+/* --------------------------------------------- parameters and presets */
+
+/* The parameter `name` of a model; returns its index (>= 0), or XB_ENOTFOUND
+ * with a message naming the parameter, the model and its parameters. */
+int xb_device_param_find(const xb_device_type *type, const char *name,
+                         const xb_device_param **param_out);
+int xb_device_param_get(const xb_device_type *type, const void *params, const char *name,
+                        double *value_out);
+/* Sets one parameter and re-derives; on error params are left unchanged. */
+int xb_device_param_set(const xb_device_type *type, void *params, const char *name, double value);
+/* Copies the model's defaults into params_out (type->params_size bytes) and derives. */
+int xb_device_params_default(const xb_device_type *type, void *params_out);
+
 
 /* -------------------------------------------------------- nonidealities */
 
@@ -131,6 +175,33 @@ typedef struct {
 } xb_device_config;
 
 #define XB_DEVICE_CONFIG_INIT {NULL, NULL, 0.0, {{{0}, 0.0, XB_DIST_NORMAL}}, 0, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 1.0}
+
+/* ------------------------------------------------------------- presets */
+
+/* A published device: a model, parameter values over its defaults, and the
+ * variability its source reports. */
+typedef struct {
+    const char *name;   /* "agsi" */
+    const char *model;  /* "neurosim" */
+    const char *source; /* citation, as in device-models.md */
+    struct {
+        const char *name;
+        double value;
+    } set[12]; /* ends at the first NULL name */
+    double c2c;   /* suggested xb_device_config.c2c (0 = none reported) */
+    double d2d;   /* suggested d2d_gbounds (0 = none reported) */
+    const char *note; /* caveats (e.g. "demo values, not a fit"); may be NULL */
+} xb_device_preset;
+
+/* Fills *type_out and params_out (>= XB_DEVICE_PARAMS_MAX bytes) with the
+ * preset `name`; XB_ENOTFOUND naming it otherwise. */
+int xb_device_preset_find(const char *name, const xb_device_type **type_out, void *params_out);
+size_t xb_device_preset_count(void);
+const xb_device_preset *xb_device_preset_at(size_t i);
+/* A config for the preset: type, params (pointing into params_buf, >=
+ * XB_DEVICE_PARAMS_MAX bytes, which must outlive the create call), and the
+ * preset's c2c and d2d; other fields as XB_DEVICE_CONFIG_INIT. */
+int xb_device_preset_config(const char *name, xb_device_config *cfg_out, void *params_buf);
 
 /* ------------------------------------------------------- a device block */
 

@@ -4,6 +4,8 @@
 
 #include "devices/devices.h"
 
+#include <math.h>
+
 /* Parameters of device k under the stride convention of the ops. */
 static inline const void *xb_device__params_at(const void *params, size_t stride, size_t k)
 {
@@ -17,5 +19,37 @@ static inline double xb_device__clamp(double x, double lo, double hi)
 
 /* Index of a parameter in the model's table, or -1. */
 int xb_device__param_index(const xb_device_type *type, const char *name);
+
+/* A CSV file held as strings with the position of every field (csv_table.c). */
+typedef struct {
+    const char *path;
+    char **fields; /* row-major, header first */
+    size_t *lines, *cols;
+    size_t n_fields, cap, n_cols, n_rows; /* n_rows excludes the header */
+    size_t bad_line, bad_count;
+} xb_device__csv;
+
+int xb_device__csv_load(const char *path, xb_device__csv *t);
+void xb_device__csv_free(xb_device__csv *t);
+/* Column index by header name; < 0 (error set if required) when absent. */
+int xb_device__csv_column(const xb_device__csv *t, const char *name, int required);
+const char *xb_device__csv_cell(const xb_device__csv *t, size_t row, int col);
+/* Parses a cell as a finite double, or errors with file:line:column and the value. */
+int xb_device__csv_double(const xb_device__csv *t, size_t row, int col, double *out);
+int xb_device__csv_error_at(const xb_device__csv *t, size_t row, int col, const char *what);
+
+/* Measured pulse-response data: rows of (pulse, G) split into monotone curves,
+ * each one direction (+1 LTP, -1 LTD), pulse counted from the curve's first row. */
+typedef struct {
+    size_t n;
+    double *pulse, *g;
+    size_t n_curves;
+    size_t *start, *len;
+    int *dir;
+    double gmin, gmax; /* over all rows */
+} xb_device__pulse_data;
+
+int xb_device__pulse_data_load(const char *path, xb_device__pulse_data *out);
+void xb_device__pulse_data_free(xb_device__pulse_data *d);
 
 #endif /* XB_DEVICES_INTERNAL_H */
