@@ -1,12 +1,194 @@
-/* xbarsim report (placeholder until its module lands). */
+/* xbarsim report DIR: tables and figures from DIR/results.csv. */
 #include "cli/cli.h"
+#include "core/core.h"
+#include "reports/reports.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *fp)
+{
+    fputs("usage: xbarsim report DIR [options]\n"
+          "\n"
+          "Reads DIR/results.csv (one row per scenario x seed x epoch) and writes into DIR:\n"
+          "  report.md        Markdown table (mean ± std over seeds, n, 95 % CI) and figures\n"
+          "  table.tex        the same table in LaTeX (booktabs + siunitx)\n"
+          "  table.csv        long form, full precision: n, mean, std, 95 % CI bounds\n"
+          "  fig_*.{png,svg,pdf}  figures, each with the .csv it plots and the .gp script\n"
+          "                   that made it (rerun with gnuplot to restyle)\n"
+          "Figures: fig_test_acc (learning curves, ±1 std band), fig_angle (angle_l<k> vs\n"
+          "epoch per layer, when present), fig_sweep (final value vs a swept setting).\n"
+          "\n"
+          "options:\n"
+          "  --rows COLS        columns that make the table rows (default scenario);\n"
+          "                     COLS is a comma-separated list of result columns\n"
+          "  --cols COLS        columns that make the table columns (default none)\n"
+          "  --value METRIC     metric to tabulate (default test_acc)\n"
+          "  --at WHEN          final | best | epoch=N (default final); best is the maximum\n"
+          "                     for accuracies, the minimum for every other metric\n"
+          "  --group COLS       one figure curve per value of COLS (default: --rows)\n"
+          "  --sweep COL        setting for the final-value-vs-sweep figure (default: the\n"
+          "                     only numeric setting that varies, if there is one)\n"
+          "  --format FMT       also print the table to stdout: md | tex | csv\n"
+          "  --no-figures       tables only (gnuplot not needed)\n"
+          "  -h, --help         this text\n"
+          "\n"
+          "Settings that differ between rows are table columns; settings equal in every\n"
+          "row are stated once in the caption. Digits follow the spread: the std is given\n"
+          "to two significant digits and the mean to the same decimal place.\n",
+          fp);
+}
+
+static int write_table(const char *dir, const char *name, const xb_table *t, xb_table_format f)
+{
+    char path[4096], *buf = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    int rc = xb_table_fprint(mem, t, f);
+    fclose(mem);
+    if (rc == XB_OK) {
+        rc = xb_file_write_atomic(path, buf, len);
+    }
+    free(buf);
+    return rc;
+}
+
+static int write_markdown(const char *dir, const char *results, const xb_results *r,
+                          const xb_table *t, const char *figs)
+{
+    char path[4096], *buf = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    FILE *fp = open_memstream(&buf, &len);
+    if (!fp) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    fprintf(fp, "# xbarsim report\n\nFrom `%s` (%zu rows). Made by `xbarsim report` %s.\n\n",
+            results, xb_results_nrows(r), XB_VERSION);
+    int rc = xb_table_fprint(fp, t, XB_TABLE_MARKDOWN);
+    fputs("\nThe same table: [LaTeX](table.tex), [CSV with full precision](table.csv).\n", fp);
+    if (figs && figs[0]) {
+        fputs("\n## Figures\n", fp);
+        const char *p = figs;
+        while (*p) {
+            const char *e = strchr(p, ',');
+            int n = e ? (int)(e - p) : (int)strlen(p);
+            fprintf(fp, "\n![%.*s](%.*s.svg)\n\nData: [%.*s.csv](%.*s.csv), script: "
+                        "[%.*s.gp](%.*s.gp), also %.*s.png and %.*s.pdf.\n",
+                    n, p, n, p, n, p, n, p, n, p, n, p, n, p, n, p);
+            p += n;
+            if (*p == ',') {
+                p++;
+            }
+        }
+    }
+    fclose(fp);
+    if (rc == XB_OK) {
+        rc = xb_file_write_atomic(path, buf, len);
+    }
+    free(buf);
+    return rc;
+}
 
 int xb_cli_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "xbarsim report: not built yet\n");
-    return 2;
+    xb_table_spec spec = XB_TABLE_SPEC_INIT;
+    xb_figure_spec fspec = XB_FIGURE_SPEC_INIT;
+    const char *dir = NULL, *format = NULL, *group = NULL;
+    int figures = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--no-figures")) {
+            figures = 0;
+        } else if (!strcmp(a, "--rows") || !strcmp(a, "--cols") || !strcmp(a, "--value") ||
+                   !strcmp(a, "--at") || !strcmp(a, "--group") || !strcmp(a, "--sweep") ||
+                   !strcmp(a, "--format")) {
+            if (!has_val) {
+                fprintf(stderr, "xbarsim report: %s needs a value\n", a);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--rows")) {
+                spec.rows = v;
+            } else if (!strcmp(a, "--cols")) {
+                spec.cols = v;
+            } else if (!strcmp(a, "--value")) {
+                spec.value = v;
+                fspec.value = v;
+            } else if (!strcmp(a, "--group")) {
+                group = v;
+            } else if (!strcmp(a, "--sweep")) {
+                fspec.sweep = v;
+            } else if (!strcmp(a, "--format")) {
+                format = v;
+            } else if (xb_table_spec_parse_at(&spec, v) < 0) {
+                fprintf(stderr, "xbarsim report: %s\n", xb_last_error());
+                return 2;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "xbarsim report: unknown option '%s' (see --help)\n", a);
+            return 2;
+        } else if (!dir) {
+            dir = a;
+        } else {
+            fprintf(stderr, "xbarsim report: one DIR expected, got '%s' and '%s'\n", dir, a);
+            return 2;
+        }
+    }
+    if (!dir) {
+        usage(stderr);
+        return 2;
+    }
+    xb_table_format pfmt = XB_TABLE_MARKDOWN;
+    if (format) {
+        if (!strcmp(format, "md") || !strcmp(format, "markdown")) {
+            pfmt = XB_TABLE_MARKDOWN;
+        } else if (!strcmp(format, "tex") || !strcmp(format, "latex")) {
+            pfmt = XB_TABLE_LATEX;
+        } else if (!strcmp(format, "csv")) {
+            pfmt = XB_TABLE_CSV;
+        } else {
+            fprintf(stderr, "xbarsim report: --format '%s': md, tex or csv is allowed\n", format);
+            return 2;
+        }
+    }
+    fspec.group = group ? group : spec.rows;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    xb_results *r = NULL;
+    xb_table *t = NULL;
+    char figs[256] = "";
+    int rc = xb_results_read(&r, path);
+    if (rc < 0) {
+        return xb_cli_fail("report", rc);
+    }
+    if ((rc = xb_table_create(&t, r, &spec)) < 0 ||
+        (rc = write_table(dir, "table.tex", t, XB_TABLE_LATEX)) < 0 ||
+        (rc = write_table(dir, "table.csv", t, XB_TABLE_CSV)) < 0) {
+        goto out;
+    }
+    if (figures && (rc = xb_figures_write(r, dir, &fspec, figs, sizeof figs)) < 0) {
+        goto out;
+    }
+    if ((rc = write_markdown(dir, "results.csv", r, t, figs)) < 0) {
+        goto out;
+    }
+    if (format) {
+        xb_table_fprint(stdout, t, pfmt);
+    }
+    fprintf(stderr, "xbarsim report: wrote %s/report.md, table.tex, table.csv%s%s\n", dir,
+            figs[0] ? ", " : "", figs);
+out:
+    xb_table_free(t);
+    xb_results_free(r);
+    return rc < 0 ? xb_cli_fail("report", rc) : 0;
 }

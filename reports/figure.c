@@ -1,0 +1,568 @@
+/* Figures: the plotted data as CSV, a gnuplot script that reads it, and the
+ * renderings, made by running gnuplot as a child process. */
+#include "reports/reports_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXEC_FAILED "xbarsim: exec failed: "
+
+int xb_gnuplot_run(const char *dir, const char *script, const char *terminal, const char *output)
+{
+    XB_ASSERT_ARG(dir != NULL && script != NULL && terminal != NULL && output != NULL);
+    char setup[1024];
+    if (strchr(output, '\'') || (size_t)snprintf(setup, sizeof setup, "set terminal %s; set output '%s'",
+                                                  terminal, output) >= sizeof setup) {
+        return xb__error_set(XB_EINVAL, "gnuplot output name '%s' is too long or has a quote",
+                             output);
+    }
+    int fd[2];
+    if (pipe(fd) != 0) {
+        return xb__error_set(XB_EEXTERNAL, "pipe: %s", strerror(errno));
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return xb__error_set(XB_EEXTERNAL, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        /* child: gnuplot's diagnostics go to the pipe, so the caller can
+         * quote them in the error message */
+        close(fd[0]);
+        dup2(fd[1], STDERR_FILENO);
+        dup2(fd[1], STDOUT_FILENO);
+        if (chdir(dir) != 0) {
+            dprintf(fd[1], "cannot enter %s: %s", dir, strerror(errno));
+            _exit(126);
+        }
+        char *argv[] = {"gnuplot", "-e", setup, (char *)script, NULL};
+        execvp("gnuplot", argv);
+        dprintf(fd[1], EXEC_FAILED "%s", strerror(errno));
+        _exit(127);
+    }
+    close(fd[1]);
+    char msg[600];
+    size_t len = 0;
+    for (;;) {
+        char chunk[256];
+        ssize_t r = read(fd[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            break;
+        }
+        size_t take = (size_t)r < sizeof msg - 1 - len ? (size_t)r : sizeof msg - 1 - len;
+        memcpy(msg + len, chunk, take);
+        len += take;
+    }
+    msg[len] = '\0';
+    close(fd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return xb__error_set(XB_EEXTERNAL, "waitpid: %s", strerror(errno));
+        }
+    }
+    for (char *c = msg; *c; c++) {
+        if (*c == '\n' || *c == '\r') {
+            *c = ' ';
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && strstr(msg, EXEC_FAILED)) {
+        return xb__error_set(XB_ENOTFOUND,
+                             "gnuplot is not installed or not on PATH (%s); install the Debian "
+                             "package gnuplot-nox, or skip figures with --no-figures",
+                             msg + strlen(EXEC_FAILED));
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        return xb__error_set(XB_EEXTERNAL, "gnuplot %s in %s (terminal %s) failed: %s", script,
+                             dir, terminal, msg);
+    }
+    return XB_OK;
+}
+
+/* ------------------------------------------------------------- figures */
+
+typedef struct {
+    char **labels;
+    size_t n, cap;
+} label_set;
+
+static long label_index(label_set *s, const char *label)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (!strcmp(s->labels[i], label)) {
+            return (long)i;
+        }
+    }
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        char **l = realloc(s->labels, cap * sizeof *l);
+        if (!l) {
+            return -1;
+        }
+        s->labels = l;
+        s->cap = cap;
+    }
+    size_t len = strlen(label) + 1;
+    if (!(s->labels[s->n] = malloc(len))) {
+        return -1;
+    }
+    memcpy(s->labels[s->n], label, len);
+    return (long)s->n++;
+}
+
+static void label_set_free(label_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->labels[i]);
+    }
+    free(s->labels);
+}
+
+/* gnuplot splits CSV fields on every comma, quoted or not: labels get none */
+static void curve_label(const xb_results *r, size_t row, const long *idx, size_t n, char *buf,
+                        size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < n && used + 1 < len; k++) {
+        int w = snprintf(buf + used, len - used, "%s%s", k ? " / " : "",
+                         xb_results_cell(r, row, (size_t)idx[k]));
+        used += w > 0 ? (size_t)w : 0;
+    }
+    for (char *c = buf; *c; c++) {
+        if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r') {
+            *c = ';';
+        }
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : (x > y);
+}
+
+/* Sorted distinct values of xs[0..n) into uniq (same capacity); returns count. */
+static size_t distinct(double *xs, size_t n, double *uniq)
+{
+    qsort(xs, n, sizeof *xs, cmp_double);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isnan(xs[i]) && (m == 0 || xs[i] != uniq[m - 1])) {
+            uniq[m++] = xs[i];
+        }
+    }
+    return m;
+}
+
+typedef struct {
+    const char *name;   /* fig_test_acc */
+    const char *title;
+    const char *xlabel, *ylabel;
+    size_t ncurves;
+    int band;           /* 1: mean ± std band; 0: error bars */
+} fig_meta;
+
+static int write_script(const char *dir, const fig_meta *m)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.gp", dir, m->name);
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        return xb__error_set(XB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    fprintf(fp,
+            "# %s: %s\n"
+            "# Made by xbarsim report from %s.csv (column 1: x; then, per curve, the mean\n"
+            "# over seeds and its standard deviation). This script sets no terminal, so\n"
+            "# it can be restyled and rerun, e.g.\n"
+            "#   gnuplot -e \"set terminal pdfcairo size 5in,3.2in; set output 'x.pdf'\" %s.gp\n"
+            "set datafile separator comma\n"
+            "set key autotitle columnheader\n"
+            "set termoption noenhanced\n"
+            "set title \"%s\"\n"
+            "set xlabel \"%s\"\n"
+            "set ylabel \"%s\"\n"
+            "set key outside right top\n"
+            "set grid\n"
+            "n = %zu\n",
+            m->name, m->title, m->name, m->name, m->title, m->xlabel, m->ylabel, m->ncurves);
+    if (m->band) {
+        fprintf(fp,
+                "plot for [i=1:n] '%s.csv' using 1:(column(2*i)-column(2*i+1)):"
+                "(column(2*i)+column(2*i+1)) \\\n"
+                "       with filledcurves fillstyle transparent solid 0.2 noborder linecolor i "
+                "notitle, \\\n"
+                "     for [i=1:n] '%s.csv' using 1:(column(2*i)) with lines linewidth 2 "
+                "linecolor i title columnheader(2*i)\n",
+                m->name, m->name);
+    } else {
+        fputs("set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n", fp);
+        fprintf(fp,
+                "plot for [i=1:n] '%s.csv' using 1:(column(2*i)):(column(2*i+1)) "
+                "with yerrorlines linecolor i title columnheader(2*i)\n",
+                m->name);
+    }
+    int bad = ferror(fp);
+    if (fclose(fp) != 0 || bad) {
+        return xb__error_set(XB_EIO, "%s: write error", path);
+    }
+    return XB_OK;
+}
+
+static int render(const char *dir, const char *name, const xb_figure_spec *spec)
+{
+    char script[512], out[512];
+    snprintf(script, sizeof script, "%s.gp", name);
+    if (spec->png) {
+        snprintf(out, sizeof out, "%s.png", name);
+        XB_TRY(xb_gnuplot_run(dir, script, "pngcairo size 900,540 font 'Sans,11'", out));
+    }
+    if (spec->svg) {
+        snprintf(out, sizeof out, "%s.svg", name);
+        XB_TRY(xb_gnuplot_run(dir, script, "svg size 900,540 font 'Sans,13'", out));
+    }
+    if (spec->pdf) {
+        snprintf(out, sizeof out, "%s.pdf", name);
+        XB_TRY(xb_gnuplot_run(dir, script, "pdfcairo size 6in,3.6in font 'Sans,9'", out));
+    }
+    return XB_OK;
+}
+
+/* A curve set: mean and std of `values` per (curve, x). */
+typedef struct {
+    double *xs;         /* distinct x values, nx */
+    size_t nx;
+    label_set curves;
+    double *mean, *std; /* ncurves * nx */
+} curve_data;
+
+static void curve_data_free(curve_data *c)
+{
+    free(c->xs);
+    label_set_free(&c->curves);
+    free(c->mean);
+    free(c->std);
+}
+
+/* Samples: curve[k], x[k], y[k] for k < n; NaN y are skipped. */
+static int curve_data_build(curve_data *c, const long *curve, const double *x, const double *y,
+                            size_t n, double *scratch)
+{
+    size_t nc = c->curves.n;
+    c->xs = malloc((n ? n : 1) * sizeof *c->xs);
+    if (!c->xs) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    memcpy(scratch, x, n * sizeof *x);
+    c->nx = distinct(scratch, n, c->xs);
+    c->mean = malloc((nc * c->nx + 1) * sizeof *c->mean);
+    c->std = malloc((nc * c->nx + 1) * sizeof *c->std);
+    if (!c->mean || !c->std) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    for (size_t q = 0; q < nc; q++) {
+        for (size_t p = 0; p < c->nx; p++) {
+            size_t m = 0;
+            for (size_t k = 0; k < n; k++) {
+                if (curve[k] == (long)q && x[k] == c->xs[p] && !isnan(y[k])) {
+                    scratch[m++] = y[k];
+                }
+            }
+            xb_summary s;
+            XB_TRY(xb_summary_compute(&s, scratch, m));
+            c->mean[q * c->nx + p] = s.mean;
+            c->std[q * c->nx + p] = s.std;
+        }
+    }
+    return XB_OK;
+}
+
+static int write_data(const char *dir, const char *name, const char *xname, const curve_data *c)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        return xb__error_set(XB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    xb_csv_field(fp, xname);
+    for (size_t q = 0; q < c->curves.n; q++) {
+        fputc(',', fp);
+        xb_csv_field(fp, c->curves.labels[q]);
+        fprintf(fp, ",%s std", c->curves.labels[q]);
+    }
+    fputc('\n', fp);
+    for (size_t p = 0; p < c->nx; p++) {
+        fprintf(fp, "%.10g", c->xs[p]);
+        for (size_t q = 0; q < c->curves.n; q++) {
+            fputc(',', fp);
+            xb_csv_double(fp, c->mean[q * c->nx + p]);
+            fputc(',', fp);
+            xb_csv_double(fp, c->std[q * c->nx + p]);
+        }
+        fputc('\n', fp);
+    }
+    int bad = ferror(fp);
+    if (fclose(fp) != 0 || bad) {
+        return xb__error_set(XB_EIO, "%s: write error", path);
+    }
+    return XB_OK;
+}
+
+static void append_name(char *names, size_t len, const char *name)
+{
+    if (!names || len == 0) {
+        return;
+    }
+    size_t used = strlen(names);
+    snprintf(names + used, len - used, "%s%s", used ? "," : "", name);
+}
+
+/* One curve per (group[, layer]) of metric columns vcols over epochs. */
+static int fig_vs_epoch(const xb_results *r, const xb__traj *tr, const long *gi, size_t ngi,
+                        const long *vcols, size_t nv, const char *dir, const fig_meta *meta_in,
+                        const xb_figure_spec *spec)
+{
+    size_t n = xb_results_nrows(r) * nv;
+    long ce = xb_results_find(r, "epoch");
+    long *curve = malloc((n ? n : 1) * sizeof *curve);
+    double *x = malloc((n ? n : 1) * sizeof *x), *y = malloc((n ? n : 1) * sizeof *y);
+    double *scratch = malloc((n ? n : 1) * sizeof *scratch);
+    curve_data c = {0};
+    int rc = XB_OK;
+    if (!curve || !x || !y || !scratch) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < tr->ntraj; k++) {
+        char label[512];
+        curve_label(r, tr->rows[tr->start[k]], gi, ngi, label, sizeof label);
+        for (size_t v = 0; v < nv; v++) {
+            char full[700];
+            if (nv > 1) {
+                snprintf(full, sizeof full, "%s %s", label, xb_results_colname(r, (size_t)vcols[v]));
+            } else {
+                snprintf(full, sizeof full, "%s", label);
+            }
+            long q = label_index(&c.curves, full);
+            if (q < 0) {
+                rc = xb__error_set(XB_ENOMEM, "out of memory");
+                goto out;
+            }
+            for (size_t p = tr->start[k]; p < tr->start[k + 1]; p++) {
+                curve[m] = q;
+                x[m] = xb__cell_number(r, tr->rows[p], ce);
+                y[m] = xb__cell_number(r, tr->rows[p], vcols[v]);
+                m++;
+            }
+        }
+    }
+    if ((rc = curve_data_build(&c, curve, x, y, m, scratch)) < 0 ||
+        (rc = write_data(dir, meta_in->name, "epoch", &c)) < 0) {
+        goto out;
+    }
+    fig_meta meta = *meta_in;
+    meta.ncurves = c.curves.n;
+    if ((rc = write_script(dir, &meta)) < 0) {
+        goto out;
+    }
+    rc = render(dir, meta.name, spec);
+out:
+    curve_data_free(&c);
+    free(curve);
+    free(x);
+    free(y);
+    free(scratch);
+    return rc;
+}
+
+/* The setting to sweep: the given one, or the only numeric setting that
+ * takes two or more values. -1 if none. */
+static long find_sweep(const xb_results *r, const char *given)
+{
+    if (given) {
+        return xb_results_find(r, given);
+    }
+    long found = -1;
+    for (size_t j = 0; j < xb_results_ncols(r); j++) {
+        const char *name = xb_results_colname(r, j);
+        if (xb_results_is_key(name) || xb_results_is_metric(name)) {
+            continue;
+        }
+        int numeric = 1, varies = 0;
+        double v0 = NAN;
+        for (size_t i = 0; i < xb_results_nrows(r) && numeric; i++) {
+            double v;
+            if (xb__parse_double(xb_results_cell(r, i, j), &v) != 0) {
+                numeric = 0;
+            } else if (i == 0) {
+                v0 = v;
+            } else if (v != v0) {
+                varies = 1;
+            }
+        }
+        if (numeric && varies) {
+            if (found >= 0) {
+                return -1; /* ambiguous: the user must name it */
+            }
+            found = (long)j;
+        }
+    }
+    return found;
+}
+
+static int fig_sweep(const xb_results *r, const xb__traj *tr, long sweep, const char *dir,
+                     const xb_figure_spec *spec)
+{
+    long vcol = xb_results_find(r, spec->value ? spec->value : "test_acc");
+    if (vcol < 0) {
+        return xb__error_set(XB_ENOTFOUND, "sweep figure: no column '%s' in %s",
+                             spec->value ? spec->value : "test_acc", xb__results_path(r));
+    }
+    /* one curve per combination of the other settings that vary */
+    size_t ncols = xb_results_ncols(r), ngi = 0;
+    long *gi = malloc(ncols * sizeof *gi);
+    long *curve = malloc((tr->ntraj + 1) * sizeof *curve);
+    double *x = malloc((tr->ntraj + 1) * sizeof *x), *y = malloc((tr->ntraj + 1) * sizeof *y);
+    double *scratch = malloc((tr->ntraj + 1) * sizeof *scratch);
+    curve_data c = {0};
+    int rc = XB_OK;
+    if (!gi || !curve || !x || !y || !scratch) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t j = 0; j < ncols; j++) {
+        const char *name = xb_results_colname(r, j);
+        if ((long)j == sweep || xb_results_is_key(name) || xb_results_is_metric(name)) {
+            continue;
+        }
+        const char *v0 = xb_results_cell(r, 0, j);
+        for (size_t i = 1; i < xb_results_nrows(r); i++) {
+            if (strcmp(xb_results_cell(r, i, j), v0)) {
+                gi[ngi++] = (long)j;
+                break;
+            }
+        }
+    }
+    for (size_t k = 0; k < tr->ntraj; k++) {
+        size_t row0 = tr->rows[tr->start[k]];
+        char label[512];
+        curve_label(r, row0, gi, ngi, label, sizeof label);
+        if (!label[0]) {
+            snprintf(label, sizeof label, "%s", xb_results_colname(r, (size_t)vcol));
+        }
+        curve[k] = label_index(&c.curves, label);
+        if (curve[k] < 0) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+            goto out;
+        }
+        x[k] = xb__cell_number(r, row0, sweep);
+        if (isnan(x[k])) {
+            rc = xb__error_set(XB_EIO, "%s:%d:%d: column '%s': value '%s': the swept setting "
+                                       "must be a number",
+                               xb__results_path(r), xb__results_line(r, row0),
+                               xb__results_col(r, row0, (size_t)sweep),
+                               xb_results_colname(r, (size_t)sweep),
+                               xb_results_cell(r, row0, (size_t)sweep));
+            goto out;
+        }
+        if ((rc = xb__traj_value(r, tr, k, vcol, XB_AT_FINAL, 0, &y[k])) < 0) {
+            goto out;
+        }
+    }
+    if ((rc = curve_data_build(&c, curve, x, y, tr->ntraj, scratch)) < 0 ||
+        (rc = write_data(dir, "fig_sweep", xb_results_colname(r, (size_t)sweep), &c)) < 0) {
+        goto out;
+    }
+    char title[300], ylabel[200];
+    snprintf(title, sizeof title, "final %s vs %s (mean ± std over seeds)",
+             xb_results_colname(r, (size_t)vcol), xb_results_colname(r, (size_t)sweep));
+    snprintf(ylabel, sizeof ylabel, "final %s", xb_results_colname(r, (size_t)vcol));
+    fig_meta meta = {"fig_sweep", title, xb_results_colname(r, (size_t)sweep), ylabel,
+                     c.curves.n, 0};
+    if ((rc = write_script(dir, &meta)) < 0) {
+        goto out;
+    }
+    rc = render(dir, "fig_sweep", spec);
+out:
+    curve_data_free(&c);
+    free(gi);
+    free(curve);
+    free(x);
+    free(y);
+    free(scratch);
+    return rc;
+}
+
+int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec *spec,
+                     char *names_out, size_t names_len)
+{
+    XB_ASSERT_ARG(r != NULL && dir != NULL && spec != NULL);
+    if (names_out && names_len) {
+        names_out[0] = '\0';
+    }
+    xb__traj tr = {0};
+    long *gi = NULL, *acols = NULL;
+    size_t ngi = 0, na = 0;
+    int rc;
+    if ((rc = xb__columns_resolve(r, spec->group ? spec->group : "scenario", &gi, &ngi)) < 0 ||
+        (rc = xb__traj_build(&tr, r)) < 0) {
+        goto out;
+    }
+    long tcol = xb_results_find(r, "test_acc");
+    if (tcol >= 0) {
+        fig_meta m = {"fig_test_acc", "test accuracy vs epoch (mean ± 1 std over seeds)",
+                      "epoch", "test accuracy", 0, 1};
+        if ((rc = fig_vs_epoch(r, &tr, gi, ngi, &tcol, 1, dir, &m, spec)) < 0) {
+            goto out;
+        }
+        append_name(names_out, names_len, "fig_test_acc");
+    }
+    acols = malloc((xb_results_ncols(r) + 1) * sizeof *acols);
+    if (!acols) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t j = 0; j < xb_results_ncols(r); j++) {
+        if (!strncmp(xb_results_colname(r, j), "angle_l", 7)) {
+            acols[na++] = (long)j;
+        }
+    }
+    if (na) {
+        fig_meta m = {"fig_angle", "angle between backward matrix and W^T per layer (mean ± 1 std)",
+                      "epoch", "angle (degrees)", 0, 1};
+        if ((rc = fig_vs_epoch(r, &tr, gi, ngi, acols, na, dir, &m, spec)) < 0) {
+            goto out;
+        }
+        append_name(names_out, names_len, "fig_angle");
+    }
+    long sweep = find_sweep(r, spec->sweep);
+    if (spec->sweep && sweep < 0) {
+        rc = xb__error_set(XB_ENOTFOUND, "--sweep column '%s' is not in %s", spec->sweep,
+                           xb__results_path(r));
+        goto out;
+    }
+    if (sweep >= 0) {
+        if ((rc = fig_sweep(r, &tr, sweep, dir, spec)) < 0) {
+            goto out;
+        }
+        append_name(names_out, names_len, "fig_sweep");
+    }
+    rc = XB_OK;
+out:
+    free(gi);
+    free(acols);
+    xb__traj_free(&tr);
+    return rc;
+}

@@ -1,0 +1,126 @@
+/* reports: figures are produced by gnuplot, are valid PNG/SVG/PDF, and come
+ * with the data they plot (checked against the fixture's hand values) and the
+ * script that made them. */
+#include "xb_test.h"
+
+#include "reports/reports.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define FIXTURE "tests/data/reports/results_small.csv"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/xb_fig_XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *buf = NULL;
+    xb_assert_ok(xb_file_read(path, &buf, len));
+    return buf;
+}
+
+static void test_reports_figure__valid_png_svg_pdf_with_data(void **state)
+{
+    (void)state;
+    xb_results *r = NULL;
+    xb_assert_ok(xb_results_read(&r, FIXTURE));
+    xb_figure_spec spec = XB_FIGURE_SPEC_INIT;
+    char names[128];
+    xb_assert_ok(xb_figures_write(r, dir, &spec, names, sizeof names));
+    /* bwd_sigma is the only numeric setting that varies: it is the sweep */
+    assert_string_equal(names, "fig_test_acc,fig_angle,fig_sweep");
+    size_t len;
+    /* PNG signature (PNG spec section 5.2) */
+    char *png = slurp("fig_test_acc.png", &len);
+    assert_true(len > 1000);
+    assert_memory_equal(png, "\x89PNG\r\n\x1a\n", 8);
+    free(png);
+    /* SVG: XML declaration then an <svg> root in the SVG namespace, closed */
+    char *svg = slurp("fig_angle.svg", &len);
+    assert_true(strncmp(svg, "<?xml", 5) == 0);
+    assert_non_null(strstr(svg, "<svg"));
+    assert_non_null(strstr(svg, "xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_non_null(strstr(svg, "</svg>"));
+    free(svg);
+    char *pdf = slurp("fig_sweep.pdf", &len);
+    assert_memory_equal(pdf, "%PDF-", 5);
+    free(pdf);
+    /* the plotted data: epoch 3 of bp-ideal is mean 0.83, std 0.02 (see
+     * test_reports_table.c); epoch 1 of rbp-twin-hi is {0.45, 0.47} */
+    char *csv = slurp("fig_test_acc.csv", &len);
+    assert_true(strncmp(csv, "epoch,bp-ideal,bp-ideal std,rbp-twin-lo,", 40) == 0);
+    double e, m, s, m2, s2, m3, s3;
+    char *row1 = strchr(csv, '\n') + 1;
+    assert_int_equal(sscanf(row1, "%lf,%lf,%lf,%lf,%lf,%lf,%lf", &e, &m, &s, &m2, &s2, &m3, &s3), 7);
+    xb_assert_close(e, 1.0, XB_TOL_EXACT, 0.0);
+    xb_assert_close(m3, 0.46, XB_TOL_EXACT, 0.0);
+    xb_assert_close(s3, 0.02 / sqrt(2.0), XB_TOL_EXACT, 0.0);
+    char *row3 = strchr(strchr(row1, '\n') + 1, '\n') + 1;
+    assert_int_equal(sscanf(row3, "%lf,%lf,%lf", &e, &m, &s), 3);
+    xb_assert_close(m, 0.83, XB_TOL_EXACT, 0.0);
+    xb_assert_close(s, 0.02, XB_TOL_EXACT, 0.0);
+    free(csv);
+    /* the script reads that CSV and sets no terminal, so it can be restyled */
+    char *gp = slurp("fig_test_acc.gp", &len);
+    assert_non_null(strstr(gp, "'fig_test_acc.csv'"));
+    assert_null(strstr(gp, "\nset terminal"));
+    free(gp);
+    xb_results_free(r);
+}
+
+static void test_reports_figure__missing_gnuplot_is_a_clear_error(void **state)
+{
+    (void)state;
+    const char *old = getenv("PATH");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("PATH", dir, 1); /* a directory without gnuplot */
+    int rc = xb_gnuplot_run(dir, "x.gp", "svg", "x.svg");
+    const char *msg = xb_last_error();
+    int has = strstr(msg, "gnuplot is not installed") != NULL && strstr(msg, "gnuplot-nox");
+    if (saved) {
+        setenv("PATH", saved, 1);
+        free(saved);
+    }
+    assert_int_equal(rc, XB_ENOTFOUND);
+    assert_true(has);
+}
+
+static void test_reports_figure__gnuplot_error_is_reported(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/bad.gp", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("plot 'no_such_file.csv' using 1:2\n", fp);
+    fclose(fp);
+    xb_assert_error(xb_gnuplot_run(dir, "bad.gp", "svg", "bad.svg"), XB_EEXTERNAL,
+                    "no_such_file.csv");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reports_figure__valid_png_svg_pdf_with_data),
+        cmocka_unit_test(test_reports_figure__missing_gnuplot_is_a_clear_error),
+        cmocka_unit_test(test_reports_figure__gnuplot_error_is_reported),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
