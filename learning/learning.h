@@ -56,6 +56,26 @@ int xb_dataset_load_fashion_mnist(xb_dataset *train, xb_dataset *test, size_t n_
 int xb_dataset_load_fashion_mnist_dir(xb_dataset *train, xb_dataset *test, const char *dir,
                                       size_t n_train, size_t n_test);
 
+/* Options of xb_dataset_load_csv. */
+typedef struct {
+    int header;       /* 1: the first row names the columns and is skipped */
+    size_t max_n;     /* 0: every row; otherwise the first max_n data rows */
+    size_t n_targets; /* 0: classification, label_column holds integer labels
+                         0, 1, …; k > 0: regression, the k columns starting at
+                         label_column are the targets */
+    double scale;     /* > 0: every feature is multiplied by it (e.g. 1/16) */
+    int minmax;       /* 1: each feature is mapped to [0, 1] by its min and max
+                         over the file (after scale); constant features give 0 */
+} xb_dataset_csv_options;
+#define XB_DATASET_CSV_OPTIONS_INIT {0, 0, 0, 0.0, 0}
+
+/* A numeric CSV file (or .csv.gz), one sample per row, parsed with libcsv in
+ * strict mode. label_column is 0-based; negative counts from the end (-1 =
+ * last column). Errors read "file:line:column: …" with the offending value.
+ * opts may be NULL (defaults). */
+int xb_dataset_load_csv(xb_dataset *out, const char *path, int label_column,
+                        const xb_dataset_csv_options *opts);
+
 /* --- helpers */
 
 /* A copy of samples [first, first + n) of ds into out (n = 0: to the end). */
