@@ -75,12 +75,35 @@ extern const xb_solver_type *const xb_solver_nodal;
 extern const xb_solver_type *const xb_solver_nodal_klu;
 extern const xb_solver_type *const xb_solver_nodal_fast;
 
+/* "spice": one ngspice `op` per read vector on the netlist of
+ * xb_spice_netlist_read (same circuit as "nodal"); the reference backend. */
+extern const xb_solver_type *const xb_solver_spice;
+
 /* Sweeps the last nodal_fast solve took (largest over its vectors); -1 if ws
  * is not a nodal_fast workspace. For benchmarks and reports. */
 int xb_solver_nodal_fast_iterations(const void *ws);
 
 /* Finds a read backend by name; NULL if none. */
 const xb_solver_type *xb_solver_find(const char *name);
+
+/* ------------------------------------------------------------ ngspice */
+
+/* Netlist (SPICE text, title line first, ".op" and ".end" last) of one read
+ * of the array with conductances g and inputs v (rows volts, or cols volts if
+ * transpose). Sense currents are i(VUC<c>) forward, i(VUR<r>) transposed,
+ * positive into the sense. *text_out is malloc'd; the caller frees it. */
+int xb_spice_netlist_read(char **text_out, const xb_circuit_config *c, const double *g,
+                          int transpose, const double *v);
+
+/* Runs a netlist (text as above, lines separated by '\n', with its analysis
+ * line) in the process-wide libngspice, then copies each real vector names[k]
+ * (e.g. "vuc0#branch", "v(x)", "time") into a malloc'd out[k] of len_out[k]
+ * values; the caller frees each out[k]. Returns XB_EEXTERNAL with ngspice's
+ * own error line when parsing or the analysis fails; after an ngspice exit
+ * request the library is reloaded on the next call. Never exits the process.
+ * Serialised by a mutex (ngspice is not thread-safe). */
+int xb_spice_run(const char *netlist, const char *const *names, size_t n, double **out,
+                 size_t *len_out);
 
 /* ---- cost model (sizing) ---- */
 /* This section belongs to the sizing engineer (circuits/cost.c). */

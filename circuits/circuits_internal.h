@@ -46,4 +46,26 @@ void xb_nodal__g_eff(const xb_nodal_lines *m, const double *g, double *geff_out)
 int xb_nodal__write_voltages(const xb_circuit_config *c, const double *g, const double *u_row,
                              const double *u_col, double *vcell_out);
 
+/* ------------------------------------------------------- netlists */
+
+/* Growable string (netlist text). */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} xb_sb;
+int xb_sb__printf(xb_sb *sb, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Element lines of the network for one mode: end sources VUR<r>/VUC<c> at
+ * the line ends (u_row, u_col volts), terminations, wires and cells. */
+int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
+                      const double *g, const double *u_row, const double *u_col);
+
+/* How many times libngspice was loaded (tests: a reload happened). */
+unsigned xb_spice__loads(void);
+
 #endif /* XB_CIRCUITS_INTERNAL_H */
