@@ -76,6 +76,40 @@ typedef struct {
 int xb_dataset_load_csv(xb_dataset *out, const char *path, int label_column,
                         const xb_dataset_csv_options *opts);
 
+/* --- synthetic tasks. Draws come from xb_rng streams (seed, XB_RNG_DATA,
+ * array) addressed by position, so a larger n_train extends a smaller one
+ * and train never depends on n_test. Both are regression datasets (target). */
+
+/* Linear teacher of Lillicrap et al. 2016 (linear task): T ~ U[-r, r]^{n_out x
+ * n_in}, x ~ N(0, I), target = T x (+ optional N(0, noise_sd^2) noise). */
+typedef struct {
+    size_t n_in, n_out;     /* 30, 10 in the paper */
+    size_t n_train, n_test; /* ours: the paper's sample counts were not read */
+    double teacher_range;   /* r: 1 in the paper */
+    double noise_sd;        /* 0 in the paper */
+} xb_teacher_config;
+#define XB_TEACHER_CONFIG_INIT {30, 10, 2000, 500, 1.0, 0.0}
+
+/* teacher_out (n_out * n_in, row-major) receives T; may be NULL. train or
+ * test may be NULL; a size of 0 for a non-NULL half is an error. */
+int xb_dataset_linear_teacher(xb_dataset *train, xb_dataset *test, double *teacher_out,
+                              const xb_teacher_config *cfg, uint64_t seed);
+
+/* The 1-1-1 linear chain of the RBP convergence proofs (Baldi et al. 2018):
+ * scalar input I ~ N(0, input_sd^2), target T = slope * I (+ N(0, noise_sd^2)).
+ * The averaged dynamics have their fixed point at a*b = alpha/beta with
+ * alpha = E[T I] = slope * input_sd^2 and beta = E[I^2] = input_sd^2. */
+typedef struct {
+    size_t n_train, n_test;
+    double slope;
+    double input_sd;
+    double noise_sd;
+} xb_chain_config;
+#define XB_CHAIN_CONFIG_INIT {1000, 200, 0.75, 1.0, 0.0}
+
+int xb_dataset_linear_chain(xb_dataset *train, xb_dataset *test, const xb_chain_config *cfg,
+                            uint64_t seed);
+
 /* --- helpers */
 
 /* A copy of samples [first, first + n) of ds into out (n = 0: to the end). */
