@@ -21,8 +21,27 @@ typedef enum {
 typedef enum {
     XB_UPDATE_PULSES = 0,     /* n = Δw / Δw_pulse, stochastically rounded */
     XB_UPDATE_STOCHASTIC = 1, /* row and column pulse trains, coincidences program (Gokmen-Vlasov) */
-    XB_UPDATE_SIGN = 2        /* one pulse of sign(Δw) where Δw != 0 (Manhattan) */
+    XB_UPDATE_SIGN = 2,       /* one pulse of sign(Δw) where Δw != 0 (Manhattan) */
+    XB_UPDATE_TRUNC = 3       /* n = trunc(Δw / Δw_pulse), deterministic (NeuroSim) */
 } xb_update_scheme;
+
+/* Which device of a differential pair a weight change pulses (docs/xbar.md). */
+typedef enum {
+    /* Δw > 0: potentiate G+ or depress G-, whichever has more room in that
+     * direction (nominal bounds); Δw < 0 symmetrically. Never saturates while
+     * the other device has room. */
+    XB_PAIR_HEADROOM = 0,
+    /* Δw > 0 potentiates G+, Δw < 0 potentiates G- (LTP only, as many
+     * pair-based chips do); a device at Gmax stays there (pulses are counted). */
+    XB_PAIR_POTENTIATE = 1
+} xb_pair_policy;
+
+/* How the ADC full scale is set (docs/xbar.md, "Periphery"). */
+typedef enum {
+    XB_ADC_CAL_DYNAMIC = 0, /* per read vector and tile: full scale = max |partial output| */
+    XB_ADC_CAL_FIXED = 1,   /* full scale = adc_range (weight units x normalised input) */
+    XB_ADC_CAL_WORST = 2    /* full scale = max_i sum_j |W_ij| of the tile, after every write */
+} xb_adc_cal;
 
 typedef struct {
     int n_in, n_out;
@@ -37,11 +56,33 @@ typedef struct {
     double v_read;              /* read voltage for a full-scale input, V */
     uint64_t seed;
     uint32_t array_id; /* distinct for every physical array of a run: keys its streams */
+
+    /* ---- extensions (appended; zero means the default named here) ---- */
+    xb_pair_policy pair;   /* differential-pair update policy */
+    xb_adc_cal adc_cal;    /* ADC range calibration */
+    double adc_range;      /* full scale for XB_ADC_CAL_FIXED */
+    int max_rows;          /* rows per physical array (tiling); 0 = n_in, one tile row */
+    int max_cols;          /* physical columns per array (pair: 2 per output); 0 = no limit */
+    int stoch_bl;          /* pulse-train length of XB_UPDATE_STOCHASTIC; 0 = 31, max 64 */
+    int max_pulses;        /* |pulses| per cell and update are clipped to this; 0 = 4 * P_max */
+    size_t max_batch;      /* read workspaces preallocated for this many vectors; 0 = 64 */
+    /* write-verify programming (xb_xbar_program); verify_max_iter = 0: one
+     * direct write to the reachable state (xb_devices_program) */
+    int verify_max_iter;   /* pulse/verify rounds per program call */
+    double verify_tol;     /* stop when |G - G_target| <= verify_tol * (Gmax - Gmin) */
+    /* energy (NeuroSim, device-models.md §5.1): volts, seconds, farads */
+    double v_write;        /* write pulse amplitude; 0 = 2 V (NeuroSim IdealDevice) */
+    double pulse_width;    /* write pulse width; 0 = 10 ns (NeuroSim IdealDevice) */
+    double t_read;         /* read pulse width; 0 = 5 ns (NeuroSim RealDevice) */
+    double c_wire;         /* wire capacitance charged per write pulse; 0 = ignored */
+    int half_select;       /* 1: count V/2 half-select write energy (NeuroSim §6) */
 } xb_xbar_config;
 
 #define XB_XBAR_CONFIG_INIT                                                    \
     {0, 0, 1.0, XB_DEVICE_CONFIG_INIT, XB_MAP_DIFF_PAIR, XB_UPDATE_PULSES, NULL,       \
-     XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0}
+     XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0,                                   \
+     XB_PAIR_HEADROOM, XB_ADC_CAL_DYNAMIC, 0.0, 0, 0, 0, 0, 0, 0, 0.0,             \
+     0.0, 0.0, 0.0, 0.0, 1}
 
 typedef struct xb_xbar xb_xbar;
 
@@ -56,16 +97,43 @@ int xb_xbar_weights(const xb_xbar *x, double *w_out);
 int xb_xbar_forward(xb_xbar *x, const double *in, size_t nvec, double *out);
 /* Transposed read: out[b * n_in + j] = sum_i W[i][j] in[b * n_out + i]. */
 int xb_xbar_backward(xb_xbar *x, const double *in, size_t nvec, double *out);
-/* Applies a desired change dw[n_out * n_in] as write pulses. */
+/* Applies a desired change dw[n_out * n_in] as write pulses (schemes PULSES,
+ * TRUNC, SIGN; STOCHASTIC needs the factors: use xb_xbar_update_outer). */
 int xb_xbar_update(xb_xbar *x, const double *dw);
+/* Applies the desired change dW = lr * sum_b d_b h_b^T, d[b * n_out + i],
+ * h[b * n_in + j]: for STOCHASTIC as row/column pulse trains whose
+ * coincidences program; for the other schemes by forming dW (one GEMM) and
+ * calling xb_xbar_update. */
+int xb_xbar_update_outer(xb_xbar *x, double lr, const double *d, const double *h, size_t nvec);
+
+/* Weight change of one pulse on one device: w_max / P_max (nominal). */
+double xb_xbar_dw_pulse(const xb_xbar *x);
+/* Physical arrays (tiles) holding the matrix. */
+int xb_xbar_tile_count(const xb_xbar *x);
+/* Tile t holds inputs [in0, in0 + n_in) and outputs [out0, out0 + n_out) on a
+ * rows x cols physical array (any pointer may be NULL). */
+int xb_xbar_tile_shape(const xb_xbar *x, int tile, int *in0, int *n_in, int *out0, int *n_out,
+                       int *rows, int *cols);
 
 typedef struct {
     uint64_t reads_forward;  /* vectors read forward */
     uint64_t reads_backward; /* vectors read transposed */
     uint64_t updates;        /* update calls */
     uint64_t pulses;         /* device pulses (sum of |n|) */
+    /* extensions */
+    uint64_t pulses_program; /* pulses spent by write-verify programming (not in `pulses`) */
+    uint64_t verify_rounds;  /* write-verify rounds (one read-verify of the array each) */
+    uint64_t programs;       /* program calls */
+    uint64_t array_reads;    /* physical array read operations (vectors x tiles) */
+    double energy_read;      /* J, V^2 G t_read summed over cells and reads */
+    double energy_write;     /* J, NeuroSim write energy incl. half-select if on */
 } xb_xbar_counters;
 
 void xb_xbar_counters_get(const xb_xbar *x, xb_xbar_counters *out);
+/* Counters of one physical array (tile); `updates` and `programs` are the
+ * xbar's. */
+int xb_xbar_tile_counters_get(const xb_xbar *x, int tile, xb_xbar_counters *out);
+/* Zeroes all counters (e.g. after initialisation, so training counts alone). */
+void xb_xbar_counters_reset(xb_xbar *x);
 
 #endif /* XB_XBAR_H */

@@ -1,0 +1,381 @@
+/* xbar: forward and transposed reads.
+ *
+ * Fast path (ideal backend, no DAC, no ADC): one GEMM on the effective weight
+ * matrix, kept current after every write. Read noise is applied exactly in
+ * output space: independent multiplicative noise N(0, s) on each cell current
+ * sums to a Gaussian of variance s^2 sum_j (g_ij v_j)^2, i.e. one more GEMM
+ * with the matrix of squared conductances (x->q, already in weight units).
+ *
+ * General path, per tile: inputs normalised by the vector's max |x| (the DAC
+ * full scale, then quantised), partial output by GEMM or by the read backend,
+ * noise, ADC quantisation of the tile's partial sum, digital accumulation. */
+#include "xbar/xbar_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+static double quant_levels(int bits)
+{
+    double l = ldexp(1.0, bits - 1) - 1.0;
+    return l < 1.0 ? 1.0 : l;
+}
+
+/* Reference-column conductance of tile row rr. */
+static double gref_at(const xb__tile *tl, const double *G, int rr)
+{
+    return G[tl->dev0 + (size_t)rr * (size_t)tl->pcols + (size_t)tl->no];
+}
+
+/* Read energy V^2 G t_read of every cell for normalised inputs xs (full
+ * length n_a per vector), per tile. */
+static void count_read(xb_xbar *x, int transpose, const double *xs, size_t nvec)
+{
+    const double k = x->cfg.t_read * x->cfg.v_read * x->cfg.v_read;
+    const size_t na = (size_t)(transpose ? x->cfg.n_out : x->cfg.n_in);
+    const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    double etot = 0.0;
+    for (int t = 0; t < x->ntiles; t++) {
+        xb__tile *tl = &x->tiles[t];
+        double e = 0.0;
+        for (size_t b = 0; b < nvec; b++) {
+            const double *v = xs + b * na;
+            if (!transpose) {
+                for (int rr = 0; rr < tl->nr; rr++) {
+                    double u = v[tl->r0 + rr];
+                    e += u * u * tl->rowsum[rr];
+                }
+            } else {
+                for (int ii = 0; ii < tl->no; ii++) {
+                    double u = v[tl->o0 + ii];
+                    double cs = pair ? tl->colsum[2 * ii] + tl->colsum[2 * ii + 1] : tl->colsum[ii];
+                    e += u * u * cs;
+                }
+            }
+        }
+        e *= k;
+        if (transpose) {
+            tl->cnt.reads_backward += nvec;
+        } else {
+            tl->cnt.reads_forward += nvec;
+        }
+        tl->cnt.array_reads += nvec;
+        tl->cnt.energy_read += e;
+        etot += e;
+    }
+    if (transpose) {
+        x->cnt.reads_backward += nvec;
+    } else {
+        x->cnt.reads_forward += nvec;
+    }
+    x->cnt.array_reads += nvec * (uint64_t)x->ntiles;
+    x->cnt.energy_read += etot;
+}
+
+/* xs[b] = in[b] / max|in[b]| (DAC-quantised if on); scale[b] = max|in[b]|. */
+static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na, double *xs,
+                      double *scale, int quantise)
+{
+    const double l = quant_levels(x->cfg.dac_bits);
+    for (size_t b = 0; b < nvec; b++) {
+        const double *v = in + b * na;
+        double m = 0.0;
+        for (size_t j = 0; j < na; j++) {
+            double a = fabs(v[j]);
+            m = a > m ? a : m;
+        }
+        scale[b] = m;
+        double *o = xs + b * na;
+        if (m == 0.0) {
+            memset(o, 0, na * sizeof *o);
+            continue;
+        }
+        double inv = 1.0 / m;
+        if (quantise) {
+            for (size_t j = 0; j < na; j++) {
+                o[j] = nearbyint(v[j] * inv * l) / l;
+            }
+        } else {
+            for (size_t j = 0; j < na; j++) {
+                o[j] = v[j] * inv;
+            }
+        }
+    }
+}
+
+/* Adds noise sd = sigma sqrt(var) to out (nvec x n, leading dim ld), drawing
+ * from read-stream positions pos0 + b * n + k. */
+static void add_noise(const xb_xbar *x, double *out, size_t ld, const double *var, size_t nvec,
+                      size_t n, uint64_t pos0)
+{
+    const double sg = x->read_noise;
+    for (size_t b = 0; b < nvec; b++) {
+        for (size_t k = 0; k < n; k++) {
+            double v = var[b * n + k];
+            if (v > 0.0) {
+                out[b * ld + k] += sg * sqrt(v) * xb_rng_normal_at(&x->rng_read, pos0 + b * n + k);
+            }
+        }
+    }
+}
+
+/* Reference-column noise of one tile (ref mapping): forward, the column's
+ * noise is one draw per vector shared by every output of the tile; transposed,
+ * the reference cell of row rr carries G_ref,rr * sum_i d_i, which adds to the
+ * row's variance. `in` is the tile's input with leading dim ld. */
+static void ref_noise(const xb_xbar *x, const xb__tile *tl, int transpose, const double *in,
+                      size_t ld, size_t nvec, double *out, size_t ldo, double *var, size_t ldv,
+                      uint64_t pos0)
+{
+    const double *G = xb_devices_conductances(x->dev);
+    const double s2 = x->scale * x->scale, sg = x->read_noise;
+    for (size_t b = 0; b < nvec; b++) {
+        const double *v = in + b * ld;
+        if (!transpose) {
+            double vr = 0.0;
+            for (int rr = 0; rr < tl->nr; rr++) {
+                double gv = gref_at(tl, G, rr) * v[rr];
+                vr += gv * gv;
+            }
+            double e = sg * sqrt(s2 * vr) * xb_rng_normal_at(&x->rng_read, pos0 + b);
+            for (int ii = 0; ii < tl->no; ii++) {
+                out[b * ldo + (size_t)ii] -= e;
+            }
+        } else {
+            double sum = 0.0;
+            for (int ii = 0; ii < tl->no; ii++) {
+                sum += v[ii];
+            }
+            for (int rr = 0; rr < tl->nr; rr++) {
+                double gs = gref_at(tl, G, rr) * sum;
+                var[b * ldv + (size_t)rr] += s2 * gs * gs;
+            }
+        }
+    }
+}
+
+static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, double *part, size_t nvec,
+                size_t n)
+{
+    const double l = quant_levels(x->cfg.adc_bits);
+    for (size_t b = 0; b < nvec; b++) {
+        double *p = part + b * n;
+        double fs;
+        if (x->cfg.adc_cal == XB_ADC_CAL_FIXED) {
+            fs = x->cfg.adc_range;
+        } else if (x->cfg.adc_cal == XB_ADC_CAL_WORST) {
+            fs = tl->adc_worst[transpose];
+        } else {
+            fs = 0.0;
+            for (size_t k = 0; k < n; k++) {
+                fs = fabs(p[k]) > fs ? fabs(p[k]) : fs;
+            }
+        }
+        if (!(fs > 0.0)) {
+            memset(p, 0, n * sizeof *p);
+            continue;
+        }
+        double step = fs / l;
+        for (size_t k = 0; k < n; k++) {
+            double q = nearbyint(p[k] / step);
+            q = q > l ? l : (q < -l ? -l : q);
+            p[k] = q * step;
+        }
+    }
+}
+
+/* One tile's partial outputs for normalised inputs xs, by the read backend. */
+static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, const double *xs, size_t na,
+                      size_t nvec, double *part)
+{
+    const double *G = xb_devices_conductances(x->dev);
+    const double vr = x->cfg.v_read, k = x->scale / vr;
+    const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    const size_t pc = (size_t)tl->pcols, nr = (size_t)tl->nr, no = (size_t)tl->no;
+    if (tl->dirty) {
+        XB_TRY(x->solver->setup(tl->ws, G + tl->dev0));
+        tl->dirty = 0;
+    }
+    if (!transpose) {
+        for (size_t b = 0; b < nvec; b++) {
+            for (size_t rr = 0; rr < nr; rr++) {
+                x->vbuf[b * nr + rr] = vr * xs[b * na + (size_t)tl->r0 + rr];
+            }
+        }
+        XB_TRY(x->solver->solve(tl->ws, 0, x->vbuf, nvec, x->ibuf));
+        for (size_t b = 0; b < nvec; b++) {
+            const double *i = x->ibuf + b * pc;
+            for (size_t ii = 0; ii < no; ii++) {
+                part[b * no + ii] = pair ? k * (i[2 * ii] - i[2 * ii + 1]) : k * (i[ii] - i[no]);
+            }
+        }
+    } else {
+        for (size_t b = 0; b < nvec; b++) {
+            double *v = x->vbuf + b * pc;
+            const double *d = xs + b * na + (size_t)tl->o0;
+            for (size_t ii = 0; ii < no; ii++) {
+                if (pair) {
+                    v[2 * ii] = vr * d[ii];
+                    v[2 * ii + 1] = -vr * d[ii];
+                } else {
+                    v[ii] = vr * d[ii];
+                }
+            }
+            if (!pair) {
+                v[no] = 0.0;
+            }
+        }
+        XB_TRY(x->solver->solve(tl->ws, 1, x->vbuf, nvec, x->ibuf));
+        for (size_t b = 0; b < nvec; b++) {
+            const double *i = x->ibuf + b * nr;
+            double sum = 0.0;
+            if (!pair) {
+                /* the reference is subtracted digitally: G_ref,j sum_i d_i */
+                const double *d = xs + b * na + (size_t)tl->o0;
+                for (size_t ii = 0; ii < no; ii++) {
+                    sum += d[ii];
+                }
+            }
+            for (size_t rr = 0; rr < nr; rr++) {
+                double r = k * i[rr];
+                if (!pair) {
+                    r -= x->scale * gref_at(tl, G, (int)rr) * sum;
+                }
+                part[b * nr + rr] = r;
+            }
+        }
+    }
+    return XB_OK;
+}
+
+static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, double *out)
+{
+    if (nvec == 0) {
+        return XB_OK;
+    }
+    if (nvec > (size_t)0x7fffffff / x->width) {
+        return xb__error_set(XB_EINVAL, "nvec (%zu) too large for one read", nvec);
+    }
+    XB_TRY(xb_xbar__ensure_ws(x, nvec));
+    const int n_in = x->cfg.n_in, n_out = x->cfg.n_out;
+    const size_t na = (size_t)(transpose ? n_out : n_in), nb = (size_t)(transpose ? n_in : n_out);
+    const int nv = (int)nvec;
+    const int noise = x->read_noise > 0.0;
+    const int fast = x->solver_ideal && x->cfg.dac_bits == 0 && x->cfg.adc_bits == 0;
+    const uint64_t pos0 = x->read_pos;
+    x->read_pos += (uint64_t)(x->ntiles + 2) * nvec * (nb + 1);
+
+    normalise(x, in, nvec, na, x->xs, x->xscale, !fast && x->cfg.dac_bits > 0);
+    count_read(x, transpose, x->xs, nvec);
+
+    if (fast) {
+        if (!transpose) {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, 1.0, in, n_in,
+                        x->w, n_in, 0.0, out, n_out);
+        } else {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, 1.0, in,
+                        n_out, x->w, n_in, 0.0, out, n_in);
+        }
+        if (!noise) {
+            return XB_OK;
+        }
+        for (size_t k = 0; k < nvec * na; k++) {
+            x->sq[k] = in[k] * in[k];
+        }
+        if (!transpose) {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, 1.0, x->sq,
+                        n_in, x->q, n_in, 0.0, x->var, n_out);
+        } else {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, 1.0, x->sq,
+                        n_out, x->q, n_in, 0.0, x->var, n_in);
+        }
+        if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
+            for (int t = 0; t < x->ntiles; t++) {
+                const xb__tile *tl = &x->tiles[t];
+                if (!transpose) {
+                    ref_noise(x, tl, 0, in + tl->r0, na, nvec, out + tl->o0, nb, NULL, 0,
+                              pos0 + nvec * nb + (uint64_t)t * nvec);
+                } else {
+                    ref_noise(x, tl, 1, in + tl->o0, na, nvec, NULL, 0, x->var + tl->r0, nb, 0);
+                }
+            }
+        }
+        add_noise(x, out, nb, x->var, nvec, nb, pos0);
+        return XB_OK;
+    }
+
+    memset(out, 0, nvec * nb * sizeof *out);
+    for (int t = 0; t < x->ntiles; t++) {
+        xb__tile *tl = &x->tiles[t];
+        const size_t np = (size_t)(transpose ? tl->nr : tl->no);
+        const size_t o_off = (size_t)(transpose ? tl->r0 : tl->o0);
+        const size_t i_off = (size_t)(transpose ? tl->o0 : tl->r0);
+        const double *wsub = x->w + (size_t)tl->o0 * (size_t)n_in + (size_t)tl->r0;
+        if (x->solver_ideal) {
+            if (!transpose) {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, 1.0,
+                            x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part, (int)np);
+            } else {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, 1.0,
+                            x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part, (int)np);
+            }
+        } else {
+            XB_TRY(tile_solve(x, tl, transpose, x->xs, na, nvec, x->part));
+        }
+        if (noise) {
+            const size_t ni = (size_t)(transpose ? tl->no : tl->nr);
+            for (size_t b = 0; b < nvec; b++) {
+                for (size_t k = 0; k < ni; k++) {
+                    double u = x->xs[b * na + i_off + k];
+                    x->sq[b * ni + k] = u * u;
+                }
+            }
+            const double *qsub = x->q + (size_t)tl->o0 * (size_t)n_in + (size_t)tl->r0;
+            if (!transpose) {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, 1.0,
+                            x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
+            } else {
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, 1.0,
+                            x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
+            }
+            uint64_t tpos = pos0 + (uint64_t)t * nvec * (nb + 1);
+            if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
+                if (!transpose) {
+                    ref_noise(x, tl, 0, x->xs + i_off, na, nvec, x->part, np, NULL, 0,
+                              tpos + nvec * nb);
+                } else {
+                    ref_noise(x, tl, 1, x->xs + i_off, na, nvec, NULL, 0, x->var, np, 0);
+                }
+            }
+            add_noise(x, x->part, np, x->var, nvec, np, tpos);
+        }
+        if (x->cfg.adc_bits > 0) {
+            adc(x, tl, transpose, x->part, nvec, np);
+        }
+        for (size_t b = 0; b < nvec; b++) {
+            double sc = x->xscale[b];
+            double *o = out + b * nb + o_off;
+            const double *p = x->part + b * np;
+            for (size_t k = 0; k < np; k++) {
+                o[k] += sc * p[k];
+            }
+        }
+    }
+    return XB_OK;
+}
+
+int xb_xbar_forward(xb_xbar *x, const double *in, size_t nvec, double *out)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(in != NULL || nvec == 0);
+    XB_ASSERT_ARG(out != NULL || nvec == 0);
+    return read_dir(x, 0, in, nvec, out);
+}
+
+int xb_xbar_backward(xb_xbar *x, const double *in, size_t nvec, double *out)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(in != NULL || nvec == 0);
+    XB_ASSERT_ARG(out != NULL || nvec == 0);
+    return read_dir(x, 1, in, nvec, out);
+}

@@ -1,0 +1,248 @@
+/* xbar: weight updates as device pulses.
+ *
+ * Every scheme first makes a signed pulse count per weight (x->ncount), then
+ * one pass assigns it to a device of the pair (or the single device of the
+ * reference-column mapping) and writes all devices with one xb_devices_pulse
+ * call. Policies and schemes: docs/xbar.md. */
+#include "xbar/xbar_internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* Pulse counts for a desired change dw: n = dw / dw_pulse rounded by the
+ * scheme. Stochastic rounding draws at (update_pos + k) of the update stream
+ * only where the fraction is not zero, so a draw belongs to a weight. */
+static int counts_from_dw(xb_xbar *x, const double *dw)
+{
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
+    const double inv = 1.0 / x->dw_pulse, lim = (double)x->max_pulses;
+    const uint64_t pos0 = x->update_pos;
+    x->update_pos += nw;
+    for (size_t k = 0; k < nw; k++) {
+        double v = dw[k];
+        if (!isfinite(v)) {
+            return xb__error_set(XB_EINVAL, "dw %zu (row %zu, column %zu) is %g", k,
+                                 k / (size_t)x->cfg.n_in, k % (size_t)x->cfg.n_in, v);
+        }
+        double n;
+        switch (x->cfg.update) {
+        case XB_UPDATE_SIGN:
+            n = v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : 0.0);
+            break;
+        case XB_UPDATE_TRUNC:
+            n = trunc(v * inv);
+            break;
+        default: {
+            double r = v * inv, f = floor(r);
+            n = f;
+            if (r != f && xb_rng_uniform_at(&x->rng_update, pos0 + k) < r - f) {
+                n += 1.0;
+            }
+            break;
+        }
+        }
+        n = n > lim ? lim : (n < -lim ? -lim : n);
+        x->ncount[k] = (int32_t)n;
+    }
+    return XB_OK;
+}
+
+/* Assigns every weight's signed count to device pulses and writes them. */
+static int apply_counts(xb_xbar *x)
+{
+    const int n_in = x->cfg.n_in;
+    const double *G = xb_devices_conductances(x->dev);
+    const double gmin = x->gmin, gmax = x->gmax;
+    const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    const int headroom = x->cfg.pair == XB_PAIR_HEADROOM;
+    const double inv_step = x->pmax / x->grange;
+    for (int t = 0; t < x->ntiles; t++) {
+        const xb__tile *tl = &x->tiles[t];
+        for (int rr = 0; rr < tl->nr; rr++) {
+            size_t d0 = tl->dev0 + (size_t)rr * (size_t)tl->pcols;
+            int32_t *np = x->npulses + d0;
+            const double *g = G + d0;
+            const int32_t *nc = x->ncount + (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
+            if (!pair) {
+                for (int ii = 0; ii < tl->no; ii++) {
+                    np[ii] = nc[(size_t)ii * (size_t)n_in];
+                }
+                np[tl->no] = 0;
+                continue;
+            }
+            for (int ii = 0; ii < tl->no; ii++) {
+                int32_t n = nc[(size_t)ii * (size_t)n_in];
+                int32_t *pp = np + 2 * ii, *pm = np + 2 * ii + 1;
+                *pp = 0;
+                *pm = 0;
+                if (n == 0) {
+                    continue;
+                }
+                if (!headroom) {
+                    /* LTP only: G+ up for n > 0, G- up for n < 0 */
+                    if (n > 0) {
+                        *pp = n;
+                    } else {
+                        *pm = -n;
+                    }
+                    continue;
+                }
+                /* room of each candidate move in nominal pulses; the roomier
+                 * device takes what fits, the other one the rest */
+                double gp = g[2 * ii], gm = g[2 * ii + 1];
+                double ra, rb; /* a: the G+ move, b: the G- move */
+                int32_t m = n > 0 ? n : -n;
+                if (n > 0) {
+                    ra = (gmax - gp) * inv_step; /* G+ up */
+                    rb = (gm - gmin) * inv_step; /* G- down */
+                } else {
+                    ra = (gp - gmin) * inv_step; /* G+ down */
+                    rb = (gmax - gm) * inv_step; /* G- up */
+                }
+                int first_a = ra >= rb;
+                double r1 = first_a ? ra : rb;
+                int32_t m1 = r1 >= (double)m ? m : (int32_t)fmax(0.0, nearbyint(r1));
+                int32_t m2 = m - m1;
+                int32_t ma = first_a ? m1 : m2, mb = first_a ? m2 : m1;
+                *pp = n > 0 ? ma : -ma;
+                *pm = n > 0 ? -mb : mb;
+            }
+        }
+    }
+    XB_TRY(xb_xbar__apply_pulses(x, 0));
+    x->cnt.updates++;
+    return XB_OK;
+}
+
+int xb_xbar_update(xb_xbar *x, const double *dw)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(dw != NULL);
+    if (x->cfg.update == XB_UPDATE_STOCHASTIC) {
+        return xb__error_set(XB_EINVAL, "update scheme 'stochastic' pulses rows and columns from "
+                                        "the factors d and h: call xb_xbar_update_outer");
+    }
+    XB_TRY(counts_from_dw(x, dw));
+    return apply_counts(x);
+}
+
+/* 64-bit word at an explicit position of the update stream. */
+static uint64_t u64_at(const xb_rng *r, uint64_t pos)
+{
+    xb_rng t = *r;
+    xb_rng_seek(&t, pos);
+    return xb_rng_u64(&t);
+}
+
+/* A pulse train of bl slots, each firing with probability p (bit s = slot s).
+ * Two 32-bit uniforms per 64-bit draw. */
+static uint64_t train(const xb_rng *r, uint64_t pos, int bl, double p)
+{
+    if (p <= 0.0) {
+        return 0;
+    }
+    uint64_t all = bl == 64 ? ~(uint64_t)0 : (((uint64_t)1 << bl) - 1);
+    if (p >= 1.0) {
+        return all;
+    }
+    uint64_t thr = (uint64_t)(p * 4294967296.0), m = 0;
+    for (int s = 0; s < bl; s += 2) {
+        uint64_t u = u64_at(r, pos + (uint64_t)(s / 2));
+        if ((u >> 32) < thr) {
+            m |= (uint64_t)1 << s;
+        }
+        if (s + 1 < bl && (u & 0xffffffffu) < thr) {
+            m |= (uint64_t)1 << (s + 1);
+        }
+    }
+    return m;
+}
+
+/* Gokmen–Vlasov stochastic update (device-models.md §5.2): BL slots; row j
+ * fires with probability A|h_j|, column i with B|d_i|; every coincidence is
+ * one pulse of sign(lr d_i h_j). A = B = sqrt(|lr| / (dw_pulse BL)), then
+ * balanced (A *= sqrt(dmax/hmax), B *= sqrt(hmax/dmax)) so both lines use
+ * the same probability at their maxima; probabilities are clipped to 1. */
+static int stochastic_counts(xb_xbar *x, double lr, const double *d, const double *h,
+                             size_t nvec)
+{
+    const int n_in = x->cfg.n_in, n_out = x->cfg.n_out, bl = x->cfg.stoch_bl;
+    const size_t nw = (size_t)n_out * (size_t)n_in;
+    const uint64_t words = (uint64_t)(bl + 1) / 2;
+    memset(x->ncount, 0, nw * sizeof *x->ncount);
+    uint64_t *rm = x->mask, *cm = x->mask + n_in;
+    const double base = sqrt(fabs(lr) / (x->dw_pulse * (double)bl));
+    for (size_t b = 0; b < nvec; b++) {
+        const double *db = d + b * (size_t)n_out, *hb = h + b * (size_t)n_in;
+        double dmax = 0.0, hmax = 0.0;
+        for (int i = 0; i < n_out; i++) {
+            dmax = fmax(dmax, fabs(db[i]));
+        }
+        for (int j = 0; j < n_in; j++) {
+            hmax = fmax(hmax, fabs(hb[j]));
+        }
+        const uint64_t pos0 = x->update_pos;
+        x->update_pos += (uint64_t)(n_in + n_out) * words;
+        if (dmax == 0.0 || hmax == 0.0 || lr == 0.0) {
+            continue;
+        }
+        if (!isfinite(dmax) || !isfinite(hmax)) {
+            return xb__error_set(XB_EINVAL, "d or h of vector %zu is not finite", b);
+        }
+        const double a = base * sqrt(dmax / hmax), bb = base * sqrt(hmax / dmax);
+        for (int j = 0; j < n_in; j++) {
+            rm[j] = train(&x->rng_update, pos0 + (uint64_t)j * words, bl, a * fabs(hb[j]));
+        }
+        for (int i = 0; i < n_out; i++) {
+            cm[i] = train(&x->rng_update, pos0 + (uint64_t)(n_in + i) * words, bl,
+                          bb * fabs(db[i]));
+        }
+        const int lrs = lr > 0.0 ? 1 : -1;
+        for (int i = 0; i < n_out; i++) {
+            if (cm[i] == 0) {
+                continue;
+            }
+            const int si = db[i] > 0.0 ? lrs : -lrs;
+            int32_t *nc = x->ncount + (size_t)i * (size_t)n_in;
+            for (int j = 0; j < n_in; j++) {
+                uint64_t c = rm[j] & cm[i];
+                if (c != 0) {
+                    int k = __builtin_popcountll(c);
+                    nc[j] += hb[j] > 0.0 ? si * k : -si * k;
+                }
+            }
+        }
+    }
+    const int32_t lim = x->max_pulses;
+    for (size_t k = 0; k < nw; k++) {
+        x->ncount[k] = x->ncount[k] > lim ? lim : (x->ncount[k] < -lim ? -lim : x->ncount[k]);
+    }
+    return XB_OK;
+}
+
+int xb_xbar_update_outer(xb_xbar *x, double lr, const double *d, const double *h, size_t nvec)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(d != NULL || nvec == 0);
+    XB_ASSERT_ARG(h != NULL || nvec == 0);
+    if (!isfinite(lr)) {
+        return xb__error_set(XB_EINVAL, "lr (%g) must be finite", lr);
+    }
+    if (nvec > (size_t)0x7fffffff) {
+        return xb__error_set(XB_EINVAL, "nvec (%zu) exceeds the BLAS int range", nvec);
+    }
+    if (x->cfg.update == XB_UPDATE_STOCHASTIC) {
+        XB_TRY(stochastic_counts(x, lr, d, h, nvec));
+        return apply_counts(x);
+    }
+    const int n_in = x->cfg.n_in, n_out = x->cfg.n_out;
+    if (nvec == 0) {
+        memset(x->dw, 0, (size_t)n_in * (size_t)n_out * sizeof *x->dw);
+    } else {
+        /* dW (n_out x n_in) = lr D^T H */
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_out, n_in, (int)nvec, lr, d, n_out,
+                    h, n_in, 0.0, x->dw, n_in);
+    }
+    return xb_xbar_update(x, x->dw);
+}

@@ -1,0 +1,628 @@
+/* xbar: life cycle, weight <-> conductance mapping, programming, counters.
+ * Mapping and policies are documented in docs/xbar.md. */
+#include "xbar/xbar_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_BL 31
+#define DEFAULT_BATCH 64
+/* NeuroSim V3.0 IdealDevice write pulse and RealDevice read pulse
+ * (device-models.md §5.1). */
+#define DEFAULT_V_WRITE 2.0
+#define DEFAULT_PULSE_WIDTH 10e-9
+#define DEFAULT_T_READ 5e-9
+
+static int validate(const xb_xbar_config *c)
+{
+    if (c->n_in <= 0 || c->n_out <= 0) {
+        return xb__error_set(XB_EINVAL, "n_in (%d) and n_out (%d) must be > 0", c->n_in,
+                             c->n_out);
+    }
+    if (!(c->w_max > 0.0) || !isfinite(c->w_max)) {
+        return xb__error_set(XB_EINVAL, "w_max (%g) must be finite and > 0", c->w_max);
+    }
+    if (c->mapping != XB_MAP_DIFF_PAIR && c->mapping != XB_MAP_REF_COLUMN) {
+        return xb__error_set(XB_EINVAL, "mapping (%d) is not an xb_mapping", (int)c->mapping);
+    }
+    if ((int)c->update < XB_UPDATE_PULSES || (int)c->update > XB_UPDATE_TRUNC) {
+        return xb__error_set(XB_EINVAL, "update (%d) is not an xb_update_scheme",
+                             (int)c->update);
+    }
+    if (c->pair != XB_PAIR_HEADROOM && c->pair != XB_PAIR_POTENTIATE) {
+        return xb__error_set(XB_EINVAL, "pair (%d) is not an xb_pair_policy", (int)c->pair);
+    }
+    if ((int)c->adc_cal < XB_ADC_CAL_DYNAMIC || (int)c->adc_cal > XB_ADC_CAL_WORST) {
+        return xb__error_set(XB_EINVAL, "adc_cal (%d) is not an xb_adc_cal", (int)c->adc_cal);
+    }
+    if (c->adc_cal == XB_ADC_CAL_FIXED && c->adc_bits > 0 && !(c->adc_range > 0.0)) {
+        return xb__error_set(XB_EINVAL, "adc_range (%g) must be > 0 with a fixed ADC range",
+                             c->adc_range);
+    }
+    if (c->dac_bits < 0 || c->dac_bits > 30 || c->adc_bits < 0 || c->adc_bits > 30) {
+        return xb__error_set(XB_EINVAL, "dac_bits (%d) and adc_bits (%d) must be in [0, 30]",
+                             c->dac_bits, c->adc_bits);
+    }
+    if (!(c->v_read > 0.0)) {
+        return xb__error_set(XB_EINVAL, "v_read (%g) must be > 0", c->v_read);
+    }
+    if (c->stoch_bl < 0 || c->stoch_bl > 64) {
+        return xb__error_set(XB_EINVAL, "stoch_bl (%d) must be in [0, 64]", c->stoch_bl);
+    }
+    if (c->max_rows < 0 || c->max_cols < 0 || (c->max_cols > 0 && c->max_cols < 2)) {
+        return xb__error_set(XB_EINVAL, "max_rows (%d) must be >= 0 and max_cols (%d) 0 or >= 2",
+                             c->max_rows, c->max_cols);
+    }
+    if (c->max_pulses < 0 || c->verify_max_iter < 0) {
+        return xb__error_set(XB_EINVAL, "max_pulses (%d) and verify_max_iter (%d) must be >= 0",
+                             c->max_pulses, c->verify_max_iter);
+    }
+    if (!(c->verify_tol >= 0.0) || !(c->v_write >= 0.0) || !(c->pulse_width >= 0.0) ||
+        !(c->t_read >= 0.0) || !(c->c_wire >= 0.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "verify_tol (%g), v_write (%g), pulse_width (%g), t_read (%g) and "
+                             "c_wire (%g) must be >= 0",
+                             c->verify_tol, c->v_write, c->pulse_width, c->t_read, c->c_wire);
+    }
+    return XB_OK;
+}
+
+void xb_xbar_free(xb_xbar *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    if (x->tiles != NULL) {
+        for (int t = 0; t < x->ntiles; t++) {
+            if (x->tiles[t].ws != NULL) {
+                x->solver->free(x->tiles[t].ws);
+            }
+        }
+    }
+    xb_devices_free(x->dev);
+    free(x->tiles);
+    free(x->sums);
+    free(x->w);
+    free(x->q);
+    free(x->npulses);
+    free(x->ncount);
+    free(x->dw);
+    free(x->target);
+    free(x->mask);
+    free(x->etile);
+    free(x->xs);
+    free(x->sq);
+    free(x->var);
+    free(x->part);
+    free(x->vbuf);
+    free(x->ibuf);
+    free(x->xscale);
+    free(x->aux);
+    free(x);
+}
+
+/* Splits the matrix into tiles of at most max_rows inputs and max_cols
+ * physical columns, row-major over the tile grid. */
+static int make_tiles(xb_xbar *x)
+{
+    const xb_xbar_config *c = &x->cfg;
+    int per_out = c->mapping == XB_MAP_DIFF_PAIR ? 2 : 1;
+    int extra = c->mapping == XB_MAP_DIFF_PAIR ? 0 : 1;
+    int tr = c->max_rows > 0 && c->max_rows < c->n_in ? c->max_rows : c->n_in;
+    int to = c->n_out;
+    if (c->max_cols > 0) {
+        int fit = (c->max_cols - extra) / per_out;
+        if (fit < 1) {
+            return xb__error_set(XB_EINVAL, "max_cols (%d) holds no output of this mapping",
+                                 c->max_cols);
+        }
+        to = fit < c->n_out ? fit : c->n_out;
+    }
+    int nrt = (c->n_in + tr - 1) / tr, not_ = (c->n_out + to - 1) / to;
+    x->ntiles = nrt * not_;
+    x->tiles = calloc((size_t)x->ntiles, sizeof *x->tiles);
+    if (x->tiles == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    size_t dev = 0, nsum = 0;
+    for (int a = 0; a < nrt; a++) {
+        for (int b = 0; b < not_; b++) {
+            xb__tile *t = &x->tiles[a * not_ + b];
+            t->r0 = a * tr;
+            t->nr = c->n_in - t->r0 < tr ? c->n_in - t->r0 : tr;
+            t->o0 = b * to;
+            t->no = c->n_out - t->o0 < to ? c->n_out - t->o0 : to;
+            t->pcols = t->no * per_out + extra;
+            t->dev0 = dev;
+            dev += (size_t)t->nr * (size_t)t->pcols;
+            nsum += (size_t)t->nr + (size_t)t->pcols;
+            t->dirty = 1;
+        }
+    }
+    x->ndev = dev;
+    x->sums = calloc(nsum, sizeof *x->sums);
+    if (x->sums == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    double *p = x->sums;
+    for (int t = 0; t < x->ntiles; t++) {
+        x->tiles[t].rowsum = p;
+        p += x->tiles[t].nr;
+        x->tiles[t].colsum = p;
+        p += x->tiles[t].pcols;
+    }
+    return XB_OK;
+}
+
+static void *alloc0(size_t n, size_t size, int *failed)
+{
+    void *p = calloc(n > 0 ? n : 1, size);
+    if (p == NULL) {
+        *failed = 1;
+    }
+    return p;
+}
+
+int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
+{
+    XB_ASSERT_ARG(out != NULL);
+    XB_ASSERT_ARG(cfg != NULL);
+    *out = NULL;
+    XB_TRY(validate(cfg));
+    int rc = XB_OK;
+    xb_xbar *x = calloc(1, sizeof *x);
+    if (x == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    x->cfg = *cfg;
+    if (x->cfg.stoch_bl == 0) {
+        x->cfg.stoch_bl = DEFAULT_BL;
+    }
+    if (x->cfg.max_batch == 0) {
+        x->cfg.max_batch = DEFAULT_BATCH;
+    }
+    if (x->cfg.v_write == 0.0) {
+        x->cfg.v_write = DEFAULT_V_WRITE;
+    }
+    if (x->cfg.pulse_width == 0.0) {
+        x->cfg.pulse_width = DEFAULT_PULSE_WIDTH;
+    }
+    if (x->cfg.t_read == 0.0) {
+        x->cfg.t_read = DEFAULT_T_READ;
+    }
+    x->solver = cfg->read != NULL ? cfg->read : xb_solver_ideal;
+    x->solver_ideal = x->solver == xb_solver_ideal;
+    if ((rc = make_tiles(x)) < 0) {
+        goto fail;
+    }
+    if ((rc = xb_devices_create(&x->dev, &cfg->device, x->ndev, cfg->seed, cfg->array_id)) < 0) {
+        goto fail;
+    }
+    xb_devices_nominal_range(x->dev, &x->gmin, &x->gmax);
+    x->grange = x->gmax - x->gmin;
+    if (!(x->grange > 0.0)) {
+        rc = xb__error_set(XB_EINVAL, "device range Gmax - Gmin (%g S) must be > 0", x->grange);
+        goto fail;
+    }
+    x->pmax = xb_devices_pulses_full_range(x->dev);
+    if (!(x->pmax >= 1.0)) {
+        rc = xb__error_set(XB_EINVAL, "device pulses over the full range (%g) must be >= 1",
+                           x->pmax);
+        goto fail;
+    }
+    if (cfg->mapping == XB_MAP_DIFF_PAIR) {
+        x->scale = cfg->w_max / x->grange;
+        x->dw_pulse = cfg->w_max / x->pmax;
+    } else {
+        /* G - G_ref spans +-(Gmax - Gmin)/2 */
+        x->scale = 2.0 * cfg->w_max / x->grange;
+        x->dw_pulse = 2.0 * cfg->w_max / x->pmax;
+    }
+    x->gref = 0.5 * (x->gmin + x->gmax);
+    x->read_noise = xb_devices_read_noise(x->dev);
+    {
+        double mp = cfg->max_pulses > 0 ? (double)cfg->max_pulses : 4.0 * ceil(x->pmax);
+        x->max_pulses = mp > 1e9 ? 1000000000 : (int)mp;
+    }
+
+    size_t nw = (size_t)cfg->n_out * (size_t)cfg->n_in;
+    int failed = 0;
+    x->w = alloc0(nw, sizeof *x->w, &failed);
+    if (x->read_noise > 0.0) {
+        x->q = alloc0(nw, sizeof *x->q, &failed);
+    }
+    x->npulses = alloc0(x->ndev, sizeof *x->npulses, &failed);
+    x->ncount = alloc0(nw, sizeof *x->ncount, &failed);
+    x->dw = alloc0(nw, sizeof *x->dw, &failed);
+    x->target = alloc0(x->ndev, sizeof *x->target, &failed);
+    x->mask = alloc0((size_t)cfg->n_in + (size_t)cfg->n_out, sizeof *x->mask, &failed);
+    x->etile = alloc0((size_t)x->ntiles, sizeof *x->etile, &failed);
+    if (failed) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (!x->solver_ideal) {
+        for (int t = 0; t < x->ntiles; t++) {
+            xb_circuit_config cc = cfg->circuit;
+            cc.rows = x->tiles[t].nr;
+            cc.cols = x->tiles[t].pcols;
+            if ((rc = x->solver->create(&x->tiles[t].ws, &cc)) < 0) {
+                goto fail;
+            }
+        }
+    }
+    x->width = (size_t)(cfg->n_in > cfg->n_out ? cfg->n_in : cfg->n_out);
+    {
+        /* solver buffers hold the widest tile side (rows or physical columns) */
+        size_t wmax = x->width;
+        for (int t = 0; t < x->ntiles; t++) {
+            if ((size_t)x->tiles[t].pcols > wmax) {
+                wmax = (size_t)x->tiles[t].pcols;
+            }
+        }
+        x->width = wmax;
+    }
+    xb_rng_init(&x->rng_update, cfg->seed, XB_RNG_UPDATE, cfg->array_id);
+    xb_rng_init(&x->rng_read, cfg->seed, XB_RNG_READ, cfg->array_id);
+
+    /* the initial state is W = 0 written directly: both pair devices at Gmin,
+     * the reference column at G_ref */
+    memset(x->dw, 0, nw * sizeof *x->dw);
+    /* twice for the reference column: weights are measured from the state
+     * the reference device actually reached */
+    for (int pass = 0; pass < (cfg->mapping == XB_MAP_REF_COLUMN ? 2 : 1); pass++) {
+        xb_xbar__targets(x, x->dw);
+        if ((rc = xb_devices_program(x->dev, x->target)) < 0) {
+            goto fail;
+        }
+    }
+    xb_xbar__refresh(x);
+    *out = x;
+    return XB_OK;
+fail:
+    xb_xbar_free(x);
+    return rc;
+}
+
+int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec)
+{
+    if (nvec <= x->cap && x->xs != NULL) {
+        return XB_OK;
+    }
+    size_t cap = nvec > x->cfg.max_batch ? nvec : x->cfg.max_batch;
+    size_t n = cap * x->width;
+    double **bufs[] = {&x->xs, &x->sq, &x->var, &x->part, &x->vbuf, &x->ibuf};
+    for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
+        double *p = realloc(*bufs[k], n * sizeof **bufs[k]);
+        if (p == NULL) {
+            return xb__error_set(XB_ENOMEM, "out of memory");
+        }
+        *bufs[k] = p;
+    }
+    double *p = realloc(x->xscale, cap * sizeof *x->xscale);
+    if (p == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    x->xscale = p;
+    p = realloc(x->aux, cap * sizeof *x->aux);
+    if (p == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    x->aux = p;
+    x->cap = cap;
+    return XB_OK;
+}
+
+void xb_xbar__targets(xb_xbar *x, const double *w)
+{
+    const int n_in = x->cfg.n_in;
+    const double *G = xb_devices_conductances(x->dev);
+    const double wmax = x->cfg.w_max;
+    for (int t = 0; t < x->ntiles; t++) {
+        const xb__tile *tl = &x->tiles[t];
+        for (int rr = 0; rr < tl->nr; rr++) {
+            double *g = x->target + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
+            const double *wc = w + (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
+            for (int ii = 0; ii < tl->no; ii++) {
+                double v = wc[(size_t)ii * (size_t)n_in];
+                v = v > wmax ? wmax : (v < -wmax ? -wmax : v);
+                if (x->cfg.mapping == XB_MAP_DIFF_PAIR) {
+                    double dg = fabs(v) / x->scale;
+                    g[2 * ii] = x->gmin + (v > 0.0 ? dg : 0.0);
+                    g[2 * ii + 1] = x->gmin + (v < 0.0 ? dg : 0.0);
+                } else {
+                    g[ii] = G[tl->dev0 + (size_t)rr * (size_t)tl->pcols + (size_t)tl->no] +
+                            v / x->scale;
+                }
+            }
+            if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
+                g[tl->no] = x->gref;
+            }
+        }
+    }
+}
+
+void xb_xbar__refresh(xb_xbar *x)
+{
+    const int n_in = x->cfg.n_in;
+    const double *G = xb_devices_conductances(x->dev);
+    const double s = x->scale, s2 = s * s;
+    const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    for (int t = 0; t < x->ntiles; t++) {
+        xb__tile *tl = &x->tiles[t];
+        memset(tl->colsum, 0, (size_t)tl->pcols * sizeof *tl->colsum);
+        for (int rr = 0; rr < tl->nr; rr++) {
+            const double *g = G + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
+            size_t wo = (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
+            double *wc = x->w + wo;
+            double *qc = x->q != NULL ? x->q + wo : NULL;
+            double rs = 0.0;
+            for (int c = 0; c < tl->pcols; c++) {
+                rs += g[c];
+                tl->colsum[c] += g[c];
+            }
+            tl->rowsum[rr] = rs;
+            if (pair) {
+                for (int ii = 0; ii < tl->no; ii++) {
+                    double gp = g[2 * ii], gm = g[2 * ii + 1];
+                    wc[(size_t)ii * (size_t)n_in] = s * (gp - gm);
+                    if (qc != NULL) {
+                        qc[(size_t)ii * (size_t)n_in] = s2 * (gp * gp + gm * gm);
+                    }
+                }
+            } else {
+                double gr = g[tl->no];
+                for (int ii = 0; ii < tl->no; ii++) {
+                    wc[(size_t)ii * (size_t)n_in] = s * (g[ii] - gr);
+                    if (qc != NULL) {
+                        qc[(size_t)ii * (size_t)n_in] = s2 * g[ii] * g[ii];
+                    }
+                }
+            }
+        }
+        tl->dirty = 1;
+        if (x->cfg.adc_cal != XB_ADC_CAL_WORST || x->cfg.adc_bits == 0) {
+            continue;
+        }
+        tl->adc_worst[0] = 0.0;
+        for (int ii = 0; ii < tl->no; ii++) {
+            const double *wr = x->w + (size_t)(tl->o0 + ii) * (size_t)n_in + tl->r0;
+            double a = 0.0;
+            for (int rr = 0; rr < tl->nr; rr++) {
+                a += fabs(wr[rr]);
+            }
+            tl->adc_worst[0] = a > tl->adc_worst[0] ? a : tl->adc_worst[0];
+        }
+        tl->adc_worst[1] = 0.0;
+        for (int rr = 0; rr < tl->nr; rr++) {
+            const double *wc = x->w + (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
+            double a = 0.0;
+            for (int ii = 0; ii < tl->no; ii++) {
+                a += fabs(wc[(size_t)ii * (size_t)n_in]);
+            }
+            tl->adc_worst[1] = a > tl->adc_worst[1] ? a : tl->adc_worst[1];
+        }
+        tl->dirty = 1;
+    }
+}
+
+/* NeuroSim write energy (device-models.md §5.1), per selected cell
+ * V_w^2 (G_prev + G)/2 PW |n| + V_w^2 C_wire |n|; with half_select, cells
+ * sharing a row or column with a cell being pulsed see V_w/2 for that pulse
+ * (V/2 scheme, §6), rows written one at a time, LTP then LTD phase. */
+static double sel_energy_part(const xb_xbar *x, const xb__tile *tl, const double *G)
+{
+    const double v2pw = x->cfg.v_write * x->cfg.v_write * x->cfg.pulse_width;
+    size_t n = (size_t)tl->nr * (size_t)tl->pcols;
+    const int32_t *np = x->npulses + tl->dev0;
+    const double *g = G + tl->dev0;
+    double e = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        if (np[k] != 0) {
+            e += g[k] * fabs((double)np[k]);
+        }
+    }
+    return 0.5 * v2pw * e;
+}
+
+static double half_select_energy(const xb_xbar *x, const xb__tile *tl, const double *G)
+{
+    const double vh = 0.5 * x->cfg.v_write;
+    const double k = vh * vh * x->cfg.pulse_width;
+    double e = 0.0;
+    for (int rr = 0; rr < tl->nr; rr++) {
+        const int32_t *np = x->npulses + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
+        const double *g = G + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
+        for (int phase = 0; phase < 2; phase++) {
+            int pmax = 0;
+            for (int c = 0; c < tl->pcols; c++) {
+                int a = phase == 0 ? (np[c] > 0 ? np[c] : 0) : (np[c] < 0 ? -np[c] : 0);
+                pmax = a > pmax ? a : pmax;
+            }
+            if (pmax == 0) {
+                continue;
+            }
+            /* during pulse step s, column c is selected while s < a_c: the
+             * unselected cells of this row and the other cells of selected
+             * columns see V_w/2 */
+            for (int c = 0; c < tl->pcols; c++) {
+                int a = phase == 0 ? (np[c] > 0 ? np[c] : 0) : (np[c] < 0 ? -np[c] : 0);
+                e += g[c] * (double)(pmax - a) + (double)a * (tl->colsum[c] - g[c]);
+            }
+        }
+    }
+    return k * e;
+}
+
+int xb_xbar__apply_pulses(xb_xbar *x, int program)
+{
+    const double *G = xb_devices_conductances(x->dev);
+    /* the G_prev half of the selected-cell energy, before the write */
+    for (int t = 0; t < x->ntiles; t++) {
+        x->etile[t] = sel_energy_part(x, &x->tiles[t], G);
+    }
+    XB_TRY(xb_devices_pulse(x->dev, x->npulses, x->event++));
+    xb_xbar__refresh(x);
+    G = xb_devices_conductances(x->dev);
+    const double v2 = x->cfg.v_write * x->cfg.v_write;
+    uint64_t total = 0;
+    double etot = 0.0;
+    for (int t = 0; t < x->ntiles; t++) {
+        xb__tile *tl = &x->tiles[t];
+        size_t n = (size_t)tl->nr * (size_t)tl->pcols;
+        const int32_t *np = x->npulses + tl->dev0;
+        uint64_t p = 0;
+        for (size_t k = 0; k < n; k++) {
+            p += (uint64_t)(np[k] < 0 ? -(int64_t)np[k] : np[k]);
+        }
+        double after = sel_energy_part(x, tl, G);
+        double e = x->etile[t] + after + v2 * x->cfg.c_wire * (double)p;
+        if (x->cfg.half_select) {
+            e += half_select_energy(x, tl, G);
+        }
+        if (program) {
+            tl->cnt.pulses_program += p;
+        } else {
+            tl->cnt.pulses += p;
+        }
+        tl->cnt.energy_write += e;
+        total += p;
+        etot += e;
+    }
+    if (program) {
+        x->cnt.pulses_program += total;
+    } else {
+        x->cnt.pulses += total;
+    }
+    x->cnt.energy_write += etot;
+    return XB_OK;
+}
+
+int xb_xbar_program(xb_xbar *x, const double *w)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(w != NULL);
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
+    for (size_t k = 0; k < nw; k++) {
+        if (!isfinite(w[k])) {
+            return xb__error_set(XB_EINVAL, "weight %zu (row %zu, column %zu) is %g", k,
+                                 k / (size_t)x->cfg.n_in, k % (size_t)x->cfg.n_in, w[k]);
+        }
+    }
+    xb_xbar__targets(x, w);
+    x->cnt.programs++;
+    for (int t = 0; t < x->ntiles; t++) {
+        x->tiles[t].cnt.programs++;
+    }
+    if (x->cfg.verify_max_iter == 0) {
+        XB_TRY(xb_devices_program(x->dev, x->target));
+        xb_xbar__refresh(x);
+        return XB_OK;
+    }
+    /* write-verify: read every device, pulse the ones outside tolerance by
+     * the nominal pulses for the remaining distance, repeat */
+    const double tol = x->cfg.verify_tol * x->grange;
+    const double dg = x->grange / x->pmax;
+    for (int it = 0; it < x->cfg.verify_max_iter; it++) {
+        const double *G = xb_devices_conductances(x->dev);
+        size_t off = 0;
+        for (size_t k = 0; k < x->ndev; k++) {
+            double err = x->target[k] - G[k];
+            int32_t n = 0;
+            if (fabs(err) > tol) {
+                double m = nearbyint(err / dg);
+                if (m == 0.0) {
+                    m = err > 0.0 ? 1.0 : -1.0;
+                }
+                m = fmax(-(double)x->max_pulses, fmin((double)x->max_pulses, m));
+                n = (int32_t)m;
+                off++;
+            }
+            x->npulses[k] = n;
+        }
+        x->cnt.verify_rounds++;
+        for (int t = 0; t < x->ntiles; t++) {
+            x->tiles[t].cnt.verify_rounds++;
+        }
+        if (off == 0) {
+            break;
+        }
+        XB_TRY(xb_xbar__apply_pulses(x, 1));
+    }
+    memset(x->npulses, 0, x->ndev * sizeof *x->npulses);
+    return XB_OK;
+}
+
+int xb_xbar_weights(const xb_xbar *x, double *w_out)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(w_out != NULL);
+    memcpy(w_out, x->w, (size_t)x->cfg.n_out * (size_t)x->cfg.n_in * sizeof *w_out);
+    return XB_OK;
+}
+
+double xb_xbar_dw_pulse(const xb_xbar *x) { return x != NULL ? x->dw_pulse : 0.0; }
+
+int xb_xbar_tile_count(const xb_xbar *x) { return x != NULL ? x->ntiles : 0; }
+
+int xb_xbar_tile_shape(const xb_xbar *x, int tile, int *in0, int *n_in, int *out0, int *n_out,
+                       int *rows, int *cols)
+{
+    XB_ASSERT_ARG(x != NULL);
+    if (tile < 0 || tile >= x->ntiles) {
+        return xb__error_set(XB_EINVAL, "tile (%d) must be in [0, %d)", tile, x->ntiles);
+    }
+    const xb__tile *t = &x->tiles[tile];
+    if (in0 != NULL) {
+        *in0 = t->r0;
+    }
+    if (n_in != NULL) {
+        *n_in = t->nr;
+    }
+    if (out0 != NULL) {
+        *out0 = t->o0;
+    }
+    if (n_out != NULL) {
+        *n_out = t->no;
+    }
+    if (rows != NULL) {
+        *rows = t->nr;
+    }
+    if (cols != NULL) {
+        *cols = t->pcols;
+    }
+    return XB_OK;
+}
+
+void xb_xbar_counters_get(const xb_xbar *x, xb_xbar_counters *out)
+{
+    if (x == NULL || out == NULL) {
+        return;
+    }
+    *out = x->cnt;
+}
+
+int xb_xbar_tile_counters_get(const xb_xbar *x, int tile, xb_xbar_counters *out)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(out != NULL);
+    if (tile < 0 || tile >= x->ntiles) {
+        return xb__error_set(XB_EINVAL, "tile (%d) must be in [0, %d)", tile, x->ntiles);
+    }
+    *out = x->tiles[tile].cnt;
+    out->updates = x->cnt.updates;
+    out->programs = x->cnt.programs;
+    return XB_OK;
+}
+
+void xb_xbar_counters_reset(xb_xbar *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    memset(&x->cnt, 0, sizeof x->cnt);
+    for (int t = 0; t < x->ntiles; t++) {
+        memset(&x->tiles[t].cnt, 0, sizeof x->tiles[t].cnt);
+    }
+}

@@ -1,0 +1,74 @@
+/* xbar: private layout shared by the module's files.
+ *
+ * Devices live in ONE xb_devices block. Tile t owns the contiguous range
+ * [dev0, dev0 + nr * pcols) laid out row-major as its physical array, so a
+ * tile's conductances go to its read backend without gathering:
+ *   pair mapping: column 2*i is G+ and 2*i + 1 is G- of local output i;
+ *   ref mapping:  column i is output i, column `no` is the reference column. */
+#ifndef XB_XBAR_INTERNAL_H
+#define XB_XBAR_INTERNAL_H
+
+#include "xbar/xbar.h"
+
+typedef struct {
+    int r0, nr;     /* inputs (physical rows) */
+    int o0, no;     /* outputs */
+    int pcols;      /* physical columns: 2 * no (pair) or no + 1 (ref) */
+    size_t dev0;    /* first device of the tile in the block */
+    double *rowsum; /* nr: sum of G over the row (borrowed from xbar->sums) */
+    double *colsum; /* pcols: sum of G over the column */
+    double adc_worst[2]; /* XB_ADC_CAL_WORST: [0] max_i sum_j |W_ij|, [1] max_j sum_i |W_ij| */
+    void *ws;       /* read-backend workspace (NULL on the ideal fast path) */
+    int dirty;      /* conductances changed since the backend's setup */
+    xb_xbar_counters cnt;
+} xb__tile;
+
+struct xb_xbar {
+    xb_xbar_config cfg;
+    const xb_solver_type *solver;
+    int solver_ideal; /* reads may use the weight matrix directly */
+    xb_devices *dev;
+    size_t ndev;
+    double gmin, gmax, grange; /* nominal device range, S */
+    double scale;              /* weight per siemens of (G+ - G-) or (G - G_ref) */
+    double gref;               /* reference conductance target (ref mapping) */
+    double pmax;               /* pulses over the full range */
+    double dw_pulse;           /* weight change per pulse */
+    double read_noise;         /* relative sd per cell current */
+    int max_pulses;
+
+    int ntiles;
+    xb__tile *tiles;
+    double *sums; /* storage of every tile's rowsum and colsum */
+
+    double *w; /* n_out x n_in effective weights */
+    double *q; /* n_out x n_in: read-noise variance per unit input^2 (NULL if off) */
+
+    int32_t *npulses; /* ndev: pulse counts of one write */
+    int32_t *ncount;  /* n_out x n_in: signed pulse counts per weight */
+    double *dw;       /* n_out x n_in: dW of update_outer */
+    double *target;   /* ndev: programming targets */
+    uint64_t *mask;   /* n_in + n_out: stochastic pulse trains */
+    double *etile;    /* ntiles: write energy scratch */
+
+    /* read workspaces, for up to `cap` vectors (grown on first larger batch) */
+    size_t cap, width;
+    double *xs, *sq, *var, *part, *vbuf, *ibuf, *xscale, *aux;
+
+    xb_rng rng_update, rng_read;
+    uint64_t update_pos, read_pos, event;
+    xb_xbar_counters cnt;
+};
+
+/* Recomputes the weights, noise matrix, sums and ADC scales from the device
+ * conductances after any write; marks every tile for a backend setup. */
+void xb_xbar__refresh(xb_xbar *x);
+/* Writes each cell's signed pulses (x->npulses) through the devices, with
+ * write energy and counters; `program` counts them as programming pulses. */
+int xb_xbar__apply_pulses(xb_xbar *x, int program);
+/* Targets of every device for weights w[n_out * n_in] (x->target). */
+void xb_xbar__targets(xb_xbar *x, const double *w);
+/* Grows the read workspaces to nvec vectors (only on a larger batch than ever). */
+int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec);
+
+#endif /* XB_XBAR_INTERNAL_H */
