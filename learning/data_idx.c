@@ -344,3 +344,42 @@ int xb_dataset_load_fashion_mnist(xb_dataset *train, xb_dataset *test, size_t n_
 {
     return xb_dataset_load_fashion_mnist_dir(train, test, XB_FASHION_MNIST_DIR, n_train, n_test);
 }
+
+static int pool_half(xb_dataset *ds, size_t f)
+{
+    xb_dataset pooled;
+    XB_TRY(xb_dataset_pool(&pooled, ds, 28, 28, f));
+    size_t side = 28 / f;
+    char name[64];
+    const char *half = strchr(ds->name, '/');
+    snprintf(name, sizeof name, "fashion-mnist-%zux%zu%s", side, side, half != NULL ? half : "");
+    snprintf(pooled.name, sizeof pooled.name, "%s", name);
+    xb_dataset_free(ds);
+    *ds = pooled;
+    return XB_OK;
+}
+
+int xb_dataset_load_fashion_mnist_pooled(xb_dataset *train, xb_dataset *test, size_t n_train,
+                                         size_t n_test, size_t pool)
+{
+    XB_ASSERT_ARG(train != NULL || test != NULL);
+    if (pool != 1 && pool != 2 && pool != 4 && pool != 7) {
+        return xb__error_set(XB_EINVAL,
+                             "pooling factor %zu must divide 28 (1, 2, 4 or 7; 14 keeps 4 "
+                             "pixels)",
+                             pool);
+    }
+    XB_TRY(xb_dataset_load_fashion_mnist(train, test, n_train, n_test));
+    int rc = XB_OK;
+    if (pool > 1 && train != NULL) {
+        rc = pool_half(train, pool);
+    }
+    if (rc == XB_OK && pool > 1 && test != NULL) {
+        rc = pool_half(test, pool);
+    }
+    if (rc != XB_OK) {
+        xb_dataset_free(train);
+        xb_dataset_free(test);
+    }
+    return rc;
+}

@@ -56,6 +56,13 @@ int xb_dataset_load_fashion_mnist(xb_dataset *train, xb_dataset *test, size_t n_
 int xb_dataset_load_fashion_mnist_dir(xb_dataset *train, xb_dataset *test, const char *dir,
                                       size_t n_train, size_t n_test);
 
+/* The small real task for fast tests and quick runs (no lighter real dataset
+ * is packaged for Debian 12; see docs/datasets.md): the first n_train / n_test
+ * Fashion-MNIST samples average-pooled pool x pool (1, 2, 4 or 7), e.g. pool 4
+ * gives 7x7 = 49 features. Named "fashion-mnist-7x7/train", …. */
+int xb_dataset_load_fashion_mnist_pooled(xb_dataset *train, xb_dataset *test, size_t n_train,
+                                         size_t n_test, size_t pool);
+
 /* Options of xb_dataset_load_csv. */
 typedef struct {
     int header;       /* 1: the first row names the columns and is skipped */

@@ -353,6 +353,40 @@ static void test_learning_data_fashion__debian_package_files(void **state)
     xb_dataset_free(&te);
 }
 
+/* The small real task: pooled prefixes of Fashion-MNIST, checked against a
+ * naive block average of the full-resolution images. */
+static void test_learning_data_fashion__pooled_small_task(void **state)
+{
+    (void)state;
+    xb_dataset tr, te, full;
+    xb_assert_ok(xb_dataset_load_fashion_mnist_pooled(&tr, &te, 300, 100, 4));
+    xb_assert_ok(xb_dataset_load_fashion_mnist(&full, NULL, 300, 0));
+    assert_int_equal(tr.n, 300);
+    assert_int_equal(te.n, 100);
+    assert_int_equal(tr.dim, 49);
+    assert_int_equal(te.dim, 49);
+    assert_int_equal(tr.n_out, 10);
+    assert_string_equal(tr.name, "fashion-mnist-7x7/train");
+    assert_string_equal(te.name, "fashion-mnist-7x7/test");
+    for (size_t i = 0; i < 300; i++) {
+        assert_int_equal(tr.label[i], full.label[i]);
+        for (size_t r = 0; r < 7; r++) {
+            for (size_t c = 0; c < 7; c++) {
+                double s = 0.0;
+                for (size_t k = 0; k < 16; k++) {
+                    s += full.x[i * 784 + (4 * r + k / 4) * 28 + 4 * c + k % 4];
+                }
+                xb_assert_close(tr.x[i * 49 + r * 7 + c], s / 16.0, XB_TOL_EXACT, XB_TOL_EXACT);
+            }
+        }
+    }
+    xb_dataset_free(&tr);
+    xb_dataset_free(&te);
+    xb_dataset_free(&full);
+    xb_assert_error(xb_dataset_load_fashion_mnist_pooled(&tr, &te, 10, 10, 3), XB_EINVAL,
+                    "pooling factor 3");
+}
+
 /* ---------------------------------------------------------------- helpers */
 
 /* 6 samples x 3 features, labels 0..2; feature 2 is constant. */
@@ -563,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_learning_data_fashion__missing_package_named),
         cmocka_unit_test(test_learning_data_fashion__directory_with_plain_files),
         cmocka_unit_test(test_learning_data_fashion__debian_package_files),
+        cmocka_unit_test(test_learning_data_fashion__pooled_small_task),
         cmocka_unit_test(test_learning_data_helpers__alloc_checks),
         cmocka_unit_test(test_learning_data_helpers__subset_and_split),
         cmocka_unit_test(test_learning_data_helpers__stats_and_standardize),
