@@ -1,12 +1,360 @@
-/* xbarsim run (placeholder until its module lands). */
+/* xbarsim run: validate a scenario file, expand its sweeps, run every run in
+ * worker processes and/or MPI ranks, and assemble results.csv + manifest.json. */
 #include "cli/cli.h"
+#include "scenarios/scenarios.h"
 
-#include <stdio.h>
+#include <errno.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_flag = 0;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: xbarsim run FILE.csv [-o DIR] [--check] [--dry-run] [--jobs N] [--resume]\n"
+            "       xbarsim run --schema\n\n"
+            "Runs every scenario of FILE.csv (one row per scenario; sweeps in a cell expand\n"
+            "to runs, each done once per seed) and writes DIR/results.csv (one row per run,\n"
+            "seed and epoch), DIR/manifest.json and DIR/parts/ (one durable file per run).\n\n"
+            "  -o DIR       results folder (default: results/<file name without .csv>)\n"
+            "  --check      validate the file only; report every error, exit 1 if any\n"
+            "  --dry-run    list the runs with a rough time estimate; run nothing\n"
+            "  --jobs N     worker processes (default 1); results do not depend on N\n"
+            "  --resume     keep complete runs and durable epochs of DIR, redo the rest\n"
+            "  --schema     print the column reference (docs/scenarios.md) as Markdown\n\n"
+            "Under mpirun (e.g. mpirun -n 2 --allow-run-as-root xbarsim run F.csv) the runs\n"
+            "are shared across ranks; results are identical to a single process.\n"
+            "Ctrl-C stops after the current epoch; every finished epoch is kept (--resume).\n");
+}
+
+/* ----------------------------------------------------------- progress */
+
+typedef struct {
+    xb_progress *bar;
+    size_t done, total;
+    double last_acc;
+} progress_state;
+
+static void draw(progress_state *ps, const xb_metrics *m)
+{
+    char note[64] = "";
+    if (m && m->test_acc == m->test_acc) {
+        ps->last_acc = m->test_acc;
+    }
+    if (ps->last_acc >= 0) {
+        snprintf(note, sizeof note, "test acc %.3f", ps->last_acc);
+    }
+    xb_progress_update(ps->bar, ps->done, note);
+}
+
+static void serial_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
+{
+    (void)run;
+    progress_state *ps = payload;
+    ps->done += finished ? 1 : 0;
+    draw(ps, m);
+}
+
+/* Worker processes report to the parent through a pipe; messages are far
+ * below PIPE_BUF, so writes from several workers never interleave. */
+typedef struct {
+    int32_t finished;
+    int32_t epoch;
+    double acc;
+} progress_msg;
+
+static int pipe_fd = -1;
+
+static void pipe_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
+{
+    (void)payload;
+    (void)run;
+    progress_msg msg = {finished, m ? m->epoch : -1, m ? m->test_acc : -1.0};
+    ssize_t w;
+    do {
+        w = write(pipe_fd, &msg, sizeof msg);
+    } while (w < 0 && errno == EINTR);
+}
+
+/* --------------------------------------------------------------- main */
+
+static void print_errors(const xb_scenario_file *f)
+{
+    size_t n = xb_scenario_file_n_errors(f);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s\n", xb_scenario_file_error(f, i)->message);
+    }
+}
+
+static void default_out(char *out, size_t n, const char *file)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t len = strlen(base);
+    if (len > 4 && !strcmp(base + len - 4, ".csv")) {
+        len -= 4;
+    }
+    snprintf(out, n, "results/%.*s", (int)len, base);
+}
+
+static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int jobs, int rank,
+                       int n_ranks, progress_state *ps)
+{
+    if (jobs == 1) {
+        cfg->worker = rank;
+        cfg->n_workers = n_ranks;
+        cfg->on_epoch = serial_epoch;
+        cfg->payload = ps;
+        return xb_runner_run(f, cfg);
+    }
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return xb__error_set(XB_EIO, "pipe: %s", strerror(errno));
+    }
+    pid_t pids[256];
+    int started = 0;
+    for (int w = 0; w < jobs; w++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+            break;
+        }
+        if (pid == 0) {
+            close(fds[0]);
+            pipe_fd = fds[1];
+            cfg->worker = rank * jobs + w;
+            cfg->n_workers = n_ranks * jobs;
+            cfg->on_epoch = pipe_epoch;
+            int rc = xb_runner_run(f, cfg);
+            if (rc < 0 && rc != XB_EINTERRUPTED) {
+                xb_cli_fail("run", rc);
+            }
+            fflush(NULL);
+            _exit(rc == XB_OK ? 0 : (rc == XB_EINTERRUPTED ? 3 : 1));
+        }
+        pids[started++] = pid;
+    }
+    close(fds[1]);
+    progress_msg msg;
+    for (;;) {
+        ssize_t r = read(fds[0], &msg, sizeof msg);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r != (ssize_t)sizeof msg) {
+            break;
+        }
+        ps->done += msg.finished ? 1 : 0;
+        xb_metrics m;
+        xb_metrics_clear(&m, msg.epoch);
+        m.test_acc = msg.acc;
+        draw(ps, msg.epoch >= 0 ? &m : NULL);
+    }
+    close(fds[0]);
+    int failed = started < jobs, interrupted = 0;
+    for (int i = 0; i < started; i++) {
+        int st;
+        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR) {
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) == 1 || WEXITSTATUS(st) > 3) {
+            failed = 1;
+        } else if (WEXITSTATUS(st) == 3) {
+            interrupted = 1;
+        }
+    }
+    if (failed) {
+        return xb__error_set(XB_EEXTERNAL, "a worker process failed (its error is above)");
+    }
+    if (interrupted) {
+        return xb__error_set(XB_EINTERRUPTED, "stopped by a signal");
+    }
+    return XB_OK;
+}
 
 int xb_cli_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "xbarsim run: not built yet\n");
-    return 2;
+    const char *file = NULL, *out = NULL;
+    int check = 0, dry = 0, resume = 0, jobs = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--schema")) {
+            return xb_scenario_schema_markdown(stdout) == XB_OK ? 0 : 1;
+        } else if (!strcmp(a, "--check")) {
+            check = 1;
+        } else if (!strcmp(a, "--dry-run")) {
+            dry = 1;
+        } else if (!strcmp(a, "--resume")) {
+            resume = 1;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
+            if (++i >= argc) {
+                fprintf(stderr, "xbarsim run: %s needs a folder\n", a);
+                return 2;
+            }
+            out = argv[i];
+        } else if (!strcmp(a, "--jobs") || !strcmp(a, "-j")) {
+            char *end;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= argc || *end || v < 1 || v > 256) {
+                fprintf(stderr, "xbarsim run: --jobs needs an integer in [1, 256]\n");
+                return 2;
+            }
+            jobs = (int)v;
+            i++;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "xbarsim run: unknown option '%s'\n\n", a);
+            usage(stderr);
+            return 2;
+        } else if (file) {
+            fprintf(stderr, "xbarsim run: one scenario file at a time ('%s' and '%s')\n", file, a);
+            return 2;
+        } else {
+            file = a;
+        }
+    }
+    if (!file) {
+        usage(stderr);
+        return 2;
+    }
+
+    /* MPI only when launched by mpirun: a plain run never touches it. */
+    int use_mpi = getenv("OMPI_COMM_WORLD_SIZE") != NULL, rank = 0, n_ranks = 1;
+    if (use_mpi) {
+        MPI_Init(NULL, NULL);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &n_ranks);
+        if (jobs > 1 && rank == 0) {
+            fprintf(stderr, "xbarsim run: under mpirun each rank runs one process (--jobs ignored)\n");
+        }
+        jobs = 1;
+    }
+    int status = 0;
+    xb_scenario_file *f = NULL;
+    int rc = xb_scenario_file_load(&f, file);
+    if (rc < 0) {
+        if (rank == 0) {
+            if (f) {
+                print_errors(f);
+                fprintf(stderr, "%s: %zu error%s; nothing was run\n", file,
+                        xb_scenario_file_n_errors(f), xb_scenario_file_n_errors(f) == 1 ? "" : "s");
+            } else {
+                xb_cli_fail(file, rc);
+            }
+        }
+        status = 1;
+        goto done;
+    }
+    size_t n = xb_scenario_file_n_runs(f);
+    char outbuf[4096];
+    if (!out) {
+        default_out(outbuf, sizeof outbuf, file);
+        out = outbuf;
+    }
+    if (check) {
+        if (rank == 0) {
+            printf("%s: ok, %zu run%s\n", file, n, n == 1 ? "" : "s");
+        }
+        goto done;
+    }
+    if (dry) {
+        if (rank == 0) {
+            double total = 0;
+            printf("%-6s %-56s %-6s %s\n", "#", "run", "seed", "estimate");
+            for (size_t i = 0; i < n; i++) {
+                const xb_run *r = xb_scenario_file_run(f, i);
+                double s = xb_run_estimate_seconds(r);
+                total += s;
+                printf("%-6zu %-56s %-6llu ~%.0f s\n", i + 1, r->name,
+                       (unsigned long long)r->seed, s);
+            }
+            printf("%zu runs; rough estimate %.0f s of CPU, ~%.0f s with %d job%s\n", n, total,
+                   total / jobs, jobs, jobs == 1 ? "" : "s");
+        }
+        goto done;
+    }
+
+    if (rank == 0) {
+        rc = xb_mkdirs(out);
+        if (rc == XB_OK && !resume) {
+            rc = xb_results_clear(f, out);
+        }
+        if (rc == XB_OK) {
+            rc = xb_results_manifest(f, out, file);
+        }
+    }
+    if (use_mpi) {
+        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    }
+    if (rc < 0) {
+        if (rank == 0) {
+            xb_cli_fail(out, rc);
+        }
+        status = 1;
+        goto done;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    progress_state ps = {NULL, 0, 0, -1.0};
+    /* runs this rank owns, for the bar */
+    for (size_t i = (size_t)rank; i < n; i += (size_t)n_ranks) {
+        ps.total++;
+    }
+    xb_progress_create(&ps.bar, stderr, "runs", ps.total);
+    xb_runner_config cfg = XB_RUNNER_CONFIG_INIT;
+    cfg.out_dir = out;
+    cfg.resume = resume;
+    cfg.stop = &stop_flag;
+    rc = run_workers(f, &cfg, jobs, rank, n_ranks, &ps);
+    xb_progress_finish(ps.bar);
+    xb_progress_free(ps.bar);
+    if (rc < 0 && rc != XB_EINTERRUPTED && jobs == 1) {
+        xb_cli_fail("run", rc);
+    } else if (rc < 0 && rc != XB_EINTERRUPTED) {
+        xb_cli_fail("run", rc);
+    }
+    int local = rc == XB_OK ? 0 : (rc == XB_EINTERRUPTED ? 130 : 1), worst = local;
+    if (use_mpi) {
+        MPI_Allreduce(&local, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    }
+    if (rank == 0) {
+        /* even when stopped: results.csv then holds every durable epoch */
+        int arc = xb_results_assemble(f, out);
+        if (arc < 0) {
+            xb_cli_fail("results", arc);
+            worst = worst ? worst : 1;
+        } else if (worst == 130) {
+            fprintf(stderr, "xbarsim run: stopped; finished epochs are in %s/results.csv; "
+                            "continue with: xbarsim run %s -o %s --resume\n",
+                    out, file, out);
+        } else if (worst == 0) {
+            fprintf(stderr, "xbarsim run: %zu run%s done; results in %s/results.csv\n", n,
+                    n == 1 ? "" : "s", out);
+        }
+    }
+    status = worst;
+done:
+    xb_scenario_file_free(f);
+    if (use_mpi) {
+        MPI_Finalize();
+    }
+    return status;
 }

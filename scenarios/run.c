@@ -1,0 +1,90 @@
+/* The runner: every run this worker owns, epoch by epoch, each epoch made
+ * durable before the next starts. Which worker owns a run depends only on
+ * its index, and a run's numbers only on its settings and seed, so the
+ * results do not depend on how many workers or ranks share the file. */
+#include "scenarios/scenarios_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int xb_results_clear(const xb_scenario_file *f, const char *out_dir)
+{
+    XB_ASSERT_ARG(f != NULL && out_dir != NULL);
+    for (size_t i = 0; i < xb_scenario_file_n_runs(f); i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/parts/%s.csv", out_dir, xb_scenario_file_run(f, i)->id);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            return xb__error_set(XB_EIO, "%s: cannot remove: %s", path, strerror(errno));
+        }
+    }
+    return XB_OK;
+}
+
+static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *cfg,
+                   const xb_trainer_type *tr)
+{
+    const xb_run *r = xb_scenario_file_run(f, i);
+    int epochs = (int)xb_run_int(r, "epochs");
+    xb_scn_part *part = NULL;
+    XB_TRY(xb_scn__part_open(&part, f, i, cfg->out_dir, cfg->resume));
+    xb_metrics m;
+    if (xb_scn__part_done(part) >= (size_t)epochs + 1) {
+        xb_scn__part_free(part);
+        if (cfg->on_epoch) {
+            xb_metrics_clear(&m, epochs);
+            cfg->on_epoch(cfg->payload, i, NULL, 1);
+        }
+        return XB_OK;
+    }
+    void *ws = NULL;
+    int rc = tr->create(&ws, r);
+    if (rc < 0) {
+        xb_scn__part_free(part);
+        return xb__error_prefix(rc, "run '%s' seed %llu (line %d): ", r->name,
+                                (unsigned long long)r->seed, r->line);
+    }
+    double t0 = xb_time_now();
+    for (int e = 0; e <= epochs; e++) {
+        if (cfg->stop && *cfg->stop) {
+            rc = xb__error_set(XB_EINTERRUPTED, "stopped after run '%s' seed %llu epoch %d",
+                               r->name, (unsigned long long)r->seed, e - 1);
+            break;
+        }
+        xb_metrics_clear(&m, e);
+        rc = tr->epoch(ws, e, &m);
+        if (rc < 0) {
+            rc = xb__error_prefix(rc, "run '%s' seed %llu epoch %d: ", r->name,
+                                  (unsigned long long)r->seed, e);
+            break;
+        }
+        m.epoch = e;
+        m.seconds = xb_time_now() - t0;
+        rc = xb_scn__part_epoch(part, &m);
+        if (rc < 0) {
+            break;
+        }
+        if (cfg->on_epoch) {
+            cfg->on_epoch(cfg->payload, i, &m, e == epochs);
+        }
+    }
+    tr->free(ws);
+    xb_scn__part_free(part);
+    return rc;
+}
+
+int xb_runner_run(const xb_scenario_file *f, const xb_runner_config *cfg)
+{
+    XB_ASSERT_ARG(f != NULL && cfg != NULL && cfg->out_dir != NULL);
+    XB_ASSERT_ARG(cfg->n_workers >= 1 && cfg->worker >= 0 && cfg->worker < cfg->n_workers);
+    const xb_trainer_type *tr = cfg->trainer ? cfg->trainer : xb_trainer_learning;
+    char parts[4096];
+    snprintf(parts, sizeof parts, "%s/parts", cfg->out_dir);
+    XB_TRY(xb_mkdirs(parts));
+    for (size_t i = (size_t)cfg->worker; i < xb_scenario_file_n_runs(f);
+         i += (size_t)cfg->n_workers) {
+        XB_TRY(run_one(f, i, cfg, tr));
+    }
+    return XB_OK;
+}

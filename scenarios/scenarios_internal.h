@@ -1,0 +1,34 @@
+/* scenarios: helpers shared by the module's files. */
+#ifndef XB_SCENARIOS_INTERNAL_H
+#define XB_SCENARIOS_INTERNAL_H
+
+#include "scenarios/scenarios.h"
+
+/* Case-insensitive optimal string alignment distance. */
+size_t xb_scn__edit_distance(const char *a, const char *b);
+/* Nearest of names[] to name, or NULL if none is a plausible typo. */
+const char *xb_scn__suggest(const char *name, const char *const *names, size_t count);
+/* FNV-1a 64 over len bytes, continuing from h (start with XB_SCN_FNV_INIT). */
+#define XB_SCN_FNV_INIT 0xcbf29ce484222325ULL
+uint64_t xb_scn__fnv(uint64_t h, const void *data, size_t len);
+
+/* Metric column names of the results files, in order, for up to
+ * XB_RESULTS_MAX_LAYERS layers: fills names (static strings), returns count. */
+size_t xb_scn__metric_names(const char **names, size_t max);
+/* Value of metric k (index into the xb_scn__metric_names order). */
+double xb_scn__metric_value(const xb_metrics *m, size_t k);
+
+/* Rows a part file may hold: epochs 0..max. */
+#define XB_SCN_MAX_ROWS 10002
+
+/* One run's part file (results.c). open reads the durable rows when resuming;
+ * epoch appends a row and makes the file durable, or for an epoch already on
+ * disk checks that the recomputed row is identical (seconds aside). */
+typedef struct xb_scn_part xb_scn_part;
+int xb_scn__part_open(xb_scn_part **out, const xb_scenario_file *f, size_t i, const char *dir,
+                      int resume);
+int xb_scn__part_epoch(xb_scn_part *p, const xb_metrics *m);
+size_t xb_scn__part_done(const xb_scn_part *p);
+void xb_scn__part_free(xb_scn_part *p);
+
+#endif

@@ -1,0 +1,292 @@
+/* The training loop over learning/'s step API: settings of a run mapped onto
+ * xb_net_config, minibatches shuffled per epoch from the seed's shuffle
+ * stream, evaluation on the train and test sets after every epoch. */
+#include "learning/learning.h"
+#include "scenarios/scenarios_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Datasets are loaded once per process and shared by its runs: runs of one
+ * file usually differ in hardware, not in data. */
+static struct {
+    char key[1200];
+    xb_dataset train, test;
+    int loaded;
+} cache;
+
+static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset **test)
+{
+    const char *ds = xb_run_text(r, "dataset");
+    const char *dir = xb_run_text(r, "dataset_path");
+    size_t ntr = (size_t)xb_run_int(r, "train_n"), nte = (size_t)xb_run_int(r, "test_n");
+    char key[1200];
+    snprintf(key, sizeof key, "%s|%s|%zu|%zu|%llu", ds, dir, ntr, nte,
+             !strcmp(ds, "synthetic") ? (unsigned long long)r->seed : 0ULL);
+    if (!cache.loaded || strcmp(cache.key, key)) {
+        if (cache.loaded) {
+            xb_dataset_free(&cache.train);
+            xb_dataset_free(&cache.test);
+            cache.loaded = 0;
+        }
+        int rc;
+        if (!strcmp(ds, "synthetic")) {
+            return xb__error_set(XB_EINVAL,
+                                 "dataset 'synthetic' is a regression task; the scenario runner "
+                                 "trains classifiers (use fashion-mnist or mnist-idx)");
+        } else if (dir[0]) {
+            rc = xb_dataset_load_fashion_mnist_dir(&cache.train, &cache.test, dir, ntr, nte);
+        } else {
+            rc = xb_dataset_load_fashion_mnist(&cache.train, &cache.test, ntr, nte);
+        }
+        XB_TRY(rc);
+        snprintf(cache.key, sizeof cache.key, "%s", key);
+        cache.loaded = 1;
+    }
+    *train = &cache.train;
+    *test = &cache.test;
+    return XB_OK;
+}
+
+static int onoff(const xb_run *r, const char *col)
+{
+    return !strcmp(xb_run_text(r, col), "on");
+}
+
+static int choice_index(const char *value, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(value, names[i])) {
+            return i;
+        }
+    }
+    return 0; /* the parser only lets schema names through */
+}
+
+/* One array's settings; prefix "" (forward) or "bwd_". */
+static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x)
+{
+    char col[64];
+#define COL(name) (snprintf(col, sizeof col, "%s%s", prefix, name), col)
+    const char *dev = xb_run_text(r, COL("device"));
+    const xb_device_type *type = xb_device_model_find(dev);
+    if (!type) {
+        return xb__error_set(XB_ENOTFOUND, "column '%s': unknown device '%s'", COL("device"), dev);
+    }
+    x->device.type = type;
+    x->device.d2d_gbounds = xb_run_real(r, COL("d2d"));
+    x->device.c2c = xb_run_real(r, COL("c2c"));
+    x->device.read_noise = xb_run_real(r, COL("read_noise"));
+    x->device.levels = (int)xb_run_int(r, COL("levels"));
+    x->device.stuck_min_frac = xb_run_real(r, COL("stuck_min"));
+    x->device.stuck_max_frac = xb_run_real(r, COL("stuck_max"));
+    x->device.drift_nu = xb_run_real(r, COL("drift_nu"));
+    x->device.drift_t0 = xb_run_real(r, COL("drift_t0"));
+    x->w_max = xb_run_real(r, COL("w_max"));
+    static const char *const maps[] = {"diff_pair", "ref_column"};
+    x->mapping = (xb_mapping)choice_index(xb_run_text(r, COL("mapping")), maps, 2);
+    static const char *const ups[] = {"pulses", "stochastic", "sign", "trunc"};
+    x->update = (xb_update_scheme)choice_index(xb_run_text(r, COL("update")), ups, 4);
+    static const char *const pairs[] = {"headroom", "potentiate"};
+    x->pair = (xb_pair_policy)choice_index(xb_run_text(r, COL("pair")), pairs, 2);
+    x->max_pulses = (int)xb_run_int(r, COL("max_pulses"));
+    x->max_rows = (int)xb_run_int(r, COL("tile_rows"));
+    x->max_cols = (int)xb_run_int(r, COL("tile_cols"));
+    const char *rd = xb_run_text(r, COL("read"));
+    x->read = xb_solver_find(rd);
+    if (!x->read) {
+        return xb__error_set(XB_ENOTFOUND, "column '%s': read backend '%s' is not built",
+                             COL("read"), rd);
+    }
+    x->circuit.r_wire_row = x->circuit.r_wire_col = xb_run_real(r, COL("r_wire"));
+    x->circuit.r_source = xb_run_real(r, COL("r_source"));
+    x->circuit.r_sense = xb_run_real(r, COL("r_sense"));
+    x->circuit.cell = strcmp(xb_run_text(r, COL("cell")), "1t1r") ? XB_CELL_0T1R : XB_CELL_1T1R;
+    x->circuit.r_access = xb_run_real(r, COL("r_access"));
+    x->dac_bits = (int)xb_run_int(r, COL("dac_bits"));
+    x->adc_bits = (int)xb_run_int(r, COL("adc_bits"));
+    static const char *const cals[] = {"dynamic", "fixed", "worst"};
+    x->adc_cal = (xb_adc_cal)choice_index(xb_run_text(r, COL("adc_cal")), cals, 3);
+    x->adc_range = xb_run_real(r, COL("adc_range"));
+    x->v_read = xb_run_real(r, COL("v_read"));
+    x->v_write = xb_run_real(r, COL("v_write"));
+    x->pulse_width = xb_run_real(r, COL("pulse_width"));
+#undef COL
+    return XB_OK;
+}
+
+enum { METRIC_BATCH = 256 };
+
+/* Maps a run onto a network config (dataset shapes given). */
+static int net_config(const xb_run *r, size_t dim, size_t n_out, xb_net_config *c)
+{
+    xb_net_config init = XB_NET_CONFIG_INIT;
+    *c = init;
+    int h[XB_NET_MAX_LAYERS];
+    int nh = xb_run_layers(r, "hidden", h, XB_NET_MAX_LAYERS);
+    if (nh + 1 > XB_NET_MAX_LAYERS) {
+        return xb__error_set(XB_EINVAL, "column 'hidden': %d hidden layers, at most %d", nh,
+                             XB_NET_MAX_LAYERS - 1);
+    }
+    c->n_layers = nh + 1;
+    c->sizes[0] = (int)dim;
+    for (int i = 0; i < nh; i++) {
+        c->sizes[i + 1] = h[i];
+    }
+    c->sizes[nh + 1] = (int)n_out;
+    XB_TRY(xb_activation_find(xb_run_text(r, "activation"), &c->hidden));
+    XB_TRY(xb_loss_find(xb_run_text(r, "loss"), &c->loss));
+    c->bias = onoff(r, "bias");
+    c->lr = xb_run_real(r, "lr");
+    c->decay = xb_run_real(r, "decay");
+    c->manhattan = onoff(r, "manhattan");
+    /* evaluation and the alignment metrics read in blocks of METRIC_BATCH */
+    c->batch_max = (size_t)xb_run_int(r, "batch");
+    if (c->batch_max < METRIC_BATCH) {
+        c->batch_max = METRIC_BATCH;
+    }
+    XB_TRY(xb_init_find(xb_run_text(r, "init"), &c->init));
+    c->init_scale = xb_run_real(r, "init_scale");
+    XB_TRY(xb_rule_find(xb_run_text(r, "rule"), &c->rule));
+    XB_TRY(xb_channel_find(xb_run_text(r, "channel"), &c->channel));
+    XB_TRY(xb_init_find(xb_run_text(r, "b_init"), &c->b_init));
+    c->b_scale = xb_run_real(r, "b_scale");
+    c->sparsity = xb_run_real(r, "fb_sparsity");
+    c->sign_magnitude = onoff(r, "sign_magnitude");
+    c->error_bits = (int)xb_run_int(r, "error_bits");
+    c->bwd_fprime = onoff(r, "derivative");
+    c->bwd_nonlinear = onoff(r, "bwd_nonlinear");
+    c->seed = r->seed;
+    c->hardware = onoff(r, "hardware");
+    c->fwd.seed = c->bwd.seed = r->seed;
+    c->fwd.max_batch = c->bwd.max_batch = c->batch_max;
+    XB_TRY(array_config(r, "", &c->fwd));
+    XB_TRY(array_config(r, "bwd_", &c->bwd));
+    return XB_OK;
+}
+
+typedef struct {
+    const xb_run *run;
+    xb_net *net;
+    const xb_dataset *train, *test;
+    size_t *idx;
+    size_t batch;
+    double *mx;  /* metric batch inputs */
+    int *my;     /* metric batch labels */
+    size_t mn;
+} trainer;
+
+static void tr_free(void *ws)
+{
+    trainer *t = ws;
+    if (!t) {
+        return;
+    }
+    xb_net_free(t->net);
+    free(t->idx);
+    free(t->mx);
+    free(t->my);
+    free(t);
+}
+
+static int tr_create(void **ws_out, const xb_run *r)
+{
+    trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    t->run = r;
+    int rc = load_data(r, &t->train, &t->test);
+    xb_net_config cfg;
+    if (rc == XB_OK) {
+        rc = net_config(r, t->train->dim, t->train->n_out, &cfg);
+    }
+    if (rc == XB_OK) {
+        rc = xb_net_create(&t->net, &cfg);
+    }
+    if (rc == XB_OK) {
+        t->batch = (size_t)xb_run_int(r, "batch");
+        t->idx = malloc(t->train->n * sizeof *t->idx);
+        /* the alignment metrics use a fixed batch of test samples, so they
+         * move no training stream and are comparable across epochs */
+        t->mn = t->test->n < METRIC_BATCH ? t->test->n : METRIC_BATCH;
+        t->mx = malloc((t->mn ? t->mn : 1) * t->test->dim * sizeof *t->mx);
+        t->my = malloc((t->mn ? t->mn : 1) * sizeof *t->my);
+        if (!t->idx || !t->mx || !t->my) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == XB_OK && t->mn > 0) {
+        size_t *mi = malloc(t->mn * sizeof *mi);
+        if (!mi) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+        } else {
+            for (size_t i = 0; i < t->mn; i++) {
+                mi[i] = i;
+            }
+            rc = xb_dataset_batch(t->test, mi, t->mn, t->mx, t->my);
+            free(mi);
+        }
+    }
+    if (rc < 0) {
+        tr_free(t);
+        return rc;
+    }
+    *ws_out = t;
+    return XB_OK;
+}
+
+static void add_counters(const xb_xbar *x, double *reads, double *pulses, xb_metrics *m)
+{
+    if (!x) {
+        return;
+    }
+    xb_xbar_counters c;
+    xb_xbar_counters_get(x, &c);
+    *reads += (double)(c.reads_forward + c.reads_backward);
+    *pulses += (double)c.pulses;
+    m->energy_read += c.energy_read;
+    m->energy_write += c.energy_write;
+}
+
+static int tr_epoch(void *ws, int epoch, xb_metrics *m)
+{
+    trainer *t = ws;
+    size_t n = t->train->n;
+    if (epoch > 0) {
+        for (size_t i = 0; i < n; i++) {
+            t->idx[i] = i;
+        }
+        /* each epoch's order is its own stream position block: keyed by
+         * (seed, shuffle, epoch), independent of everything else drawn */
+        xb_rng rng;
+        xb_rng_init(&rng, t->run->seed, XB_RNG_SHUFFLE, (uint32_t)epoch);
+        xb_rng_shuffle(&rng, t->idx, n);
+        for (size_t k = 0; k < n; k += t->batch) {
+            size_t nb = n - k < t->batch ? n - k : t->batch;
+            XB_TRY(xb_net_train_indices(t->net, t->train, t->idx + k, nb, NULL));
+        }
+    }
+    XB_TRY(xb_net_evaluate(t->net, t->train, &m->train_loss, &m->train_acc));
+    XB_TRY(xb_net_evaluate(t->net, t->test, &m->test_loss, &m->test_acc));
+    const xb_net_config *c = xb_net_config_get(t->net);
+    if (t->mn > 0) {
+        xb_net_layer_metrics lm[XB_NET_MAX_LAYERS];
+        XB_TRY(xb_net_metrics(t->net, t->mx, t->my, NULL, t->mn, lm));
+        for (int l = 0; l < c->n_layers && l < XB_RESULTS_MAX_LAYERS; l++) {
+            m->angle[l] = lm[l].angle_deg;
+            m->delta_angle[l] = lm[l].delta_angle_deg;
+        }
+    }
+    for (int l = 1; l <= c->n_layers; l++) {
+        add_counters(xb_net_forward_xbar(t->net, l), &m->reads_fwd, &m->pulses_fwd, m);
+        add_counters(xb_net_backward_xbar(t->net, l), &m->reads_bwd, &m->pulses_bwd, m);
+    }
+    return XB_OK;
+}
+
+static const xb_trainer_type learning_trainer = {
+    .name = "learning", .create = tr_create, .epoch = tr_epoch, .free = tr_free};
+
+const xb_trainer_type *const xb_trainer_learning = &learning_trainer;
