@@ -1,0 +1,223 @@
+/* circuits: write biasing (V/2, V/3), the voltage across every cell during a
+ * write with wire resistance (exact nodal solve), and `tran` netlists of
+ * write pulses on arrays of behavioural linear-drift memristors. */
+#include "circuits/circuits_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
+                  xb_write_scheme scheme, int sel_row, int sel_col, double v_write)
+{
+    XB_ASSERT_ARG(u_row_out != NULL && u_col_out != NULL);
+    if (rows <= 0 || cols <= 0) {
+        return xb__error_set(XB_EINVAL, "array size %d x %d: rows and cols must be > 0", rows,
+                             cols);
+    }
+    if (sel_row < 0 || sel_row >= rows) {
+        return xb__error_set(XB_EINVAL, "selected row %d is outside 0..%d", sel_row, rows - 1);
+    }
+    if (sel_col < -1 || sel_col >= cols) {
+        return xb__error_set(XB_EINVAL, "selected column %d is outside -1..%d", sel_col,
+                             cols - 1);
+    }
+    if (!isfinite(v_write)) {
+        return xb__error_set(XB_EINVAL, "write voltage %g is not finite", v_write);
+    }
+    double ur, uc;
+    if (scheme == XB_WRITE_V2) {
+        ur = uc = 0.5 * v_write;
+    } else if (scheme == XB_WRITE_V3) {
+        ur = v_write / 3.0;
+        uc = 2.0 * v_write / 3.0;
+    } else {
+        return xb__error_set(XB_EINVAL, "write scheme %d is neither V/2 (0) nor V/3 (1)",
+                             (int)scheme);
+    }
+    for (int r = 0; r < rows; r++) {
+        u_row_out[r] = r == sel_row ? v_write : ur;
+    }
+    for (int c = 0; c < cols; c++) {
+        u_col_out[c] = (sel_col < 0 || c == sel_col) ? 0.0 : uc;
+    }
+    return XB_OK;
+}
+
+int xb_circuit_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
+                              const double *u_row, const double *u_col)
+{
+    XB_ASSERT_ARG(vcell_out != NULL);
+    XB_ASSERT_ARG(u_row != NULL && u_col != NULL);
+    XB_TRY(xb_circuits__validate_config(c));
+    for (int r = 0; r < c->rows; r++) {
+        if (!isfinite(u_row[r])) {
+            return xb__error_set(XB_EINVAL, "row %d voltage %g is not finite", r, u_row[r]);
+        }
+    }
+    for (int k = 0; k < c->cols; k++) {
+        if (!isfinite(u_col[k])) {
+            return xb__error_set(XB_EINVAL, "column %d voltage %g is not finite", k, u_col[k]);
+        }
+    }
+    return xb_nodal__write_voltages(c, g, u_row, u_col, vcell_out);
+}
+
+static int validate_drift(const xb_spice_drift_params *p)
+{
+    if (p == NULL) {
+        return xb__error_set(XB_EINVAL, "invalid argument: drift params are NULL");
+    }
+    if (!(p->r_on > 0.0) || !(p->r_off > p->r_on) || !isfinite(p->r_off)) {
+        return xb__error_set(XB_EINVAL, "r_on (%g) and r_off (%g) must satisfy 0 < r_on < r_off",
+                             p->r_on, p->r_off);
+    }
+    if (!(p->mu_v > 0.0) || !(p->d > 0.0) || !isfinite(p->mu_v / (p->d * p->d))) {
+        return xb__error_set(XB_EINVAL, "mu_v (%g) and d (%g) must be finite and > 0", p->mu_v,
+                             p->d);
+    }
+    if (p->window_p < 0) {
+        return xb__error_set(XB_EINVAL, "window_p (%d) must be >= 0 (0 = no window)",
+                             p->window_p);
+    }
+    return XB_OK;
+}
+
+int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
+                          const xb_spice_drift_params *p, const double *x0, const double *u_row,
+                          const double *u_col, const xb_spice_pulse *pulse)
+{
+    XB_ASSERT_ARG(text_out != NULL);
+    XB_ASSERT_ARG(x0 != NULL && u_row != NULL && u_col != NULL && pulse != NULL);
+    *text_out = NULL;
+    XB_TRY(xb_circuits__validate_config(c));
+    XB_TRY(validate_drift(p));
+    if (!(pulse->rise > 0.0) || !(pulse->fall > 0.0) || !(pulse->width >= 0.0) ||
+        !(pulse->delay >= 0.0) || !(pulse->t_stop > 0.0) || !(pulse->max_step > 0.0)) {
+        return xb__error_set(XB_EINVAL, "pulse rise (%g s), fall (%g s), t_stop (%g s) and "
+                             "max_step (%g s) must be > 0, width (%g s) and delay (%g s) >= 0",
+                             pulse->rise, pulse->fall, pulse->t_stop, pulse->max_step,
+                             pulse->width, pulse->delay);
+    }
+    size_t ncell = (size_t)c->rows * (size_t)c->cols;
+    for (size_t k = 0; k < ncell; k++) {
+        if (!(x0[k] >= 0.0 && x0[k] <= 1.0)) {
+            return xb__error_set(XB_EINVAL, "state x0[%zu] = %g is outside [0, 1]", k, x0[k]);
+        }
+    }
+    xb_nodal_lines m;
+    xb_nodal__lines_init(&m, c, XB_NODAL_WRITE);
+    xb_sb sb = {0};
+    xb_sb__printf(&sb, "* xbarsim write pulse on a %d x %d crossbar of linear-drift memristors\n",
+                  c->rows, c->cols);
+    xb_sb__printf(&sb, ".options reltol=1e-6 abstol=1e-15 vntol=1e-9 gmin=1e-12 noinit\n");
+    /* device-models.md §1 and §7: state x = w/D on a 1 F capacitor, dx/dt =
+     * k i f(x), k = mu_v R_ON / D^2, f = 1 - (2x - 1)^(2p) (Joglekar) or 1;
+     * the resistance uses x clamped to [0, 1] so a step past a bound cannot
+     * make it negative */
+    double k = p->mu_v * p->r_on / (p->d * p->d);
+    xb_sb__printf(&sb, ".subckt xbmemr te be xs params: ron=%.17g roff=%.17g kd=%.17g x0=0.5\n",
+                  p->r_on, p->r_off, k);
+    xb_sb__printf(&sb, "Cx xs 0 1 IC={x0}\n");
+    if (p->window_p > 0) {
+        xb_sb__printf(&sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow(2*v(xs)-1,%d))}\n", 2 * p->window_p);
+    } else {
+        xb_sb__printf(&sb, "Bx 0 xs I={kd*i(Vsense)}\n");
+    }
+    xb_sb__printf(&sb, "Vsense te mid DC 0\n");
+    xb_sb__printf(&sb, "Bm mid be I={v(mid,be)/(ron*max(min(v(xs),1),0)+roff*(1-max(min(v(xs),"
+                       "1),0)))}\n.ends\n");
+    /* the network of the read netlist, every end source a PULSE to its bias */
+    xb_sb sbn = {0};
+    double *g = malloc(ncell * sizeof *g);
+    if (g == NULL) {
+        free(sb.buf);
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    for (size_t j = 0; j < ncell; j++) {
+        g[j] = 1.0; /* placeholder: cell lines are rewritten below */
+    }
+    int rc = xb_spice__network(&sbn, c, XB_NODAL_WRITE, g, u_row, u_col);
+    free(g);
+    if (rc != XB_OK) {
+        free(sb.buf);
+        free(sbn.buf);
+        return rc;
+    }
+    for (char *line = sbn.buf; line != NULL && *line != '\0';) {
+        char *e = strchr(line, '\n');
+        size_t len = e ? (size_t)(e - line) : strlen(line);
+        int r, q;
+        char a[32], b[32];
+        double val;
+        if (strncmp(line, "VU", 2) == 0) {
+            char nm[32], nd[32];
+            if (sscanf(line, "%31s %31s 0 DC %lf", nm, nd, &val) == 3) {
+                xb_sb__printf(&sb, "%s %s 0 PULSE(0 %.17g %.17g %.17g %.17g %.17g %.17g)\n", nm,
+                              nd, val, pulse->delay, pulse->rise, pulse->fall, pulse->width,
+                              2.0 * pulse->t_stop);
+            }
+        } else if (strncmp(line, "RX", 2) == 0 &&
+                   sscanf(line, "RX%d_%d %31s %31s %lf", &r, &q, a, b, &val) == 5) {
+            double xs = x0[(size_t)r * (size_t)c->cols + (size_t)q];
+            xb_sb__printf(&sb, "XM%d_%d %s %s x%d_%d xbmemr x0=%.17g\n", r, q, a, b, r, q, xs);
+        } else {
+            xb_sb__printf(&sb, "%.*s\n", (int)len, line);
+        }
+        line = e ? e + 1 : NULL;
+    }
+    free(sbn.buf);
+    xb_sb__printf(&sb, ".tran %.17g %.17g 0 %.17g uic\n.end\n", pulse->max_step, pulse->t_stop,
+                  pulse->max_step);
+    if (sb.failed) {
+        free(sb.buf);
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    *text_out = sb.buf;
+    return XB_OK;
+}
+
+int xb_spice_tran_states(double *x_out, const xb_circuit_config *c,
+                         const xb_spice_drift_params *p, const double *x0, const double *u_row,
+                         const double *u_col, const xb_spice_pulse *pulse)
+{
+    XB_ASSERT_ARG(x_out != NULL);
+    char *net = NULL;
+    XB_TRY(xb_spice_netlist_tran(&net, c, p, x0, u_row, u_col, pulse));
+    size_t ncell = (size_t)c->rows * (size_t)c->cols;
+    char **names = calloc(ncell, sizeof *names);
+    double **vals = calloc(ncell, sizeof *vals);
+    size_t *lens = calloc(ncell, sizeof *lens);
+    int rc = XB_OK;
+    if (names == NULL || vals == NULL || lens == NULL) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; rc == XB_OK && k < ncell; k++) {
+        names[k] = malloc(48);
+        if (names[k] == NULL) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(names[k], 48, "v(x%zu_%zu)", k / (size_t)c->cols, k % (size_t)c->cols);
+    }
+    if (rc == XB_OK) {
+        rc = xb_spice_run(net, (const char *const *)names, ncell, vals, lens);
+    }
+    for (size_t k = 0; rc == XB_OK && k < ncell; k++) {
+        /* the state node is the state: clamp as the device models do */
+        x_out[k] = fmin(1.0, fmax(0.0, vals[k][lens[k] - 1]));
+    }
+    for (size_t k = 0; k < ncell; k++) {
+        if (names) {
+            free(names[k]);
+        }
+        if (vals) {
+            free(vals[k]);
+        }
+    }
+    free(names);
+    free(vals);
+    free(lens);
+    free(net);
+    return rc;
+}

@@ -1,0 +1,202 @@
+/* circuits: write biasing, cell voltages during a write, and ngspice `tran`
+ * write pulses on behavioural memristors against the linear-drift closed form. */
+#include "xb_test.h"
+
+#include "circuits/circuits.h"
+#include "circuits/circuits_internal.h"
+
+#include <stdlib.h>
+
+/* The bound for a `tran` write pulse against the device ODE result. */
+#define TOL_TRAN 1e-3
+
+static void fill(double *x, size_t n, double lo, double hi, uint32_t array)
+{
+    xb_rng r;
+    xb_rng_init(&r, 20261125, XB_RNG_USER, array);
+    for (size_t k = 0; k < n; k++) {
+        x[k] = lo + (hi - lo) * xb_rng_uniform(&r);
+    }
+}
+
+static void test_circuits_write__bias_schemes(void **state)
+{
+    (void)state;
+    double ur[3], uc[4];
+    xb_assert_ok(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V2, 1, 2, 1.2));
+    const double ur2[3] = {0.6, 1.2, 0.6}, uc2[4] = {0.6, 0.6, 0.0, 0.6};
+    for (int k = 0; k < 3; k++) {
+        xb_assert_close(ur[k], ur2[k], XB_TOL_EXACT, 0.0);
+    }
+    for (int k = 0; k < 4; k++) {
+        xb_assert_close(uc[k], uc2[k], XB_TOL_EXACT, 0.0);
+    }
+    xb_assert_ok(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V3, 0, -1, 1.2));
+    xb_assert_close(ur[0], 1.2, XB_TOL_EXACT, 0.0);
+    xb_assert_close(ur[2], 0.4, XB_TOL_EXACT, 0.0);
+    for (int k = 0; k < 4; k++) {
+        xb_assert_close(uc[k], 0.0, XB_TOL_EXACT, 0.0);
+    }
+    xb_assert_ok(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V3, 0, 1, 1.2));
+    xb_assert_close(uc[0], 0.8, XB_TOL_EXACT, 0.0);
+    xb_assert_error(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V2, 3, 0, 1.0), XB_EINVAL,
+                    "selected row 3");
+    xb_assert_error(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V2, 0, 4, 1.0), XB_EINVAL,
+                    "selected column 4");
+    xb_assert_error(xb_write_bias(ur, uc, 3, 4, (xb_write_scheme)7, 0, 0, 1.0), XB_EINVAL,
+                    "scheme 7");
+}
+
+static void test_circuits_write__zero_wire_is_bias_difference(void **state)
+{
+    (void)state;
+    enum { R = 5, C = 6 };
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = R;
+    c.cols = C;
+    double g[R * C], ur[R], uc[C], v[R * C];
+    fill(g, R * C, 1e-6, 1e-4, 1);
+    xb_assert_ok(xb_write_bias(ur, uc, R, C, XB_WRITE_V3, 2, 3, 1.731));
+    xb_assert_ok(xb_circuit_write_voltages(v, &c, g, ur, uc));
+    for (int r = 0; r < R; r++) {
+        for (int k = 0; k < C; k++) {
+            xb_assert_close(v[r * C + k], ur[r] - uc[k], XB_TOL_EXACT, 0.0);
+        }
+    }
+}
+
+/* With wires, the nodal cell voltages equal ngspice's op of the same network
+ * (every line end a source at its bias), node by node. */
+static void test_circuits_write__wired_matches_spice(void **state)
+{
+    (void)state;
+    enum { R = 6, C = 7 };
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = R;
+    c.cols = C;
+    c.r_wire_row = 23.85; /* strong wires, so the drop is far above the tolerance */
+    c.r_wire_col = 17.31;
+    c.r_source = 50.0;
+    double g[R * C], ur[R], uc[C], v[R * C];
+    fill(g, R * C, 1e-5, 1e-3, 2);
+    const double vw = 1.2;
+    xb_assert_ok(xb_write_bias(ur, uc, R, C, XB_WRITE_V2, 4, 5, vw));
+    xb_assert_ok(xb_circuit_write_voltages(v, &c, g, ur, uc));
+
+    xb_sb sb = {0};
+    xb_sb__printf(&sb, "* write op\n.options reltol=1e-6 abstol=1e-15 vntol=1e-9 gmin=1e-12 "
+                       "noinit\n");
+    xb_assert_ok(xb_spice__network(&sb, &c, XB_NODAL_WRITE, g, ur, uc));
+    xb_sb__printf(&sb, ".op\n.end\n");
+    assert_false(sb.failed);
+    const char *names[2 * R * C];
+    char buf[2 * R * C][32];
+    for (int k = 0; k < R * C; k++) {
+        snprintf(buf[2 * k], 32, "v(a%d_%d)", k / C, k % C);
+        snprintf(buf[2 * k + 1], 32, "v(b%d_%d)", k / C, k % C);
+        names[2 * k] = buf[2 * k];
+        names[2 * k + 1] = buf[2 * k + 1];
+    }
+    double *out[2 * R * C];
+    size_t len[2 * R * C];
+    xb_assert_ok(xb_spice_run(sb.buf, names, 2 * R * C, out, len));
+    free(sb.buf);
+    for (int k = 0; k < R * C; k++) {
+        xb_assert_close(v[k], out[2 * k][0] - out[2 * k + 1][0], 0.0, XB_TOL_SOLVER * vw);
+        free(out[2 * k]);
+        free(out[2 * k + 1]);
+    }
+    /* the wires eat part of the write voltage */
+    assert_true(v[4 * C + 5] < vw * (1.0 - 1e-3));
+    assert_true(v[4 * C + 5] > 0.5 * vw);
+}
+
+/* Linear drift without window (device-models.md §1.1): with v across the
+ * device, R dR/dt = -(R_OFF - R_ON) k v, so R(t)^2 = R0^2 - 2 k (R_OFF - R_ON)
+ * Phi(t) with Phi the flux of the pulse and k = mu_v R_ON / D^2. */
+static double drift_closed_form(const xb_spice_drift_params *p, double x0, double flux)
+{
+    double k = p->mu_v * p->r_on / (p->d * p->d);
+    double dr = p->r_off - p->r_on;
+    double r0 = p->r_off - dr * x0;
+    double r = sqrt(r0 * r0 - 2.0 * k * dr * flux);
+    return (p->r_off - r) / dr;
+}
+
+static const xb_spice_pulse pulse = {
+    .delay = 1e-3, .rise = 1e-3, .width = 100e-3, .fall = 1e-3, .t_stop = 110e-3, .max_step = 2e-4};
+
+static double pulse_flux(double amplitude)
+{
+    return amplitude * (pulse.width + 0.5 * (pulse.rise + pulse.fall));
+}
+
+static void test_circuits_write__tran_one_cell_vs_closed_form(void **state)
+{
+    (void)state;
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = c.cols = 1;
+    const xb_spice_drift_params p = XB_SPICE_DRIFT_HP;
+    double x0 = 0.1, ur = 1.0, uc = 0.0, x;
+    xb_assert_ok(xb_spice_tran_states(&x, &c, &p, &x0, &ur, &uc, &pulse));
+    double ref = drift_closed_form(&p, x0, pulse_flux(1.0));
+    assert_true(ref - x0 > 0.05); /* the pulse really moves the state */
+    xb_assert_close(x, ref, TOL_TRAN, 0.0);
+}
+
+/* V/3 write on a 3 x 4 array without wires: the selected cell sees V, the
+ * half-selected V/3, the rest -V/3, and each state follows its closed form. */
+static void test_circuits_write__tran_half_select_v3(void **state)
+{
+    (void)state;
+    enum { R = 3, C = 4 };
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = R;
+    c.cols = C;
+    const xb_spice_drift_params p = XB_SPICE_DRIFT_HP;
+    double x0[R * C], x[R * C], ur[R], uc[C];
+    fill(x0, R * C, 0.1, 0.6, 3);
+    const double vw = 1.2;
+    xb_assert_ok(xb_write_bias(ur, uc, R, C, XB_WRITE_V3, 1, 2, vw));
+    xb_assert_ok(xb_spice_tran_states(x, &c, &p, x0, ur, uc, &pulse));
+    for (int r = 0; r < R; r++) {
+        for (int k = 0; k < C; k++) {
+            double ref = drift_closed_form(&p, x0[r * C + k], pulse_flux(ur[r] - uc[k]));
+            xb_assert_close(x[r * C + k], ref, TOL_TRAN, 0.0);
+        }
+    }
+    /* disturbance has the sign of the bias: half-selected cells (+V/3) drift
+     * toward R_ON, unselected ones (-V/3) toward R_OFF */
+    assert_true(x[1 * C + 0] > x0[1 * C + 0]);
+    assert_true(x[0 * C + 2] > x0[0 * C + 2]);
+    assert_true(x[0 * C + 0] < x0[0 * C + 0]);
+}
+
+static void test_circuits_write__errors(void **state)
+{
+    (void)state;
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = c.cols = 1;
+    xb_spice_drift_params p = XB_SPICE_DRIFT_HP;
+    double x0 = 1.5, ur = 1.0, uc = 0.0, x;
+    xb_assert_error(xb_spice_tran_states(&x, &c, &p, &x0, &ur, &uc, &pulse), XB_EINVAL,
+                    "x0[0] = 1.5");
+    x0 = 0.5;
+    p.r_off = 50.0;
+    xb_assert_error(xb_spice_tran_states(&x, &c, &p, &x0, &ur, &uc, &pulse), XB_EINVAL, "r_off");
+    double g = 1e-4, nan_v = NAN, v;
+    xb_assert_error(xb_circuit_write_voltages(&v, &c, &g, &nan_v, &uc), XB_EINVAL, "row 0");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_circuits_write__bias_schemes),
+        cmocka_unit_test(test_circuits_write__zero_wire_is_bias_difference),
+        cmocka_unit_test(test_circuits_write__wired_matches_spice),
+        cmocka_unit_test(test_circuits_write__tran_one_cell_vs_closed_form),
+        cmocka_unit_test(test_circuits_write__tran_half_select_v3),
+        cmocka_unit_test(test_circuits_write__errors),
+    };
+    return cmocka_run_group_tests_name("circuits_write", tests, NULL, NULL);
+}
