@@ -26,7 +26,7 @@ int xb_net__mat_create(xb_net__mat *m, const xb_net_config *cfg, int rows, int c
     uint32_t id = (uint32_t)l;
     if (!backward) {
         xc = cfg->fwd;
-    } else if (cfg->channel == XB_CHANNEL_CONJOINED) {
+    } else if (cfg->channel == XB_NET_CHANNEL_CONJOINED) {
         /* same neuron circuits: the forward periphery, the backward devices */
         xc = cfg->fwd;
         xc.device = cfg->bwd.device;
@@ -34,12 +34,16 @@ int xb_net__mat_create(xb_net__mat *m, const xb_net_config *cfg, int rows, int c
         id = 100u + (uint32_t)l;
     } else {
         xc = cfg->bwd;
-        id = (cfg->channel == XB_CHANNEL_DISTINCT ? 200u : 100u) + (uint32_t)l;
+        id = (cfg->channel == XB_NET_CHANNEL_DISTINCT ? 200u : 100u) + (uint32_t)l;
     }
     xc.n_in = cols;
     xc.n_out = rows;
     xc.seed = cfg->seed;
     xc.array_id = id;
+    if (xc.max_batch < cfg->batch_max) {
+        xc.max_batch = cfg->batch_max; /* read workspaces sized once, not in the loop */
+    }
+    m->stochastic = xc.update == XB_UPDATE_STOCHASTIC;
     int rc = xb_xbar_create(&m->xb, &xc);
     if (rc < 0) {
         return xb__error_prefix(rc, "%s array of layer %d: ", backward ? "backward" : "forward",
@@ -97,6 +101,17 @@ int xb_net__mat_add(xb_net__mat *m, const double *dw)
     for (size_t i = 0; i < n; i++) {
         m->w[i] += dw[i];
     }
+    return XB_OK;
+}
+
+int xb_net__mat_add_outer(xb_net__mat *m, double scale, const double *d, const double *h,
+                          size_t nb)
+{
+    if (m->xb != NULL) {
+        return xb_xbar_update_outer(m->xb, scale, d, h, nb);
+    }
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m->rows, m->cols, (int)nb, scale, d,
+                m->rows, h, m->cols, 1.0, m->w, m->cols);
     return XB_OK;
 }
 

@@ -201,14 +201,16 @@ typedef enum {
 } xb_rule;
 
 /* Where backward matrices live (learning-channel.md §2.2). With hardware = 0
- * the channel only names the placement; results are the software ones. */
+ * the channel only names the placement; results are the software ones.
+ * (XB_NET_ prefix: circuits' sizing model owns XB_CHANNEL_* for its own
+ * xb_cost_channel.) */
 typedef enum {
-    XB_CHANNEL_AUTO = 0,          /* bidirectional for bp, distinct for the srbp
+    XB_NET_CHANNEL_AUTO = 0,          /* bidirectional for bp, distinct for the srbp
                                      family, twin otherwise */
-    XB_CHANNEL_BIDIRECTIONAL = 1, /* the forward array read transposed (bp only) */
-    XB_CHANNEL_CONJOINED = 2,     /* own array (bwd device), forward periphery */
-    XB_CHANNEL_TWIN = 3,          /* own array, own device and periphery (bwd) */
-    XB_CHANNEL_DISTINCT = 4       /* own arrays of another shape (srbp family) */
+    XB_NET_CHANNEL_BIDIRECTIONAL = 1, /* the forward array read transposed (bp only) */
+    XB_NET_CHANNEL_CONJOINED = 2,     /* own array (bwd device), forward periphery */
+    XB_NET_CHANNEL_TWIN = 3,          /* own array, own device and periphery (bwd) */
+    XB_NET_CHANNEL_DISTINCT = 4       /* own arrays of another shape (srbp family) */
 } xb_channel;
 
 typedef enum {
@@ -250,7 +252,7 @@ typedef struct {
 
 #define XB_NET_CONFIG_INIT                                                     \
     {0, {0}, XB_ACT_SIGMOID, XB_LOSS_SOFTMAX_CE, 1, 0.1, 0.0, 0, 128,          \
-     XB_INIT_NORMAL, 0.0, XB_RULE_BP, XB_CHANNEL_AUTO, XB_INIT_NORMAL, 0.0,    \
+     XB_INIT_NORMAL, 0.0, XB_RULE_BP, XB_NET_CHANNEL_AUTO, XB_INIT_NORMAL, 0.0,    \
      0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT}
 
 /* Name lookups for scenario columns. *_find returns XB_ENOTFOUND with a
@@ -298,8 +300,9 @@ int xb_net_evaluate(xb_net *net, const xb_dataset *d, double *loss_out, double *
  * On hardware, get reads the devices' noiseless state and set programs them. */
 int xb_net_get_weights(const xb_net *net, int l, double *w, double *b);
 int xb_net_set_weights(xb_net *net, int l, const double *w, const double *b);
-/* Backward matrix l (2..L), n_src x n_{l-1} (see above). XB_ENOTFOUND for bp
- * on the bidirectional channel, which has none. */
+/* Backward matrix l (2..L), n_src x n_{l-1} (see above). On the bidirectional
+ * channel get returns W_l (the array read transposed) and set fails with
+ * XB_ENOTFOUND: there is no matrix of its own to set. */
 int xb_net_backward_shape(const xb_net *net, int l, int *rows_out, int *cols_out);
 int xb_net_get_backward(const xb_net *net, int l, double *k);
 int xb_net_set_backward(xb_net *net, int l, const double *k);

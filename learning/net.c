@@ -135,7 +135,7 @@ int xb_net_create(xb_net **out, const xb_net_config *cfg)
             continue;
         }
         net->has_k = 1;
-        if (c.channel == XB_CHANNEL_BIDIRECTIONAL) {
+        if (c.channel == XB_NET_CHANNEL_BIDIRECTIONAL) {
             net->K[l] = net->W[l];
             net->K[l].shared = 1;
             continue;
@@ -340,11 +340,18 @@ int xb_net_update(xb_net *net)
     const xb_net_config *c = &net->cfg;
     int L = net->L;
     int adapt_same = c->rule == XB_RULE_BP || c->rule == XB_RULE_ARBP;
+    double scale = -c->lr / (double)net->nb;
     for (int l = 1; l <= L; l++) {
         xb_net__mat *W = &net->W[l];
         size_t nw = (size_t)W->rows * (size_t)W->cols;
-        XB_TRY(desired_change(net, W, net->g[l], net->dw, net->wbuf));
-        XB_TRY(xb_net__mat_add(W, net->dw));
+        int have_dw = 0;
+        if (W->stochastic) {
+            XB_TRY(xb_net__mat_add_outer(W, scale, net->d[l], net->h[l - 1], net->nb));
+        } else {
+            XB_TRY(desired_change(net, W, net->g[l], net->dw, net->wbuf));
+            XB_TRY(xb_net__mat_add(W, net->dw));
+            have_dw = 1;
+        }
         if (net->b[l] != NULL) {
             for (int i = 0; i < W->rows; i++) {
                 net->b[l][i] -= c->lr * net->gb[l][i];
@@ -356,16 +363,24 @@ int xb_net_update(xb_net *net)
         xb_net__mat *K = &net->K[l];
         if (adapt_same) {
             /* bp on its own array (weight copy) and arbp: dK = dW, recomputed
-             * only when decay makes it depend on K's own values */
-            if (c->decay > 0.0) {
+             * when decay makes it depend on K's own values */
+            if (K->stochastic) {
+                XB_TRY(xb_net__mat_add_outer(K, scale, net->d[l], net->h[l - 1], net->nb));
+                continue;
+            }
+            if (!have_dw || c->decay > 0.0) {
                 XB_TRY(desired_change(net, K, net->g[l], net->dw, net->wbuf));
             }
             XB_TRY(xb_net__mat_add(K, net->dw));
         } else if (c->rule == XB_RULE_ASRBP) {
             /* dD = -lr mean(e h_{l-1}^T), the forward rule's local form */
-            double inv = 1.0 / (double)net->nb;
+            if (K->stochastic) {
+                XB_TRY(xb_net__mat_add_outer(K, scale, net->d[L], net->h[l - 1], net->nb));
+                continue;
+            }
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K->rows, K->cols, (int)net->nb,
-                        inv, net->d[L], K->rows, net->h[l - 1], K->cols, 0.0, net->mgr, K->cols);
+                        1.0 / (double)net->nb, net->d[L], K->rows, net->h[l - 1], K->cols, 0.0,
+                        net->mgr, K->cols);
             XB_TRY(desired_change(net, K, net->mgr, net->dw, net->wbuf));
             XB_TRY(xb_net__mat_add(K, net->dw));
         } else if (c->rule == XB_RULE_SIGN) {

@@ -11,7 +11,8 @@ typedef struct {
     double *w;
     xb_xbar *xb;
     int rows, cols;
-    int shared; /* 1: this is the forward matrix itself (bidirectional) */
+    int shared;     /* 1: this is the forward matrix itself (bidirectional) */
+    int stochastic; /* 1: its array updates by pulse coincidence (needs the factors) */
 } xb_net__mat;
 
 struct xb_net {
@@ -73,6 +74,10 @@ void xb_net__mat_free(xb_net__mat *m);
 int xb_net__mat_forward(xb_net__mat *m, const double *in, size_t nb, double *out);
 int xb_net__mat_backward(xb_net__mat *m, const double *in, size_t nb, double *out);
 int xb_net__mat_add(xb_net__mat *m, const double *dw);
+/* m += scale * sum_b d_b h_b^T: the outer-product form that stochastic pulse
+ * coincidence needs (other schemes form the matrix first). */
+int xb_net__mat_add_outer(xb_net__mat *m, double scale, const double *d, const double *h,
+                          size_t nb);
 int xb_net__mat_get(const xb_net__mat *m, double *w_out);
 int xb_net__mat_set(xb_net__mat *m, const double *w);
 

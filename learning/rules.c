@@ -151,7 +151,7 @@ int xb_net__validate(xb_net_config *c)
     if ((int)c->rule < 0 || (int)c->rule > XB_RULE_SPARSE_RBP) {
         return xb__error_set(XB_EINVAL, "rule (%d) is not an xb_rule", (int)c->rule);
     }
-    if ((int)c->channel < 0 || (int)c->channel > XB_CHANNEL_DISTINCT) {
+    if ((int)c->channel < 0 || (int)c->channel > XB_NET_CHANNEL_DISTINCT) {
         return xb__error_set(XB_EINVAL, "channel (%d) is not an xb_channel", (int)c->channel);
     }
     if ((int)c->init < 0 || (int)c->init > XB_INIT_UNIFORM || (int)c->b_init < 0 ||
@@ -187,18 +187,18 @@ int xb_net__validate(xb_net_config *c)
         return xb__error_set(XB_EINVAL, "loss 'softmax_ce' needs >= 2 outputs, sizes[%d] is %d",
                              c->n_layers, c->sizes[c->n_layers]);
     }
-    if (c->channel == XB_CHANNEL_AUTO) {
-        c->channel = c->rule == XB_RULE_BP             ? XB_CHANNEL_BIDIRECTIONAL
-                     : xb_net__rule_direct(c->rule) ? XB_CHANNEL_DISTINCT
-                                                      : XB_CHANNEL_TWIN;
+    if (c->channel == XB_NET_CHANNEL_AUTO) {
+        c->channel = c->rule == XB_RULE_BP             ? XB_NET_CHANNEL_BIDIRECTIONAL
+                     : xb_net__rule_direct(c->rule) ? XB_NET_CHANNEL_DISTINCT
+                                                      : XB_NET_CHANNEL_TWIN;
     }
-    if (c->channel == XB_CHANNEL_BIDIRECTIONAL && c->rule != XB_RULE_BP) {
+    if (c->channel == XB_NET_CHANNEL_BIDIRECTIONAL && c->rule != XB_RULE_BP) {
         return xb__error_set(XB_EINVAL,
                              "channel 'bidirectional' reads W itself, so rule '%s' has nowhere "
                              "for its backward matrices: use conjoined, twin or distinct",
                              xb_rule_name(c->rule));
     }
-    if (xb_net__rule_direct(c->rule) && c->n_layers > 2 && c->channel != XB_CHANNEL_DISTINCT) {
+    if (xb_net__rule_direct(c->rule) && c->n_layers > 2 && c->channel != XB_NET_CHANNEL_DISTINCT) {
         return xb__error_set(XB_EINVAL,
                              "rule '%s' with %d layers sends e to every layer through n_L x n_l "
                              "arrays: channel '%s' mirrors the forward shapes, use 'distinct'",
@@ -208,6 +208,21 @@ int xb_net__validate(xb_net_config *c)
         if (c->fwd.w_max <= 0.0 || c->bwd.w_max <= 0.0) {
             return xb__error_set(XB_EINVAL, "fwd.w_max (%g) and bwd.w_max (%g) must be > 0",
                                  c->fwd.w_max, c->bwd.w_max);
+        }
+        /* conjoined arrays share the forward periphery, pulse generators included */
+        int bwd_stoch = c->channel == XB_NET_CHANNEL_CONJOINED ? c->fwd.update == XB_UPDATE_STOCHASTIC
+                                                           : c->bwd.update == XB_UPDATE_STOCHASTIC;
+        int fwd_stoch = c->fwd.update == XB_UPDATE_STOCHASTIC;
+        if ((fwd_stoch || bwd_stoch) && (c->decay > 0.0 || c->manhattan)) {
+            return xb__error_set(XB_EINVAL,
+                                 "update scheme 'stochastic' programs only the outer product "
+                                 "d h^T: decay (%g) and manhattan (%d) need a pulse-count scheme",
+                                 c->decay, c->manhattan);
+        }
+        if (bwd_stoch && c->rule == XB_RULE_SIGN) {
+            return xb__error_set(XB_EINVAL, "rule 'sign' rewrites B to sign(W) (.) |R|, which is "
+                                            "not an outer product: the backward update scheme "
+                                            "cannot be 'stochastic'");
         }
     }
     return XB_OK;
