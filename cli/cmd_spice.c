@@ -1,12 +1,307 @@
-/* xbarsim spice (placeholder until its module lands). */
+/* xbarsim spice: the netlist of an array, and a check of the nodal solvers
+ * against ngspice on that same netlist. */
+#include "circuits/circuits.h"
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Random arrays of `spice` draw from their own stream purpose. */
+#define SPICE_RNG_PURPOSE (XB_RNG_USER + 5)
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: xbarsim spice export [options] [-o FILE]\n"
+            "       xbarsim spice check  [options] [--tol T]\n\n"
+            "export writes the ngspice netlist of one read of a random array (stdout\n"
+            "without -o); check solves the same circuit with ngspice (op), the exact\n"
+            "nodal solver and the fast one, prints every column current and the\n"
+            "largest relative difference to ngspice, and exits 1 if the exact nodal\n"
+            "solver differs by more than --tol (default 1e-6).\n\n"
+            "options (defaults in brackets):\n"
+            "  --rows N, --cols N     array size [16 x 16]\n"
+            "  --r-wire R             wire resistance per segment, rows and columns, ohm [2.5]\n"
+            "  --r-wire-row R, --r-wire-col R   per line kind, ohm\n"
+            "  --r-source R           driver resistance, ohm [0]\n"
+            "  --r-sense R            sense resistance, ohm (0 = virtual ground) [0]\n"
+            "  --cell 0t1r|1t1r       cell kind [0t1r]\n"
+            "  --r-access R           1T1R access transistor on-resistance, ohm [1000]\n"
+            "  --g-min G, --g-max G   conductances uniform in [G_min, G_max], S [1e-6, 1e-4]\n"
+            "  --v-max V              inputs uniform in [0, V], volts [0.3]\n"
+            "  --transpose            drive the columns, sense the rows\n"
+            "  --seed N               seed of the conductances and inputs [1]\n"
+            "  --tol T                check: pass threshold on the exact solver [1e-6]\n"
+            "  -o FILE                export: write the netlist to FILE\n");
+}
+
+static int parse_double(const char *opt, const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = s ? strtod(s, &end) : 0.0;
+    if (s == NULL || end == s || *end != '\0' || errno != 0 || !isfinite(v)) {
+        fprintf(stderr, "xbarsim spice: %s: '%s' is not a number\n", opt, s ? s : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_int(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (s == NULL || end == s || *end != '\0' || errno != 0 || v < lo || v > hi) {
+        fprintf(stderr, "xbarsim spice: %s: '%s' is not an integer in [%ld, %ld]\n", opt,
+                s ? s : "", lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+typedef struct {
+    xb_circuit_config c;
+    double g_min, g_max, v_max, tol;
+    int transpose;
+    long seed;
+    const char *out_path;
+} spice_opts;
+
+static int parse(int argc, char **argv, spice_opts *o)
+{
+    xb_circuit_config init = XB_CIRCUIT_CONFIG_INIT;
+    o->c = init;
+    o->c.rows = o->c.cols = 16;
+    o->c.r_wire_row = o->c.r_wire_col = 2.5;
+    o->c.r_access = 1000.0;
+    o->g_min = 1e-6;
+    o->g_max = 1e-4;
+    o->v_max = 0.3;
+    o->tol = 1e-6;
+    o->transpose = 0;
+    o->seed = 1;
+    o->out_path = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        int rc = 0, takes = 1;
+        if (!strcmp(a, "--rows") || !strcmp(a, "--cols")) {
+            rc = parse_int(a, v, 1, 4096, &n);
+            *(a[2] == 'r' ? &o->c.rows : &o->c.cols) = (int)n;
+        } else if (!strcmp(a, "--r-wire")) {
+            rc = parse_double(a, v, &o->c.r_wire_row);
+            o->c.r_wire_col = o->c.r_wire_row;
+        } else if (!strcmp(a, "--r-wire-row")) {
+            rc = parse_double(a, v, &o->c.r_wire_row);
+        } else if (!strcmp(a, "--r-wire-col")) {
+            rc = parse_double(a, v, &o->c.r_wire_col);
+        } else if (!strcmp(a, "--r-source")) {
+            rc = parse_double(a, v, &o->c.r_source);
+        } else if (!strcmp(a, "--r-sense")) {
+            rc = parse_double(a, v, &o->c.r_sense);
+        } else if (!strcmp(a, "--r-access")) {
+            rc = parse_double(a, v, &o->c.r_access);
+        } else if (!strcmp(a, "--g-min")) {
+            rc = parse_double(a, v, &o->g_min);
+        } else if (!strcmp(a, "--g-max")) {
+            rc = parse_double(a, v, &o->g_max);
+        } else if (!strcmp(a, "--v-max")) {
+            rc = parse_double(a, v, &o->v_max);
+        } else if (!strcmp(a, "--tol")) {
+            rc = parse_double(a, v, &o->tol);
+        } else if (!strcmp(a, "--seed")) {
+            rc = parse_int(a, v, 0, 0x7fffffffL, &o->seed);
+        } else if (!strcmp(a, "--cell")) {
+            if (v != NULL && !strcmp(v, "0t1r")) {
+                o->c.cell = XB_CELL_0T1R;
+            } else if (v != NULL && !strcmp(v, "1t1r")) {
+                o->c.cell = XB_CELL_1T1R;
+            } else {
+                fprintf(stderr, "xbarsim spice: --cell: '%s' is neither 0t1r nor 1t1r\n",
+                        v ? v : "");
+                rc = -1;
+            }
+        } else if (!strcmp(a, "-o")) {
+            o->out_path = v;
+            if (v == NULL) {
+                fprintf(stderr, "xbarsim spice: -o needs a file name\n");
+                rc = -1;
+            }
+        } else if (!strcmp(a, "--transpose")) {
+            o->transpose = 1;
+            takes = 0;
+        } else {
+            fprintf(stderr, "xbarsim spice: unknown option '%s'\n", a);
+            usage(stderr);
+            return -1;
+        }
+        if (rc != 0) {
+            return -1;
+        }
+        i += takes;
+    }
+    if (!(o->g_min > 0.0) || !(o->g_max >= o->g_min)) {
+        fprintf(stderr, "xbarsim spice: need 0 < --g-min (%g) <= --g-max (%g)\n", o->g_min,
+                o->g_max);
+        return -1;
+    }
+    return 0;
+}
+
+/* The array of the options: g and v drawn from the seed. */
+static int make_array(const spice_opts *o, double **g_out, double **v_out)
+{
+    size_t ncell = (size_t)o->c.rows * (size_t)o->c.cols;
+    size_t nin = (size_t)(o->transpose ? o->c.cols : o->c.rows);
+    double *g = malloc(ncell * sizeof *g), *v = malloc(nin * sizeof *v);
+    if (g == NULL || v == NULL) {
+        free(g);
+        free(v);
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    xb_rng rg, rv;
+    xb_rng_init(&rg, (uint64_t)o->seed, SPICE_RNG_PURPOSE, 0);
+    xb_rng_init(&rv, (uint64_t)o->seed, SPICE_RNG_PURPOSE, 1);
+    for (size_t k = 0; k < ncell; k++) {
+        g[k] = o->g_min + (o->g_max - o->g_min) * xb_rng_uniform(&rg);
+    }
+    for (size_t k = 0; k < nin; k++) {
+        v[k] = o->v_max * xb_rng_uniform(&rv);
+    }
+    *g_out = g;
+    *v_out = v;
+    return XB_OK;
+}
+
+static int do_export(const spice_opts *o)
+{
+    double *g = NULL, *v = NULL;
+    char *net = NULL;
+    int rc = make_array(o, &g, &v);
+    if (rc == XB_OK) {
+        rc = xb_spice_netlist_read(&net, &o->c, g, o->transpose, v);
+    }
+    free(g);
+    free(v);
+    if (rc != XB_OK) {
+        return xb_cli_fail("spice export", rc);
+    }
+    if (o->out_path != NULL) {
+        rc = xb_file_write_atomic(o->out_path, net, strlen(net));
+        free(net);
+        if (rc != XB_OK) {
+            return xb_cli_fail("spice export", rc);
+        }
+        fprintf(stderr, "xbarsim spice: wrote %s\n", o->out_path);
+        return 0;
+    }
+    fputs(net, stdout);
+    free(net);
+    return 0;
+}
+
+static int solve_with(const xb_solver_type *s, const spice_opts *o, const double *g,
+                      const double *v, double *out, double *seconds)
+{
+    void *ws = NULL;
+    double t0 = xb_time_now();
+    int rc = s->create(&ws, &o->c);
+    if (rc == XB_OK) {
+        rc = s->setup(ws, g);
+    }
+    if (rc == XB_OK) {
+        rc = s->solve(ws, o->transpose, v, 1, out);
+    }
+    *seconds = xb_time_now() - t0;
+    s->free(ws);
+    return rc;
+}
+
+static double rel_diff(double a, double ref)
+{
+    double d = fabs(a - ref), m = fmax(fabs(a), fabs(ref));
+    return m > 0.0 ? d / m : d;
+}
+
+static int do_check(const spice_opts *o)
+{
+    double *g = NULL, *v = NULL;
+    int rc = make_array(o, &g, &v);
+    if (rc != XB_OK) {
+        return xb_cli_fail("spice check", rc);
+    }
+    size_t nout = (size_t)(o->transpose ? o->c.rows : o->c.cols);
+    double *is = calloc(3 * nout, sizeof *is);
+    if (is == NULL) {
+        free(g);
+        free(v);
+        return xb_cli_fail("spice check", xb__error_set(XB_ENOMEM, "out of memory"));
+    }
+    const xb_solver_type *s[3] = {xb_solver_spice, xb_solver_nodal, xb_solver_nodal_fast};
+    double secs[3];
+    for (int k = 0; k < 3 && rc == XB_OK; k++) {
+        rc = solve_with(s[k], o, g, v, is + (size_t)k * nout, &secs[k]);
+        if (rc != XB_OK) {
+            rc = xb_cli_fail(s[k]->name, rc);
+        }
+    }
+    free(g);
+    free(v);
+    if (rc != XB_OK) {
+        free(is);
+        return 1;
+    }
+    const char *line = o->transpose ? "row" : "col";
+    printf("%s,i_spice_A,i_nodal_A,i_nodal_fast_A,rel_diff_nodal,rel_diff_nodal_fast\n", line);
+    double worst[2] = {0.0, 0.0};
+    for (size_t j = 0; j < nout; j++) {
+        double d1 = rel_diff(is[nout + j], is[j]), d2 = rel_diff(is[2 * nout + j], is[j]);
+        worst[0] = fmax(worst[0], d1);
+        worst[1] = fmax(worst[1], d2);
+        printf("%zu,%.10e,%.10e,%.10e,%.3e,%.3e\n", j, is[j], is[nout + j], is[2 * nout + j],
+               d1, d2);
+    }
+    free(is);
+    printf("# %d x %d %s, r_wire %g/%g ohm: largest relative difference to ngspice: "
+           "nodal %.3e, nodal_fast %.3e\n",
+           o->c.rows, o->c.cols, o->c.cell == XB_CELL_1T1R ? "1T1R" : "0T1R", o->c.r_wire_row,
+           o->c.r_wire_col, worst[0], worst[1]);
+    printf("# time: ngspice %.4f s, nodal %.4f s (%.0fx), nodal_fast %.4f s (%.0fx)\n", secs[0],
+           secs[1], secs[0] / fmax(secs[1], 1e-9), secs[2], secs[0] / fmax(secs[2], 1e-9));
+    if (worst[0] > o->tol) {
+        fprintf(stderr, "xbarsim spice check: nodal differs from ngspice by %.3e > --tol %g\n",
+                worst[0], o->tol);
+        return 1;
+    }
+    return 0;
+}
 
 int xb_cli_spice(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "xbarsim spice: not built yet\n");
-    return 2;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        }
+    }
+    spice_opts o;
+    if (strcmp(argv[1], "export") != 0 && strcmp(argv[1], "check") != 0) {
+        fprintf(stderr, "xbarsim spice: unknown subcommand '%s' (export or check)\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if (parse(argc, argv, &o) != 0) {
+        return 2;
+    }
+    return !strcmp(argv[1], "export") ? do_export(&o) : do_check(&o);
 }
