@@ -1,0 +1,171 @@
+/* bench_learning: training throughput on crossbars against plain float BLAS,
+ * measured in the same binary (issue 6 item 7).
+ *
+ * 1. 784-500-10 sigmoid/softmax BP, minibatch 128, on Fashion-MNIST: once in
+ *    plain memory (cblas_dgemm: the "float BLAS" baseline) and once with every
+ *    matrix on a crossbar with a full device model (NeuroSim nonlinear pulses,
+ *    d2d and c2c of the Ag:a-Si preset, read noise, 8-bit DAC and ADC).
+ *    Printed: samples/s of each and the slowdown ratio (target <= 2).
+ * 2. One epoch of NeuroSim's 400-100-10 MLP (20x20 centre crop, binarised,
+ *    online SGD, one image per update) on 8000 samples with its nonlinear
+ *    Ag:a-Si device, as in the NeuroSim V3.0 manual (learning-channel.md §4.8).
+ *
+ * Usage: bench_learning [n_samples_784] (default 2560). Skips (exit 0) when
+ * the dataset-fashion-mnist package is not installed. */
+#include "learning/learning.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int train_epoch(xb_net *net, const xb_dataset *d, size_t nb, size_t *idx, double *loss)
+{
+    double sum = 0.0;
+    size_t steps = 0;
+    for (size_t s0 = 0; s0 + nb <= d->n; s0 += nb) {
+        for (size_t i = 0; i < nb; i++) {
+            idx[i] = s0 + i; /* file order, as Akrout's MLP */
+        }
+        double l = 0.0;
+        int rc = xb_net_train_indices(net, d, idx, nb, &l);
+        if (rc < 0) {
+            return rc;
+        }
+        sum += l;
+        steps++;
+    }
+    *loss = steps ? sum / (double)steps : 0.0;
+    return XB_OK;
+}
+
+static int full_device(xb_xbar_config *x, void *params_buf)
+{
+    XB_TRY(xb_device_preset_config("agsi", &x->device, params_buf));
+    x->device.read_noise = 0.01;
+    x->dac_bits = 8;
+    x->adc_bits = 8;
+    x->update = XB_UPDATE_PULSES;
+    return XB_OK;
+}
+
+static int run(xb_net_config *c, const xb_dataset *train, const xb_dataset *test, size_t nb,
+               const char *label, double *seconds_out, double *acc_out)
+{
+    xb_net *net = NULL;
+    XB_TRY(xb_net_create(&net, c));
+    size_t *idx = malloc(nb * sizeof *idx);
+    if (idx == NULL) {
+        xb_net_free(net);
+        return XB_ENOMEM;
+    }
+    double loss = 0.0, t0 = xb_time_now();
+    int rc = train_epoch(net, train, nb, idx, &loss);
+    double secs = xb_time_now() - t0;
+    double tl = 0.0, acc = 0.0;
+    if (rc == XB_OK) {
+        rc = xb_net_evaluate(net, test, &tl, &acc);
+    }
+    if (rc == XB_OK) {
+        printf("  %-34s %8.2f s  %9.1f samples/s  train loss %.4f  test acc %.4f\n", label, secs,
+               (double)train->n / secs, loss, acc);
+    }
+    *seconds_out = secs;
+    *acc_out = acc;
+    free(idx);
+    xb_net_free(net);
+    return rc;
+}
+
+/* 28x28 -> centre 20x20, binarised at 0.5 (NeuroSim's input format). */
+static int crop_binarise(xb_dataset *out, const xb_dataset *in)
+{
+    XB_TRY(xb_dataset_alloc(out, "fashion-mnist-20x20-binary", in->n, 400, in->n_out, 1));
+    for (size_t s = 0; s < in->n; s++) {
+        for (size_t r = 0; r < 20; r++) {
+            for (size_t c = 0; c < 20; c++) {
+                double v = in->x[s * 784 + (r + 4) * 28 + (c + 4)];
+                out->x[s * 400 + r * 20 + c] = v >= 0.5 ? 1.0 : 0.0;
+            }
+        }
+        out->label[s] = in->label[s];
+    }
+    return XB_OK;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 2560;
+    xb_dataset train = {0}, test = {0};
+    int rc = xb_dataset_load_fashion_mnist(&train, &test, n > 8000 ? n : 8000, 1000);
+    if (rc < 0) {
+        printf("bench_learning: skipped: %s\n", xb_last_error());
+        return 0;
+    }
+    xb_dataset tr784 = {0};
+    unsigned char params_buf[XB_DEVICE_PARAMS_MAX];
+    double t_sw = 0.0, t_hw = 0.0, acc = 0.0;
+    if ((rc = xb_dataset_subset(&tr784, &train, 0, n)) < 0) {
+        goto out;
+    }
+
+    printf("784-500-10 BP, batch 128, %zu Fashion-MNIST samples (one pass):\n", n);
+    xb_net_config c = XB_NET_CONFIG_INIT;
+    c.n_layers = 2;
+    c.sizes[0] = 784;
+    c.sizes[1] = 500;
+    c.sizes[2] = 10;
+    c.hidden = XB_ACT_SIGMOID;
+    c.lr = 0.2;
+    c.batch_max = 128;
+    c.seed = 1111;
+    if ((rc = run(&c, &tr784, &test, 128, "float BLAS (software reference)", &t_sw, &acc)) < 0) {
+        goto out;
+    }
+    c.hardware = 1;
+    if ((rc = full_device(&c.fwd, params_buf)) < 0) {
+        goto out;
+    }
+    if ((rc = run(&c, &tr784, &test, 128, "crossbar, full device model", &t_hw, &acc)) < 0) {
+        goto out;
+    }
+    printf("  slowdown crossbar / float BLAS: %.2fx (target <= 2x)\n\n", t_hw / t_sw);
+
+    printf("NeuroSim 400-100-10, online SGD (batch 1), 8000 samples, Ag:a-Si device:\n");
+    xb_dataset tr400 = {0}, te400 = {0}, sub = {0};
+    if ((rc = xb_dataset_subset(&sub, &train, 0, 8000)) < 0 ||
+        (rc = crop_binarise(&tr400, &sub)) < 0 || (rc = crop_binarise(&te400, &test)) < 0) {
+        xb_dataset_free(&sub);
+        xb_dataset_free(&tr400);
+        xb_dataset_free(&te400);
+        goto out;
+    }
+    xb_net_config ns = XB_NET_CONFIG_INIT;
+    ns.n_layers = 2;
+    ns.sizes[0] = 400;
+    ns.sizes[1] = 100;
+    ns.sizes[2] = 10;
+    ns.hidden = XB_ACT_SIGMOID;
+    ns.lr = 0.1;
+    ns.batch_max = 1;
+    ns.seed = 2385;
+    ns.hardware = 1;
+    if ((rc = xb_device_preset_config("agsi", &ns.fwd.device, params_buf)) == 0) {
+        ns.fwd.update = XB_UPDATE_PULSES;
+        rc = run(&ns, &tr400, &te400, 1, "crossbar, Ag:a-Si, one epoch", &t_hw, &acc);
+    }
+    if (rc == 0) {
+        printf("  NeuroSim V3.0 needs about 130 s for this epoch on these machines (issue 6)\n");
+    }
+    xb_dataset_free(&sub);
+    xb_dataset_free(&tr400);
+    xb_dataset_free(&te400);
+out:
+    xb_dataset_free(&tr784);
+    xb_dataset_free(&train);
+    xb_dataset_free(&test);
+    if (rc < 0) {
+        fprintf(stderr, "bench_learning: %s: %s\n", xb_strerror(rc), xb_last_error());
+        return 1;
+    }
+    return 0;
+}
