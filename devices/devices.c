@@ -25,13 +25,22 @@ struct xb_devices {
     xb_device_config cfg;
     double gmin_nom, gmax_nom, pulses_full_range;
     xb_rng c2c;
+    /* state-equation models */
+    xb_write_mode mode;
+    xb_device_ode_settings ode;
+    xb_device_ode_stats ode_stats;
+    xb_device_piecewise_params *table; /* nominal pulse response (TABLE mode) */
+    double *v_up, *v_down, *scale;     /* n each, ODE mode */
+    xb_device_waveform pulse_wave;
+    double pulse_t_end;
 };
 
 /* Every built-in model, in the order `xbarsim device list` shows them. */
 static const xb_device_type *const *const all_models[] = {
     &xb_device_ideal,       &xb_device_neurosim,  &xb_device_constant_step,
     &xb_device_linear_step, &xb_device_soft_bounds, &xb_device_exp_step,
-    &xb_device_pow_step,    &xb_device_piecewise,
+    &xb_device_pow_step,    &xb_device_piecewise, &xb_device_linear_drift,
+    &xb_device_vteam,       &xb_device_team,      &xb_device_yakopcic,
 };
 
 size_t xb_device_model_count(void) { return sizeof all_models / sizeof all_models[0]; }
@@ -131,6 +140,10 @@ static int collect_variations(const xb_device_config *cfg, const xb_device_type 
     if (cfg->d2d_gbounds > 0.0) {
         int imin = xb_device__param_index(type, "gmin");
         int imax = xb_device__param_index(type, "gmax");
+        if (imin < 0 || imax < 0) { /* state-equation models: the resistances */
+            imin = xb_device__param_index(type, "roff");
+            imax = xb_device__param_index(type, "ron");
+        }
         if (imin < 0 || imax < 0) {
             return xb__error_set(XB_EINVAL,
                                  "d2d_gbounds needs parameters 'gmin' and 'gmax', which model "
@@ -175,6 +188,10 @@ void xb_devices_free(xb_devices *d)
     free(d->stuck);
     free(d->npulse_ws);
     free(d->g_ws);
+    free(d->table);
+    free(d->v_up);
+    free(d->v_down);
+    free(d->scale);
     free(d);
 }
 
@@ -299,11 +316,42 @@ int xb_devices_create(xb_devices **out, const xb_device_config *cfg, size_t n, u
                     *gmax = t;
                 }
             }
+            imin = xb_device__param_index(type, "ron");
+            imax = xb_device__param_index(type, "roff");
+            if (imin >= 0 && imax >= 0) {
+                double *ron = param_ptr(type, pk, imin), *roff = param_ptr(type, pk, imax);
+                *ron = fabs(*ron);
+                *roff = fabs(*roff);
+                if (*roff < *ron) {
+                    double t = *ron;
+                    *ron = *roff;
+                    *roff = t;
+                }
+            }
             if (type->derive != NULL && (rc = type->derive(pk)) < 0) {
                 rc = xb__error_prefix(rc, "device %zu after d2d variation: ", k);
                 goto out;
             }
         }
+    }
+
+    if (type->pulse == NULL && type->rhs != NULL) {
+        xb_device_ode_settings ode = XB_DEVICE_ODE_SETTINGS_INIT;
+        d->ode = ode;
+        d->mode = XB_WRITE_TABLE;
+        d->table = malloc(sizeof *d->table);
+        if (d->table == NULL) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+            goto out;
+        }
+        /* the nominal device: d->params[0] holds device 0, so build from cfg */
+        char nominal[XB_DEVICE_PARAMS_MAX];
+        memcpy(nominal, cfg->params != NULL ? cfg->params : type->default_params, type->params_size);
+        if ((type->derive != NULL && (rc = type->derive(nominal)) < 0) ||
+            (rc = xb_device_table_build(type, nominal, &d->ode, d->table)) < 0) {
+            goto out;
+        }
+        d->pulses_full_range = d->table->p_full;
     }
 
     if (cfg->stuck_min_frac > 0.0 || cfg->stuck_max_frac > 0.0) {
@@ -372,11 +420,89 @@ int xb_devices_program(xb_devices *d, const double *g_target)
     return commit_targets(d);
 }
 
+/* TABLE mode: the nominal one-pulse map in normalised G, on each device's range. */
+static int pulse_table(xb_devices *d)
+{
+    size_t ns = (size_t)d->type->n_state;
+    for (size_t k = 0; k < d->n; k++) {
+        if (d->npulse_ws[k] == 0) {
+            continue;
+        }
+        double gmin, gmax;
+        device_bounds(d, k, &gmin, &gmax);
+        double x = (d->g[k] - gmin) / (gmax - gmin);
+        double g = gmin + (gmax - gmin) * xb_device__piecewise_move(d->table, x, d->npulse_ws[k]);
+        const void *pk = xb_device__params_at(d->params, d->stride, k);
+        XB_TRY(d->type->set_conductance(pk, 0, 1, &g, d->state + k * ns));
+    }
+    return 0;
+}
+
+/* ODE mode: round j applies the j-th pulse to every device with more than j
+ * pulses to take (up or down by its own v_up/v_down), all as one vector. */
+static int pulse_ode(xb_devices *d)
+{
+    int32_t most = 0;
+    for (size_t k = 0; k < d->n; k++) {
+        int32_t m = d->npulse_ws[k] < 0 ? -d->npulse_ws[k] : d->npulse_ws[k];
+        most = m > most ? m : most;
+    }
+    for (int32_t j = 0; j < most; j++) {
+        for (size_t k = 0; k < d->n; k++) {
+            int32_t np = d->npulse_ws[k];
+            d->scale[k] = np > j ? d->v_up[k] : -np > j ? d->v_down[k] : 0.0;
+        }
+        xb_device_ode_stats st;
+        XB_TRY(xb_device_integrate(d->type, d->params, d->stride, d->n, d->state, d->scale,
+                                   &d->pulse_wave, d->pulse_t_end, 0, NULL, &d->ode, &st));
+        d->ode_stats.steps += st.steps;
+        d->ode_stats.rhs_evals += st.rhs_evals;
+        d->ode_stats.error_test_fails += st.error_test_fails;
+        d->ode_stats.nonlin_conv_fails += st.nonlin_conv_fails;
+        d->ode_stats.restarts += st.restarts;
+    }
+    return 0;
+}
+
+int xb_devices_set_write_mode(xb_devices *d, xb_write_mode mode,
+                              const xb_device_ode_settings *settings)
+{
+    XB_ASSERT_ARG(d != NULL);
+    if (mode != XB_WRITE_TABLE && mode != XB_WRITE_ODE) {
+        return xb__error_set(XB_EINVAL, "write mode (%d) must be table (0) or ode (1)", (int)mode);
+    }
+    if (settings != NULL) {
+        d->ode = *settings;
+    }
+    if (d->type->rhs == NULL || d->type->pulse != NULL) {
+        d->mode = mode; /* pulse-level models: nothing to integrate */
+        return 0;
+    }
+    if (mode == XB_WRITE_ODE && d->scale == NULL) {
+        d->v_up = malloc(d->n * sizeof *d->v_up);
+        d->v_down = malloc(d->n * sizeof *d->v_down);
+        d->scale = malloc(d->n * sizeof *d->scale);
+        if (d->v_up == NULL || d->v_down == NULL || d->scale == NULL) {
+            return xb__error_set(XB_ENOMEM, "out of memory for %zu devices", d->n);
+        }
+        for (size_t k = 0; k < d->n; k++) {
+            const void *pk = xb_device__params_at(d->params, d->stride, k);
+            XB_TRY(xb_device_param_get(d->type, pk, "v_up", &d->v_up[k]));
+            XB_TRY(xb_device_param_get(d->type, pk, "v_down", &d->v_down[k]));
+        }
+        XB_TRY(xb_device_write_pulse(d->type, d->params, &d->pulse_wave, &d->pulse_t_end));
+    }
+    d->mode = mode;
+    return 0;
+}
+
+void xb_devices_ode_stats(const xb_devices *d, xb_device_ode_stats *out) { *out = d->ode_stats; }
+
 int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event)
 {
     XB_ASSERT_ARG(d != NULL);
     XB_ASSERT_ARG(npulses != NULL);
-    if (d->type->pulse == NULL) {
+    if (d->type->pulse == NULL && d->type->rhs == NULL) {
         return xb__error_set(XB_EINVAL, "model '%s' has no pulse response", d->type->name);
     }
     size_t n = d->n;
@@ -389,7 +515,9 @@ int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event)
     if (!any) {
         return 0;
     }
-    int rc = d->type->pulse(d->params, d->stride, n, d->state, d->npulse_ws);
+    int rc = d->type->pulse != NULL ? d->type->pulse(d->params, d->stride, n, d->state, d->npulse_ws)
+             : d->mode == XB_WRITE_ODE ? pulse_ode(d)
+                                       : pulse_table(d);
     if (rc < 0) {
         return xb__error_prefix(rc, "model '%s' pulse: ", d->type->name);
     }

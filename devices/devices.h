@@ -120,6 +120,89 @@ extern const xb_device_type *const xb_device_piecewise;
  * extremes of the data. Errors name file:line:column and the value. */
 int xb_device_piecewise_from_csv(const char *path, xb_device_piecewise_params *out);
 
+/* ------------------------------------------------ state-equation models
+ *
+ * State per device is normalised to [0, 1]; rhs follows CVODE (> 0 when a
+ * trial state leaves [0, 1] by more than XB_DEVICE_STATE_SLACK, so the solver
+ * retries with a smaller step; smaller excursions at a bound are held there by
+ * the model and clamped when the integration ends: a tighter slack made ARKODE
+ * fail unrecoverably on VTEAM's 1e10/s switching). Every one of
+ * them has the named parameters v_read (V, the read voltage at which
+ * `conductance` is taken), v_up / v_down (V, write pulse amplitudes that raise
+ * / lower G), t_pulse (s, flat top) and t_edge (s, linear rise and fall): the
+ * write pulse of `ode` and `table` modes. Equations: device-models.md §1-§3. */
+#define XB_DEVICE_STATE_SLACK 5e-2
+
+/* Strukov/HP linear ion drift, x = w/D (x = 1 is R_ON), dx/dt = mu_v R_ON/D^2 i f(x, i);
+ * window 0 none (x held at the bounds), 1 Joglekar, 2 Biolek, 3 Prodromakis. */
+extern const xb_device_type *const xb_device_linear_drift;
+/* VTEAM (voltage thresholds) and TEAM (current thresholds), Kvatinsky; w in [0, 1],
+ * w = 0 is R_ON; window 0 none, 1 Kvatinsky; iv 0 linear, 1 exponential. A
+ * negative voltage (current) below v_on (i_on) moves toward R_ON. */
+extern const xb_device_type *const xb_device_vteam;
+extern const xb_device_type *const xb_device_team;
+/* Yakopcic generalized model (2011), x in [0, 1], I = a1 x sinh(bV). */
+extern const xb_device_type *const xb_device_yakopcic;
+
+typedef enum { XB_WAVE_PULSE = 0, XB_WAVE_SINE = 1, XB_WAVE_DC = 2 } xb_wave_kind;
+
+/* A voltage waveform v(t), t from 0:
+ *   PULSE: 0 until delay, linear rise to amplitude over `rise`, flat for `width`,
+ *          linear fall over `fall`, then 0 (trapezoid, like SPICE PULSE with one period);
+ *   SINE:  amplitude sin(2 pi frequency t);   DC: amplitude. */
+typedef struct {
+    xb_wave_kind kind;
+    double amplitude; /* V */
+    double width;     /* s */
+    double rise, fall, delay; /* s */
+    double frequency; /* Hz */
+} xb_device_waveform;
+
+double xb_device_waveform_at(const xb_device_waveform *w, double t);
+
+typedef enum { XB_ODE_CVODE = 0, XB_ODE_ARKODE = 1 } xb_ode_method;
+
+/* Integrator settings (named, not literals). The default is the one measured
+ * best against the closed forms (bench/bench_devices.c, docs/devices.md). */
+typedef struct {
+    xb_ode_method method; /* CVODE BDF or ARKODE ARKStep DIRK, both with a banded (block-diagonal) Newton solve */
+    double rtol;          /* relative tolerance */
+    double atol;          /* absolute tolerance on the normalised state */
+    double max_step;      /* s; 0 = no limit */
+    long max_steps;       /* per output interval */
+} xb_device_ode_settings;
+
+#define XB_DEVICE_ODE_SETTINGS_INIT {XB_ODE_ARKODE, 1e-8, 1e-10, 0.0, 500000}
+
+typedef struct {
+    long steps, rhs_evals, error_test_fails, nonlin_conv_fails, restarts;
+} xb_device_ode_stats;
+
+/* Integrates n devices of one model (params with the stride convention of
+ * the ops) as ONE vector from t = 0 to t_end under v_k(t) = scale[k] * w(t)
+ * (scale NULL = 1 for all). state[n * n_state] holds the initial state and
+ * receives the final one, clamped to [0, 1]. The solver restarts at each
+ * corner of a pulse. If n_samples > 0, samples_out[s * n * n_state + ...]
+ * receives the state at t_end * (s + 1) / n_samples. stats_out may be NULL.
+ * This is the reference for a SPICE `tran` of the same waveform: same
+ * equations, v across the device (top electrode positive), state clamped. */
+int xb_device_integrate(const xb_device_type *type, const void *params, size_t stride, size_t n,
+                        double *state, const double *scale, const xb_device_waveform *w,
+                        double t_end, size_t n_samples, double *samples_out,
+                        const xb_device_ode_settings *settings, xb_device_ode_stats *stats_out);
+
+/* The write pulse of a state-equation model (from its v_up, t_pulse, t_edge
+ * parameters; amplitude 1, scaled per direction by v_up or v_down), and its length. */
+int xb_device_write_pulse(const xb_device_type *type, const void *params, xb_device_waveform *w_out,
+                          double *t_end_out);
+
+/* Pulse-response table of a state-equation model (the `table` fidelity level):
+ * the conductance change of one up and one down write pulse at
+ * XB_DEVICE_PIECEWISE_NODES conductances spread over [Gmin, Gmax], all
+ * integrated as one vector, as piecewise-model parameters. */
+int xb_device_table_build(const xb_device_type *type, const void *params,
+                          const xb_device_ode_settings *settings, xb_device_piecewise_params *out);
+
 /* NeuroSim's normalised A for a nonlinearity label NL (sign follows NL), from the
  * closed form of device-models.md §5.1: NL = 10.1015 * max_p (Ghat(p) - p),
  * Ghat(p) = (1 - e^(-p/A))/(1 - e^(-1/A)), solved for A by bisection.
@@ -229,6 +312,18 @@ int xb_devices_program(xb_devices *d, const double *g_target);
 int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event);
 /* Relative read-noise sd (0 = off), for readers that apply it in output space. */
 double xb_devices_read_noise(const xb_devices *d);
+
+/* How a block of a state-equation model applies write pulses (DESIGN.md
+ * fidelity levels). TABLE (the default): the nominal device's one-pulse
+ * response, precomputed at create by xb_device_table_build and scaled to each
+ * device's own bounds (d2d of shape parameters is ignored in this mode). ODE:
+ * every pulse integrated for every device with its own parameters, all
+ * devices as one vector. Pulse-level models ignore the mode. */
+typedef enum { XB_WRITE_TABLE = 0, XB_WRITE_ODE = 1 } xb_write_mode;
+int xb_devices_set_write_mode(xb_devices *d, xb_write_mode mode,
+                              const xb_device_ode_settings *settings);
+/* Integrator statistics summed over ODE-mode writes. */
+void xb_devices_ode_stats(const xb_devices *d, xb_device_ode_stats *out);
 
 /* The model of the block. */
 const xb_device_type *xb_devices_type(const xb_devices *d);

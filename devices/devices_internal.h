@@ -52,4 +52,20 @@ typedef struct {
 int xb_device__pulse_data_load(const char *path, xb_device__pulse_data *out);
 void xb_device__pulse_data_free(xb_device__pulse_data *d);
 
+/* The write-pulse and read parameters every state-equation model ends with. */
+#define XB_DEVICE__WRITE_FIELDS double v_read, v_up, v_down, t_pulse, t_edge
+#define XB_DEVICE__WRITE_TABLE(T)                                                                \
+    {"v_read", "V", offsetof(T, v_read), "read voltage at which conductance is taken"},         \
+        {"v_up", "V", offsetof(T, v_up), "write pulse amplitude that raises G"},                \
+        {"v_down", "V", offsetof(T, v_down), "write pulse amplitude that lowers G"},            \
+        {"t_pulse", "s", offsetof(T, t_pulse), "write pulse flat top"},                         \
+        {"t_edge", "s", offsetof(T, t_edge), "write pulse rise and fall time"}
+
+/* Checks the write fields; model names the model in messages. */
+int xb_device__check_write(const char *model, double v_read, double v_up, double v_down,
+                           double t_pulse, double t_edge);
+
+/* One device of a piecewise table: x moved by n pulses (table mode). */
+double xb_device__piecewise_move(const xb_device_piecewise_params *p, double x, int32_t n);
+
 #endif /* XB_DEVICES_INTERNAL_H */

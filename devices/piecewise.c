@@ -80,26 +80,30 @@ static void pw_bounds(const void *params, double *gmin_out, double *gmax_out)
     *gmax_out = p->gmax;
 }
 
+double xb_device__piecewise_move(const xb_device_piecewise_params *p, double x, int32_t n)
+{
+    if (n > 0) {
+        for (int32_t i = 0; i < n; i++) {
+            x = xb_device__clamp(x + interp(p->up, x), 0.0, 1.0);
+        }
+    } else {
+        for (int32_t i = 0; i < -n; i++) {
+            x = xb_device__clamp(x - interp(p->down, x), 0.0, 1.0);
+        }
+    }
+    return x;
+}
+
 static int pw_pulse(const void *params, size_t stride, size_t n, double *state,
                     const int32_t *npulses)
 {
     for (size_t k = 0; k < n; k++) {
-        int32_t np = npulses[k];
-        if (np == 0) {
+        if (npulses[k] == 0) {
             continue;
         }
         const pw_params *p = xb_device__params_at(params, stride, k);
         double range = p->gmax - p->gmin;
-        double x = (state[k] - p->gmin) / range;
-        if (np > 0) {
-            for (int32_t i = 0; i < np; i++) {
-                x = xb_device__clamp(x + interp(p->up, x), 0.0, 1.0);
-            }
-        } else {
-            for (int32_t i = 0; i < -np; i++) {
-                x = xb_device__clamp(x - interp(p->down, x), 0.0, 1.0);
-            }
-        }
+        double x = xb_device__piecewise_move(p, (state[k] - p->gmin) / range, npulses[k]);
         state[k] = p->gmin + x * range;
     }
     return 0;
