@@ -23,6 +23,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: xbarsim run FILE.csv [-o DIR] [--check] [--dry-run] [--jobs N] [--resume]\n"
+            "                   [--set COLUMN=VALUE ...]\n"
             "       xbarsim run --schema\n\n"
             "Runs every scenario of FILE.csv (one row per scenario; sweeps in a cell expand\n"
             "to runs, each done once per seed) and writes DIR/results.csv (one row per run,\n"
@@ -32,6 +33,8 @@ static void usage(FILE *fp)
             "  --dry-run    list the runs with a rough time estimate; run nothing\n"
             "  --jobs N     worker processes (default 1); results do not depend on N\n"
             "  --resume     keep complete runs and durable epochs of DIR, redo the rest\n"
+            "  --set C=V    set column C to V in every row (repeatable; sweeps allowed),\n"
+            "               e.g. --set epochs=1 --set train_n=500 for a quick trial\n"
             "  --schema     print the column reference (docs/scenarios.md) as Markdown\n\n"
             "Under mpirun (e.g. mpirun -n 2 --allow-run-as-root xbarsim run F.csv) the runs\n"
             "are shared across ranks; results are identical to a single process.\n"
@@ -186,6 +189,8 @@ int xb_cli_run(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL;
     int check = 0, dry = 0, resume = 0, jobs = 1;
+    const char *sets[64];
+    size_t n_sets = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -199,6 +204,12 @@ int xb_cli_run(int argc, char **argv)
             dry = 1;
         } else if (!strcmp(a, "--resume")) {
             resume = 1;
+        } else if (!strcmp(a, "--set")) {
+            if (++i >= argc || n_sets >= sizeof sets / sizeof sets[0]) {
+                fprintf(stderr, "xbarsim run: --set needs COLUMN=VALUE (at most 64)\n");
+                return 2;
+            }
+            sets[n_sets++] = argv[i];
         } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
             if (++i >= argc) {
                 fprintf(stderr, "xbarsim run: %s needs a folder\n", a);
@@ -243,7 +254,7 @@ int xb_cli_run(int argc, char **argv)
     }
     int status = 0;
     xb_scenario_file *f = NULL;
-    int rc = xb_scenario_file_load(&f, file);
+    int rc = xb_scenario_file_load_with(&f, file, sets, n_sets);
     if (rc < 0) {
         if (rank == 0) {
             if (f) {

@@ -3,6 +3,7 @@
  * file:line:column), validation of every cell, then sweep expansion.
  * Every error of the file is collected before anything runs. */
 #include "scenarios/scenarios_internal.h"
+#include "devices/devices.h"
 
 #include <csv.h>
 #include <ctype.h>
@@ -20,6 +21,7 @@ typedef struct {
     char *text;
     int line, col;  /* first byte of the field */
     size_t offset;  /* byte offset of that first byte in the data */
+    const char *raw; /* NULL: the field is in the file at offset; else an override's text */
 } field;
 
 typedef struct {
@@ -39,6 +41,8 @@ struct xb_scenario_file {
     xb_run *runs;
     size_t n_runs, cap_runs;
     int oom;
+    const char *const *overrides; /* "column=value", during parsing only */
+    size_t n_overrides;
 };
 
 /* ------------------------------------------------------------ utilities */
@@ -78,7 +82,8 @@ static void add_error(xb_scenario_file *f, int line, int col, const char *column
     e->line = line;
     e->col = col;
     snprintf(e->column, sizeof e->column, "%s", column ? column : "");
-    int k = snprintf(e->message, sizeof e->message, "%s:%d:%d: ", f->path, line, col);
+    int k = line > 0 ? snprintf(e->message, sizeof e->message, "%s:%d:%d: ", f->path, line, col)
+                     : snprintf(e->message, sizeof e->message, "--set: ");
     if (column && k > 0 && (size_t)k < sizeof e->message) {
         k += snprintf(e->message + k, sizeof e->message - (size_t)k, "column '%s': ", column);
     }
@@ -155,7 +160,7 @@ static void cb_field(void *s, size_t len, void *d)
         memcpy(t, s, len);
     }
     t[len] = '\0';
-    c->cur.f[c->cur.n++] = (field){t, c->start_line, c->start_col, c->start_offset};
+    c->cur.f[c->cur.n++] = (field){t, c->start_line, c->start_col, c->start_offset, NULL};
 }
 
 static void cb_row(int term, void *d)
@@ -448,16 +453,19 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
             }
         }
         if (!strcmp(c->name, "device") || !strcmp(c->name, "bwd_device")) {
-            int ok = s[0] != '\0' && strlen(s) < 48;
-            for (const char *p = s; *p; p++) {
-                if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.' &&
-                    *p != ':') {
-                    ok = 0;
+            if (xb_scn__device_lookup(s, NULL, NULL) != 0) {
+                const char *names[128];
+                size_t n = 0;
+                for (size_t i = 0; i < xb_device_model_count() && n < 128; i++) {
+                    names[n++] = xb_device_model_at(i)->name;
                 }
-            }
-            if (!ok) {
-                snprintf(why, wn, "expected a device model or preset name (see `xbarsim device "
-                                  "list`)");
+                for (size_t i = 0; i < xb_device_preset_count() && n < 128; i++) {
+                    names[n++] = xb_device_preset_at(i)->name;
+                }
+                const char *sug = xb_scn__suggest(s, names, n);
+                snprintf(why, wn,
+                         "expected a device model or preset (`xbarsim device list`)%s%s%s",
+                         sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
                 return -1;
             }
         }
@@ -580,7 +588,7 @@ static int expand_cell(xb_scenario_file *f, const xb_scn_column *c, const field 
     /* column of the cell's first character: skip an opening quote and the
      * spaces libcsv trimmed, so element positions are exact */
     int col0 = fl->col;
-    const char *d = f->data + fl->offset;
+    const char *d = fl->raw ? fl->raw : f->data + fl->offset;
     while (*d == ' ' || *d == '\t') {
         d++;
         col0++;
@@ -734,6 +742,53 @@ list:;
 
 /* ------------------------------------------------------------- expansion */
 
+int xb_scn__device_lookup(const char *name, const xb_device_type **model_out,
+                          const xb_device_preset **preset_out)
+{
+    const xb_device_type *m = NULL;
+    const xb_device_preset *p = NULL;
+    if (!strncmp(name, "preset:", 7)) {
+        name += 7;
+    } else if (!strncmp(name, "model:", 6)) {
+        m = xb_device_model_find(name + 6);
+        name = NULL;
+    } else {
+        m = xb_device_model_find(name); /* a model name wins over a preset of that name */
+    }
+    for (size_t i = 0; !m && name && i < xb_device_preset_count(); i++) {
+        if (!strcmp(xb_device_preset_at(i)->name, name)) {
+            p = xb_device_preset_at(i);
+        }
+    }
+    if (model_out) {
+        *model_out = m;
+    }
+    if (preset_out) {
+        *preset_out = p;
+    }
+    return (m || p) ? 0 : -1;
+}
+
+/* Empty c2c / d2d: the variability the device's source reports (a preset's
+ * values; 0 for a bare model), and for the backward array the forward value
+ * when both arrays use the same device. */
+static const char *device_default(const char *col, const char **text, char *buf, size_t n)
+{
+    int bwd = !strncmp(col, "bwd_", 4);
+    const char *base = bwd ? col + 4 : col;
+    if (strcmp(base, "c2c") && strcmp(base, "d2d")) {
+        return NULL;
+    }
+    const char *dev = text[xb_scenario_column_find(bwd ? "bwd_device" : "device")];
+    if (bwd && !strcmp(dev, text[xb_scenario_column_find("device")])) {
+        return text[xb_scenario_column_find(base)];
+    }
+    const xb_device_preset *p = NULL;
+    xb_scn__device_lookup(dev, NULL, &p);
+    snprintf(buf, n, "%.15g", p ? (!strcmp(base, "c2c") ? p->c2c : p->d2d) : 0.0);
+    return buf;
+}
+
 static int push_run(xb_scenario_file *f, const xb_run *r)
 {
     if (f->n_runs == f->cap_runs) {
@@ -791,12 +846,15 @@ static int expand_row(xb_scenario_file *f, int line, strlist *vals)
             r.seed = strtoull(seeds->v[s], NULL, 10);
             uint64_t h = XB_SCN_FNV_INIT;
             size_t k = 0;
+            char dbuf[64];
             for (size_t j = 0; j < nc; j++) {
                 const char *v;
                 if ((int)j == seeds_col) {
                     v = seeds->v[s];
                 } else if (vals[j].n > 0) {
                     v = vals[j].v[idx[j]];
+                } else if ((v = device_default(sc[j].name, text, dbuf, sizeof dbuf)) != NULL) {
+                    /* resolved from the device */
                 } else if (sc[j].inherit) {
                     int fj = xb_scenario_column_find(sc[j].inherit);
                     v = text[fj]; /* forward columns come first in the schema */
@@ -920,11 +978,39 @@ static void validate(xb_scenario_file *f)
                   "no scenarios: the file has a header row but no scenario rows");
     }
     strlist *vals = calloc(nc, sizeof *vals);
-    if (!vals) {
+    strlist *ov = calloc(nc, sizeof *ov); /* --set values, validated once */
+    int *has_ov = calloc(nc, sizeof *has_ov);
+    if (!vals || !ov || !has_ov) {
         f->oom = 1;
+        free(vals);
+        free(ov);
+        free(has_ov);
         free(map);
         free(seen);
         return;
+    }
+    for (size_t k = 0; k < f->n_overrides; k++) {
+        const char *o = f->overrides[k];
+        const char *eq = strchr(o, '=');
+        char name[128], ex[80];
+        size_t nl = eq ? (size_t)(eq - o) : strlen(o);
+        snprintf(name, sizeof name, "%.*s", (int)(nl < 127 ? nl : 127), o);
+        excerpt(ex, sizeof ex, name);
+        int j = xb_scenario_column_find(name);
+        if (!eq) {
+            add_error(f, 0, 0, NULL, "'%s': expected column=value", ex);
+        } else if (j < 0 || !strcmp(name, "scenario")) {
+            const char *sug = xb_scenario_column_suggest(name);
+            add_error(f, 0, 0, ex, "%s%s%s", j < 0 ? "unknown column" : "cannot be overridden",
+                      sug && j < 0 ? "; did you mean " : "", sug && j < 0 ? sug : "");
+        } else {
+            sl_free(&ov[j]);
+            field fl = {(char *)(eq + 1), 0, 0, 0, eq + 1};
+            has_ov[j] = 1;
+            if (eq[1] != '\0' && expand_cell(f, &sc[j], &fl, &ov[j]) != 0) {
+                header_ok = 0;
+            }
+        }
     }
     /* names already used, for the uniqueness check */
     for (size_t r = 1; r < f->n_rows && !f->oom; r++) {
@@ -941,7 +1027,7 @@ static void validate(xb_scenario_file *f)
             row_ok = 0;
         }
         for (size_t i = 0; i < rw->n && i < hdr->n; i++) {
-            if (map[i] < 0) {
+            if (map[i] < 0 || has_ov[map[i]]) {
                 continue;
             }
             const xb_scn_column *c = &sc[map[i]];
@@ -986,6 +1072,13 @@ static void validate(xb_scenario_file *f)
                 }
             }
         }
+        for (size_t j = 0; j < nc; j++) {
+            for (size_t q = 0; has_ov[j] && q < ov[j].n; q++) {
+                if (sl_push(&vals[j], ov[j].v[q])) {
+                    f->oom = 1;
+                }
+            }
+        }
         if (row_ok && header_ok && f->n_err_total == 0) {
             int seeds_col = xb_scenario_column_find("seeds");
             if (vals[seeds_col].n == 0) {
@@ -999,6 +1092,11 @@ static void validate(xb_scenario_file *f)
             sl_free(&vals[j]);
         }
     }
+    for (size_t j = 0; j < nc; j++) {
+        sl_free(&ov[j]);
+    }
+    free(ov);
+    free(has_ov);
     free(vals);
     free(map);
     free(seen);
@@ -1035,6 +1133,12 @@ static void free_runs(xb_scenario_file *f)
 
 int xb_scenario_file_parse(xb_scenario_file **out, const char *path, const char *data, size_t len)
 {
+    return xb_scenario_file_parse_with(out, path, data, len, NULL, 0);
+}
+
+int xb_scenario_file_parse_with(xb_scenario_file **out, const char *path, const char *data,
+                                size_t len, const char *const *overrides, size_t n_overrides)
+{
     XB_ASSERT_ARG(out != NULL);
     XB_ASSERT_ARG(path != NULL);
     XB_ASSERT_ARG(data != NULL || len == 0);
@@ -1047,12 +1151,15 @@ int xb_scenario_file_parse(xb_scenario_file **out, const char *path, const char 
     snprintf(f->hash, sizeof f->hash, "%016llx",
              (unsigned long long)xb_scn__fnv(XB_SCN_FNV_INIT, data ? data : "", len));
     f->data = data ? data : "";
+    f->overrides = overrides;
+    f->n_overrides = overrides ? n_overrides : 0;
     read_csv(f, f->data, len);
     if (!f->oom && f->n_err_total == 0) {
         validate(f);
     }
     free_rows(f);
     f->data = NULL;
+    f->overrides = NULL;
     if (f->oom) {
         xb_scenario_file_free(f);
         return xb__error_set(XB_ENOMEM, "out of memory");
@@ -1073,12 +1180,18 @@ int xb_scenario_file_parse(xb_scenario_file **out, const char *path, const char 
 
 int xb_scenario_file_load(xb_scenario_file **out, const char *path)
 {
+    return xb_scenario_file_load_with(out, path, NULL, 0);
+}
+
+int xb_scenario_file_load_with(xb_scenario_file **out, const char *path,
+                               const char *const *overrides, size_t n_overrides)
+{
     XB_ASSERT_ARG(out != NULL && path != NULL);
     *out = NULL;
     char *data = NULL;
     size_t len = 0;
     XB_TRY(xb_file_read(path, &data, &len));
-    int rc = xb_scenario_file_parse(out, path, data, len);
+    int rc = xb_scenario_file_parse_with(out, path, data, len, overrides, n_overrides);
     free(data);
     return rc;
 }

@@ -81,6 +81,14 @@ int xb_scenario_file_parse(xb_scenario_file **out, const char *path, const char 
                            size_t len);
 /* Reads path, then xb_scenario_file_parse. */
 int xb_scenario_file_load(xb_scenario_file **out, const char *path);
+/* The same with overrides "column=value" (the CLI's --set) that replace the
+ * column in every row, validated like cells (sweeps allowed); their errors
+ * read "--set: column 'name': value 'x': ...". An empty value means the
+ * default. */
+int xb_scenario_file_parse_with(xb_scenario_file **out, const char *path, const char *data,
+                                size_t len, const char *const *overrides, size_t n_overrides);
+int xb_scenario_file_load_with(xb_scenario_file **out, const char *path,
+                               const char *const *overrides, size_t n_overrides);
 void xb_scenario_file_free(xb_scenario_file *f);
 
 size_t xb_scenario_file_n_errors(const xb_scenario_file *f);

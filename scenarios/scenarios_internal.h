@@ -2,6 +2,7 @@
 #ifndef XB_SCENARIOS_INTERNAL_H
 #define XB_SCENARIOS_INTERNAL_H
 
+#include "devices/devices.h"
 #include "scenarios/scenarios.h"
 
 /* Case-insensitive optimal string alignment distance. */
@@ -17,6 +18,11 @@ uint64_t xb_scn__fnv(uint64_t h, const void *data, size_t len);
 size_t xb_scn__metric_names(const char **names, size_t max);
 /* Value of metric k (index into the xb_scn__metric_names order). */
 double xb_scn__metric_value(const xb_metrics *m, size_t k);
+
+/* A device column's value: a model (wins over a preset of the same name),
+ * a preset, or "preset:name" / "model:name". 0 if found, -1 if not. */
+int xb_scn__device_lookup(const char *name, const xb_device_type **model_out,
+                          const xb_device_preset **preset_out);
 
 /* Rows a part file may hold: epochs 0..max. */
 #define XB_SCN_MAX_ROWS 10002

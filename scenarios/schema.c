@@ -19,15 +19,16 @@
  * cells inherit the forward value (so `bwd_` columns only state asymmetries). */
 #define XB_ARRAY_COLUMNS(X)                                                                      \
     X(device, XB_SCN_TEXT, "", "ideal", 0, 0, NULL,                                              \
-      "Device model or published preset by name (`xbarsim device list`).")                       \
+      "Device model or published preset by name (`xbarsim device list`); a model name wins "    \
+      "over a preset of the same name, `preset:NAME` forces the preset.")                        \
     X(w_max, XB_SCN_REAL, "", "1", 1e-6, 1e6, NULL,                                              \
       "Weight magnitude mapped to the full conductance range Gmax - Gmin.")                      \
-    X(d2d, XB_SCN_REAL, "", "0", 0, 1, NULL,                                                     \
+    X(d2d, XB_SCN_REAL, "", "", 0, 1, NULL,                                                      \
       "Device-to-device variability: relative standard deviation of each device's Gmin and "    \
-      "Gmax, drawn once.")                                                                       \
-    X(c2c, XB_SCN_REAL, "", "0", 0, 1, NULL,                                                     \
+      "Gmax, drawn once. Empty: the value the preset's source reports (0 for a model).")        \
+    X(c2c, XB_SCN_REAL, "", "", 0, 1, NULL,                                                      \
       "Cycle-to-cycle write noise: standard deviation per pulse event as a fraction of "         \
-      "Gmax - Gmin, times sqrt(pulses).")                                                        \
+      "Gmax - Gmin, times sqrt(pulses). Empty: the preset's reported value (0 for a model).")   \
     X(read_noise, XB_SCN_REAL, "", "0", 0, 1, NULL,                                              \
       "Read noise: relative standard deviation of each cell current per read.")                  \
     X(levels, XB_SCN_INT, "", "0", 0, 1048576, NULL,                                             \
@@ -102,6 +103,10 @@ static const xb_scn_column schema[] = {
     {"dataset_path", XB_SCN_TEXT, "", "", 0, 0, NULL, G_DATA,
      "Folder with train-images-idx3-ubyte.gz and the three other idx files; empty means "
      "/usr/share/datasets/fashion-mnist.",
+     1, NULL},
+    {"pool", XB_SCN_CHOICE, "", "1", 0, 0, "1|2|4|7", G_DATA,
+     "Average-pool images by this factor in both directions (Fashion-MNIST 28x28: 2 gives "
+     "14x14 = 196 inputs, 4 gives 7x7 = 49): smaller arrays, faster runs.",
      1, NULL},
     {"train_n", XB_SCN_INT, "", "0", 0, 10000000, NULL, G_DATA,
      "Training samples used (the first n); 0 means all.", 1, NULL},

@@ -16,13 +16,27 @@ static struct {
     int loaded;
 } cache;
 
+/* Replaces 28x28 images by their pool x pool averages. */
+static int pool_in_place(xb_dataset *d, size_t pool)
+{
+    if (d->dim != 28 * 28) {
+        return xb__error_set(XB_EINVAL, "column 'pool': images of %zu pixels are not 28x28", d->dim);
+    }
+    xb_dataset p;
+    XB_TRY(xb_dataset_pool(&p, d, 28, 28, pool));
+    xb_dataset_free(d);
+    *d = p;
+    return XB_OK;
+}
+
 static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset **test)
 {
     const char *ds = xb_run_text(r, "dataset");
     const char *dir = xb_run_text(r, "dataset_path");
     size_t ntr = (size_t)xb_run_int(r, "train_n"), nte = (size_t)xb_run_int(r, "test_n");
+    size_t pool = (size_t)xb_run_int(r, "pool");
     char key[1200];
-    snprintf(key, sizeof key, "%s|%s|%zu|%zu|%llu", ds, dir, ntr, nte,
+    snprintf(key, sizeof key, "%s|%s|%zu|%zu|%zu|%llu", ds, dir, ntr, nte, pool,
              !strcmp(ds, "synthetic") ? (unsigned long long)r->seed : 0ULL);
     if (!cache.loaded || strcmp(cache.key, key)) {
         if (cache.loaded) {
@@ -37,6 +51,18 @@ static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset
                                  "trains classifiers (use fashion-mnist or mnist-idx)");
         } else if (dir[0]) {
             rc = xb_dataset_load_fashion_mnist_dir(&cache.train, &cache.test, dir, ntr, nte);
+            if (rc == XB_OK && pool > 1) {
+                rc = pool_in_place(&cache.train, pool);
+                if (rc == XB_OK) {
+                    rc = pool_in_place(&cache.test, pool);
+                }
+                if (rc < 0) {
+                    xb_dataset_free(&cache.train);
+                    xb_dataset_free(&cache.test);
+                }
+            }
+        } else if (pool > 1) {
+            rc = xb_dataset_load_fashion_mnist_pooled(&cache.train, &cache.test, ntr, nte, pool);
         } else {
             rc = xb_dataset_load_fashion_mnist(&cache.train, &cache.test, ntr, nte);
         }
@@ -65,16 +91,24 @@ static int choice_index(const char *value, const char *const *names, int n)
 }
 
 /* One array's settings; prefix "" (forward) or "bwd_". */
-static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x)
+static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x, void *params_buf)
 {
     char col[64];
 #define COL(name) (snprintf(col, sizeof col, "%s%s", prefix, name), col)
     const char *dev = xb_run_text(r, COL("device"));
-    const xb_device_type *type = xb_device_model_find(dev);
-    if (!type) {
+    const xb_device_type *type = NULL;
+    const xb_device_preset *preset = NULL;
+    if (xb_scn__device_lookup(dev, &type, &preset) != 0) {
         return xb__error_set(XB_ENOTFOUND, "column '%s': unknown device '%s'", COL("device"), dev);
     }
-    x->device.type = type;
+    if (preset) {
+        /* the preset's model and parameters; its reported variability is
+         * already in the run's c2c/d2d columns (resolved by the parser) */
+        XB_TRY(xb_device_preset_config(preset->name, &x->device, params_buf));
+    } else {
+        x->device.type = type;
+        x->device.params = NULL;
+    }
     x->device.d2d_gbounds = xb_run_real(r, COL("d2d"));
     x->device.c2c = xb_run_real(r, COL("c2c"));
     x->device.read_noise = xb_run_real(r, COL("read_noise"));
@@ -119,7 +153,8 @@ static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x)
 enum { METRIC_BATCH = 256 };
 
 /* Maps a run onto a network config (dataset shapes given). */
-static int net_config(const xb_run *r, size_t dim, size_t n_out, xb_net_config *c)
+static int net_config(const xb_run *r, size_t dim, size_t n_out, xb_net_config *c,
+                      void *fwd_params, void *bwd_params)
 {
     xb_net_config init = XB_NET_CONFIG_INIT;
     *c = init;
@@ -161,8 +196,8 @@ static int net_config(const xb_run *r, size_t dim, size_t n_out, xb_net_config *
     c->hardware = onoff(r, "hardware");
     c->fwd.seed = c->bwd.seed = r->seed;
     c->fwd.max_batch = c->bwd.max_batch = c->batch_max;
-    XB_TRY(array_config(r, "", &c->fwd));
-    XB_TRY(array_config(r, "bwd_", &c->bwd));
+    XB_TRY(array_config(r, "", &c->fwd, fwd_params));
+    XB_TRY(array_config(r, "bwd_", &c->bwd, bwd_params));
     return XB_OK;
 }
 
@@ -175,6 +210,8 @@ typedef struct {
     double *mx;  /* metric batch inputs */
     int *my;     /* metric batch labels */
     size_t mn;
+    double fwd_params[XB_DEVICE_PARAMS_MAX / sizeof(double)]; /* preset parameters */
+    double bwd_params[XB_DEVICE_PARAMS_MAX / sizeof(double)];
 } trainer;
 
 static void tr_free(void *ws)
@@ -200,7 +237,7 @@ static int tr_create(void **ws_out, const xb_run *r)
     int rc = load_data(r, &t->train, &t->test);
     xb_net_config cfg;
     if (rc == XB_OK) {
-        rc = net_config(r, t->train->dim, t->train->n_out, &cfg);
+        rc = net_config(r, t->train->dim, t->train->n_out, &cfg, t->fwd_params, t->bwd_params);
     }
     if (rc == XB_OK) {
         rc = xb_net_create(&t->net, &cfg);

@@ -3,6 +3,7 @@
  * worker partitioning (with a deterministic fake trainer, STYLE §13 fakes). */
 #include "xb_test.h"
 
+#include "devices/devices.h"
 #include "scenarios/scenarios.h"
 
 #include <stdlib.h>
@@ -27,7 +28,7 @@ static const struct {
     {"bad_choice.csv", 1, 2, 3,
      "column 'rule': value 'rpb': expected one of bp, rbp, srbp, arbp, asrbp, sign, sparse_rbp (did you mean 'rbp'?)"},
     {"bad_device_name.csv", 1, 2, 3,
-     "column 'device': value 'ag si': expected a device model or preset name (see `xbarsim device list`)"},
+     "column 'device': value 'ag si': expected a device model or preset (`xbarsim device list`) (did you mean 'agsi'?)"},
     {"bad_int.csv", 1, 2, 3,
      "column 'epochs': value '2.5': expected an integer in [1, 10000]"},
     {"bad_layers.csv", 1, 2, 3,
@@ -102,6 +103,8 @@ static const struct {
      "column 'lr': value '0:0.00001:1': a cell may expand to at most 10000 values"},
     {"typo_column.csv", 1, 1, 10,
      "column 'activaton': unknown column (did you mean 'activation'?)"},
+    {"unknown_device.csv", 1, 3, 9,
+     "column 'bwd_device': value 'agsii': expected a device model or preset (`xbarsim device list`) (did you mean 'agsi'?)"},
     {"unknown_column.csv", 1, 1, 10,
      "column 'lrate': unknown column (did you mean 'lr'?)"},
     {"unknown_column_far.csv", 1, 1, 10,
@@ -228,6 +231,33 @@ static void test_scenarios_expand__bwd_inherits_forward(void **state)
     }
     /* inheritance is not a sweep dimension: the name lists d2d only */
     assert_string_equal(xb_scenario_file_run(f, 1)->name, "q/d2d=0.2");
+    xb_scenario_file_free(f);
+}
+
+static void test_scenarios_expand__device_variability_defaults(void **state)
+{
+    (void)state;
+    /* empty c2c/d2d take the preset's reported values (devices/presets.c:
+     * agsi c2c 0.035), the backward array inherits them when it uses the
+     * same device, and takes its own device's values otherwise */
+    xb_scenario_file *f =
+        parse_ok("scenario,device,bwd_device,c2c\na,agsi,,\nb,agsi,ideal,\nc,ideal,agsi,0.01\n");
+    const xb_device_preset *agsi = NULL;
+    for (size_t i = 0; i < xb_device_preset_count(); i++) {
+        if (!strcmp(xb_device_preset_at(i)->name, "agsi")) {
+            agsi = xb_device_preset_at(i);
+        }
+    }
+    assert_non_null(agsi);
+    char want[64];
+    snprintf(want, sizeof want, "%.15g", agsi->c2c);
+    const xb_run *a = xb_scenario_file_run(f, 0), *b = xb_scenario_file_run(f, 1),
+                 *c = xb_scenario_file_run(f, 2);
+    assert_string_equal(xb_run_text(a, "c2c"), want);
+    assert_string_equal(xb_run_text(a, "bwd_c2c"), want);
+    assert_string_equal(xb_run_text(b, "bwd_c2c"), "0");
+    assert_string_equal(xb_run_text(c, "c2c"), "0.01");
+    assert_string_equal(xb_run_text(c, "bwd_c2c"), want);
     xb_scenario_file_free(f);
 }
 
@@ -555,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_scenarios_expand__cartesian_product_and_seeds),
         cmocka_unit_test(test_scenarios_expand__range_end_point_on_grid),
         cmocka_unit_test(test_scenarios_expand__bwd_inherits_forward),
+        cmocka_unit_test(test_scenarios_expand__device_variability_defaults),
         cmocka_unit_test(test_scenarios_parse__bom_crlf_quotes),
         cmocka_unit_test(test_scenarios_schema__defaults_are_valid),
         cmocka_unit_test(test_scenarios_schema__docs_match),
