@@ -19,6 +19,9 @@
  * that claims more data than the file holds fails at "truncated" instead of
  * at a huge allocation. */
 #define CHUNK_BYTES (1u << 16)
+/* Values per sample beyond which a header is taken as corrupt (a 4096 x 4096
+ * image is 2^24). */
+#define IDX_MAX_DIM (1u << 24)
 
 typedef struct {
     gzFile f;
@@ -134,19 +137,38 @@ static const char *base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
-/* Loads labels into lab (n entries). */
-static int read_labels(idx_file *r, int *lab, size_t n)
+/* Reads n labels into a growing array (as read_pixels, so a header that
+ * claims billions of labels fails at "truncated", not at the allocation);
+ * *lab_out is owned by the caller on success. */
+static int read_labels(idx_file *r, size_t n, int **lab_out)
 {
     unsigned char buf[4096];
-    size_t done = 0;
+    int *lab = NULL;
+    size_t cap = 0, done = 0;
     while (done < n) {
         size_t k = n - done < sizeof buf ? n - done : sizeof buf;
-        XB_TRY(idx_read(r, buf, k, "labels"));
+        int rc = idx_read(r, buf, k, "labels");
+        if (rc == XB_OK && done + k > cap) {
+            size_t want = cap == 0 ? 16 * sizeof buf : cap * 2;
+            want = want > n ? n : want;
+            int *nl = realloc(lab, want * sizeof *lab);
+            if (nl == NULL) {
+                rc = xb__error_set(XB_ENOMEM, "out of memory");
+            } else {
+                lab = nl;
+                cap = want;
+            }
+        }
+        if (rc != XB_OK) {
+            free(lab);
+            return rc;
+        }
         for (size_t i = 0; i < k; i++) {
             lab[done + i] = buf[i];
         }
         done += k;
     }
+    *lab_out = lab;
     return XB_OK;
 }
 
@@ -237,18 +259,18 @@ int xb_dataset_load_idx(xb_dataset *out, const char *images_path, const char *la
     if (indim == 3) {
         dim *= idims[2]; /* two uint32 never overflow a 64-bit size_t */
     }
+    if (dim > IDX_MAX_DIM) {
+        rc = xb__error_set(XB_EIO, "%s: %zu values per sample is implausible (limit %u)",
+                           images_path, dim, (unsigned)IDX_MAX_DIM);
+        goto out;
+    }
     size_t n = idims[0];
     if (max_n > 0 && max_n < n) {
         n = max_n;
     }
 
-    labels = malloc(n * sizeof *labels);
-    if (labels == NULL) {
-        rc = xb__error_set(XB_ENOMEM, "out of memory");
-        goto out;
-    }
     /* labels first: the small file fails fast when it is the broken one */
-    rc = read_labels(&lab, labels, n);
+    rc = read_labels(&lab, n, &labels);
     if (rc != XB_OK) {
         goto out;
     }

@@ -241,6 +241,29 @@ static void test_learning_data_idx__errors_name_file_and_fault(void **state)
                         "header size 2 is 0");
     }
 
+    /* headers claiming ~4e9 samples over 5 real ones: "truncated", found
+     * before any allocation of that size */
+    {
+        size_t o = make_images(b, 0x00000803u, 0xFFFFFFF0u, 30);
+        write_bytes(tpath("huge.idx"), b, o, 0);
+        size_t ol = make_labels(b, 0x00000801u, FX_N);
+        put_be32(b + 4, 0xFFFFFFF0u);
+        write_bytes(tpath("huge-lab.idx"), b, ol, 0);
+        xb_assert_error(xb_dataset_load_idx(&ds, tpath("huge.idx"), tpath("huge-lab.idx"), 0),
+                        XB_EIO, "huge-lab.idx: truncated at byte 13 while reading labels");
+        /* asking for the samples that are there works */
+        xb_assert_ok(xb_dataset_load_idx(&ds, tpath("huge.idx"), tpath("huge-lab.idx"), 5));
+        assert_fixture(&ds, 5);
+        xb_dataset_free(&ds);
+        /* 2^16 x 2^16 values per sample */
+        o = make_images(b, 0x00000803u, FX_N, 30);
+        put_be32(b + 8, 65536);
+        put_be32(b + 12, 65536);
+        write_bytes(tpath("wide.idx"), b, o, 0);
+        xb_assert_error(xb_dataset_load_idx(&ds, tpath("wide.idx"), tpath("ok-lab.idx"), 0), XB_EIO,
+                        "4294967296 values per sample is implausible");
+    }
+
     /* an empty file */
     write_bytes(tpath("empty.idx"), b, 0, 0);
     xb_assert_error(xb_dataset_load_idx(&ds, tpath("empty.idx"), tpath("ok-lab.idx"), 0), XB_EIO,
