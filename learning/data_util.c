@@ -306,3 +306,43 @@ int xb_dataset_batch_targets(const xb_dataset *ds, const size_t *idx, size_t nb,
     }
     return XB_OK;
 }
+
+int xb_dataset_stratified(xb_dataset *out, const xb_dataset *ds, size_t per_class)
+{
+    XB_ASSERT_ARG(out != NULL);
+    XB_TRY(check_dataset(ds));
+    if (!ds->classification) {
+        return xb__error_set(XB_EINVAL, "'%s' is a regression dataset: it has no classes",
+                             ds->name);
+    }
+    if (per_class == 0) {
+        return xb__error_set(XB_EINVAL, "per_class must be > 0");
+    }
+    size_t *seen = calloc(ds->n_out, sizeof *seen);
+    if (seen == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    int rc = xb_dataset_class_counts(ds, seen);
+    for (size_t k = 0; rc == XB_OK && k < ds->n_out; k++) {
+        if (seen[k] < per_class) {
+            rc = xb__error_set(XB_EINVAL, "class %zu of '%s' has %zu samples, fewer than %zu", k,
+                               ds->name, seen[k], per_class);
+        }
+    }
+    if (rc == XB_OK) {
+        rc = xb_dataset_alloc(out, ds->name, per_class * ds->n_out, ds->dim, ds->n_out, 1);
+    }
+    if (rc == XB_OK) {
+        memset(seen, 0, ds->n_out * sizeof *seen);
+        size_t m = 0;
+        for (size_t i = 0; i < ds->n && m < out->n; i++) {
+            size_t k = (size_t)ds->label[i];
+            if (seen[k] < per_class) {
+                seen[k]++;
+                copy_sample(out, m++, ds, i);
+            }
+        }
+    }
+    free(seen);
+    return rc;
+}

@@ -142,6 +142,11 @@ int xb_dataset_standardize(xb_dataset *ds, const double *mean, const double *sd)
 int xb_dataset_pool(xb_dataset *out, const xb_dataset *ds, size_t width, size_t height,
                     size_t f);
 
+/* A class-balanced copy: the first per_class samples of every class, kept in
+ * file order (so a fixed, reproducible subset). Every class must have that
+ * many samples. Classification only. */
+int xb_dataset_stratified(xb_dataset *out, const xb_dataset *ds, size_t per_class);
+
 /* Samples per class; counts_out has n_out entries. Classification only. */
 int xb_dataset_class_counts(const xb_dataset *ds, size_t *counts_out);
 

@@ -610,6 +610,30 @@ static void test_learning_data_helpers__batch_gathers_by_index(void **state)
     xb_dataset_free(&ds);
 }
 
+static void test_learning_data_helpers__stratified(void **state)
+{
+    (void)state;
+    xb_dataset ds, st;
+    make_small(&ds); /* labels 2 0 1 1 0 2 */
+    xb_assert_ok(xb_dataset_stratified(&st, &ds, 1));
+    assert_int_equal(st.n, 3);
+    /* first of each class, in file order: samples 0 (2), 1 (0), 2 (1) */
+    assert_memory_equal(st.x, ds.x, 3 * 3 * sizeof(double));
+    assert_int_equal(st.label[0], 2);
+    assert_int_equal(st.label[1], 0);
+    assert_int_equal(st.label[2], 1);
+    xb_dataset_free(&st);
+    xb_assert_ok(xb_dataset_stratified(&st, &ds, 2));
+    assert_int_equal(st.n, 6);
+    size_t counts[3];
+    xb_assert_ok(xb_dataset_class_counts(&st, counts));
+    assert_int_equal(counts[0] + counts[1] * 10 + counts[2] * 100, 222);
+    xb_dataset_free(&st);
+    xb_assert_error(xb_dataset_stratified(&st, &ds, 3), XB_EINVAL,
+                    "class 0 of 'small' has 2 samples, fewer than 3");
+    xb_dataset_free(&ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_learning_data_helpers__subset_and_split),
         cmocka_unit_test(test_learning_data_helpers__stats_and_standardize),
         cmocka_unit_test(test_learning_data_helpers__pool),
+        cmocka_unit_test(test_learning_data_helpers__stratified),
         cmocka_unit_test(test_learning_data_helpers__batch_gathers_by_index),
     };
     return cmocka_run_group_tests_name("learning_data", tests, setup_dir, teardown_dir);
