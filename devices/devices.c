@@ -24,7 +24,7 @@ struct xb_devices {
     double *g_ws;         /* n */
     xb_device_config cfg;
     double gmin_nom, gmax_nom, pulses_full_range;
-    xb_rng c2c;
+    xb_rng c2c, read;
     /* state-equation models */
     xb_write_mode mode;
     xb_device_ode_settings ode;
@@ -370,6 +370,7 @@ int xb_devices_create(xb_devices **out, const xb_device_config *cfg, size_t n, u
         }
     }
     xb_rng_init(&d->c2c, seed, XB_RNG_C2C, array_id);
+    xb_rng_init(&d->read, seed, XB_RNG_READ, array_id);
 
     /* Fresh devices sit at their Gmin (stuck ones at their value). */
     for (size_t k = 0; k < n; k++) {
@@ -574,4 +575,28 @@ int xb_devices_device_bounds(const xb_devices *d, size_t k, double *gmin_out, do
 int xb_devices_is_stuck(const xb_devices *d, size_t k)
 {
     return d != NULL && d->stuck != NULL && k < d->n && d->stuck[k] != FREE;
+}
+
+double xb_devices_drift_factor(const xb_devices *d, double t_since_program)
+{
+    if (d->cfg.drift_nu <= 0.0 || !(t_since_program > d->cfg.drift_t0)) {
+        return 1.0;
+    }
+    return pow(t_since_program / d->cfg.drift_t0, -d->cfg.drift_nu);
+}
+
+int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_event,
+                    double *g_out)
+{
+    XB_ASSERT_ARG(d != NULL && g_out != NULL);
+    if (!(t_since_program >= 0.0)) {
+        return xb__error_set(XB_EINVAL, "read time (%g s) must be >= 0", t_since_program);
+    }
+    double f = xb_devices_drift_factor(d, t_since_program);
+    double sd = d->cfg.read_noise;
+    for (size_t k = 0; k < d->n; k++) {
+        double noise = sd > 0.0 ? 1.0 + sd * xb_rng_normal_at(&d->read, (read_event << 32) + (uint64_t)k) : 1.0;
+        g_out[k] = d->g[k] * f * noise;
+    }
+    return 0;
 }

@@ -313,6 +313,16 @@ int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event);
 /* Relative read-noise sd (0 = off), for readers that apply it in output space. */
 double xb_devices_read_noise(const xb_devices *d);
 
+/* Conductance drift factor (t/t0)^(-nu) at t seconds after programming
+ * (1 for t <= t0 or nu = 0): G(t) = G_programmed (t/t0)^(-nu), the power law
+ * of device-models.md §5.3/§6 with cfg.drift_nu and cfg.drift_t0. */
+double xb_devices_drift_factor(const xb_devices *d, double t_since_program);
+/* What a read sees: g_out[k] = G_k * drift(t) * (1 + read_noise * xi), with xi
+ * from the XB_RNG_READ stream at position (read_event << 32) + k, i.e. a pure
+ * function of (seed, array, k, read_event). Stuck cells drift and are noisy too. */
+int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_event,
+                    double *g_out);
+
 /* How a block of a state-equation model applies write pulses (DESIGN.md
  * fidelity levels). TABLE (the default): the nominal device's one-pulse
  * response, precomputed at create by xb_device_table_build and scaled to each

@@ -11,6 +11,8 @@
 #define A_NORM_TABLE_RTOL 1e-4
 /* Repeated inversion G -> P -> G(P + 1) over ~100 pulses (log/exp per step). */
 #define PULSE_CHAIN_RTOL 1e-12
+/* §8 check 7 prints the drift factor to 3 digits. */
+#define DRIFT_PRINT_RTOL 1e-3
 
 static xb_devices *make(const xb_device_config *cfg, size_t n, uint64_t seed)
 {
@@ -396,6 +398,45 @@ static void test_devices_block__streams_independent(void **state)
     xb_devices_free(big);
 }
 
+/* §8 check 7: nu = 0.049 at t = t0 + 1 day with t0 = 20 s gives (86420/20)^-0.049 = 0.663;
+ * read noise: (G_read/G_drift - 1)/sd ~ N(0, 1), and turning c2c on leaves the reads unchanged. */
+static void test_devices_block__drift_and_read_noise(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    xb_device_config cfg = XB_DEVICE_CONFIG_INIT;
+    cfg.type = xb_device_neurosim;
+    cfg.drift_nu = 0.049;
+    cfg.drift_t0 = 20.0;
+    cfg.read_noise = 0.0289; /* NeuroSim MeasuredDevice sigma_read (§5.1) */
+    xb_devices *d = make(&cfg, N, 4);
+    xb_assert_close(xb_devices_drift_factor(d, 86420.0), 0.663, DRIFT_PRINT_RTOL, 0.0);
+    assert_true(xb_devices_drift_factor(d, 5.0) == 1.0);
+    double *g = malloc(N * sizeof *g), *z = malloc(N * sizeof *z), *g2 = malloc(N * sizeof *g2);
+    assert_non_null(g);
+    assert_non_null(z);
+    assert_non_null(g2);
+    xb_assert_ok(xb_devices_read(d, 86420.0, 7, g));
+    double f = xb_devices_drift_factor(d, 86420.0);
+    for (size_t k = 0; k < N; k++) {
+        z[k] = (g[k] / (xb_devices_conductances(d)[k] * f) - 1.0) / cfg.read_noise;
+    }
+    double m, s;
+    mean_sd(z, N, &m, &s);
+    xb_assert_close(m, 0.0, 0.0, XB_TOL_STAT);
+    xb_assert_close(s, 1.0, 0.0, XB_TOL_STAT);
+    cfg.c2c = 0.05;
+    xb_devices *e = make(&cfg, N, 4);
+    xb_assert_ok(xb_devices_read(e, 86420.0, 7, g2));
+    assert_memory_equal(g, g2, N * sizeof *g);
+    xb_assert_error(xb_devices_read(e, -1.0, 0, g2), XB_EINVAL, "read time (-1");
+    free(g);
+    free(z);
+    free(g2);
+    xb_devices_free(d);
+    xb_devices_free(e);
+}
+
 static void test_devices_block__errors(void **state)
 {
     (void)state;
@@ -465,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_devices_block__d2d_statistics),
         cmocka_unit_test(test_devices_block__c2c_statistics),
         cmocka_unit_test(test_devices_block__streams_independent),
+        cmocka_unit_test(test_devices_block__drift_and_read_noise),
         cmocka_unit_test(test_devices_block__errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
