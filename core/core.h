@@ -123,6 +123,10 @@ uint64_t xb_rng_below(xb_rng *r, uint64_t n); /* uniform integer in [0, n) */
 double xb_rng_uniform_at(const xb_rng *r, uint64_t pos);
 double xb_rng_normal_at(const xb_rng *r, uint64_t pos);
 
+/* The four 32-bit words of the block at an explicit position (hot loops that
+ * need several cheap uniforms per draw, e.g. stochastic rounding). */
+void xb_rng_u32x4_at(const xb_rng *r, uint64_t pos, uint32_t out[4]);
+
 /* Fills out[0..n) with N(mean, sd) from positions pos0..pos0+n-1. */
 void xb_rng_fill_normal(const xb_rng *r, uint64_t pos0, size_t n, double mean, double sd,
                         double *out);

@@ -41,6 +41,15 @@ double xb_rng_uniform_at(const xb_rng *r, uint64_t pos)
     return to_open01(b.v[0], b.v[1]);
 }
 
+void xb_rng_u32x4_at(const xb_rng *r, uint64_t pos, uint32_t out[4])
+{
+    philox4x32_ctr_t b = block_at(r, pos);
+    out[0] = b.v[0];
+    out[1] = b.v[1];
+    out[2] = b.v[2];
+    out[3] = b.v[3];
+}
+
 double xb_rng_normal_at(const xb_rng *r, uint64_t pos)
 {
     /* Box–Muller from one block; one normal per position keeps positions

@@ -24,7 +24,7 @@ static double quant_levels(int bits)
 /* Reference-column conductance of tile row rr. */
 static double gref_at(const xb__tile *tl, const double *G, int rr)
 {
-    return G[tl->dev0 + (size_t)rr * (size_t)tl->pcols + (size_t)tl->no];
+    return G[xb__dev_ref(tl, rr)];
 }
 
 /* Read energy V^2 G t_read of every cell for normalised inputs xs (full
@@ -193,7 +193,15 @@ static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, const double *xs,
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
     const size_t pc = (size_t)tl->pcols, nr = (size_t)tl->nr, no = (size_t)tl->no;
     if (tl->dirty) {
-        XB_TRY(x->solver->setup(tl->ws, G + tl->dev0));
+        /* gather the tile's row-major physical array for the backend */
+        double *gp = x->gphys + tl->dev0;
+        for (size_t rr = 0; rr < nr; rr++) {
+            for (size_t c = 0; c < pc; c++) {
+                gp[rr * pc + c] = pair ? G[xb__dev_pair(tl, (int)(c / 2), (int)rr, (int)(c % 2))]
+                                       : G[xb__dev_one(tl, (int)c, (int)rr)];
+            }
+        }
+        XB_TRY(x->solver->setup(tl->ws, gp));
         tl->dirty = 0;
     }
     if (!transpose) {

@@ -11,39 +11,66 @@
 #include <string.h>
 
 /* Pulse counts for a desired change dw: n = dw / dw_pulse rounded by the
- * scheme. Stochastic rounding draws at (update_pos + k) of the update stream
- * only where the fraction is not zero, so a draw belongs to a weight. */
+ * scheme. Stochastic rounding compares the fraction with a 32-bit uniform:
+ * weight k uses word k % 4 of the update-stream block at update_pos + k / 4,
+ * so a draw belongs to a weight whatever else happens. */
 static int counts_from_dw(xb_xbar *x, const double *dw)
 {
     const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
     const double inv = 1.0 / x->dw_pulse, lim = (double)x->max_pulses;
     const uint64_t pos0 = x->update_pos;
-    x->update_pos += nw;
-    for (size_t k = 0; k < nw; k++) {
-        double v = dw[k];
-        if (!isfinite(v)) {
-            return xb__error_set(XB_EINVAL, "dw %zu (row %zu, column %zu) is %g", k,
-                                 k / (size_t)x->cfg.n_in, k % (size_t)x->cfg.n_in, v);
+    x->update_pos += (nw + 3) / 4;
+    int32_t *nc = x->ncount;
+    int bad = 0;
+    /* branch-free loops per scheme: the outcomes are random, so branches on
+     * them would mispredict half the time */
+    if (x->cfg.update == XB_UPDATE_SIGN) {
+        for (size_t k = 0; k < nw; k++) {
+            bad |= !isfinite(dw[k]);
+            nc[k] = (dw[k] > 0.0) - (dw[k] < 0.0);
         }
-        double n;
-        switch (x->cfg.update) {
-        case XB_UPDATE_SIGN:
-            n = v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : 0.0);
-            break;
-        case XB_UPDATE_TRUNC:
-            n = trunc(v * inv);
-            break;
-        default: {
-            double r = v * inv, f = floor(r);
-            n = f;
-            if (r != f && xb_rng_uniform_at(&x->rng_update, pos0 + k) < r - f) {
-                n += 1.0;
+    } else if (x->cfg.update == XB_UPDATE_TRUNC) {
+        for (size_t k = 0; k < nw; k++) {
+            bad |= !isfinite(dw[k]);
+            double n = trunc(dw[k] * inv);
+            nc[k] = (int32_t)(n > lim ? lim : (n < -lim ? -lim : n));
+        }
+    } else {
+        for (size_t k0 = 0; k0 < nw; k0 += 4) {
+            const size_t m = nw - k0 < 4 ? nw - k0 : 4;
+            double r[4] = {0.0, 0.0, 0.0, 0.0}, f[4] = {0.0, 0.0, 0.0, 0.0};
+            int frac = 0;
+            for (size_t q = 0; q < m; q++) {
+                double v = dw[k0 + q];
+                bad |= !isfinite(v);
+                double rq = v * inv;
+                rq = rq > lim ? lim : (rq < -lim ? -lim : rq);
+                r[q] = rq;
+                /* floor by an offset truncation (|rq| <= lim <= 1e9): the
+                 * libm call is slow on baseline x86-64 */
+                f[q] = (double)(int64_t)(rq + 2147483648.0) - 2147483648.0;
+                frac |= rq != f[q];
             }
-            break;
+            if (frac) {
+                uint32_t u[4];
+                xb_rng_u32x4_at(&x->rng_update, pos0 + k0 / 4, u);
+                for (size_t q = 0; q < m; q++) {
+                    f[q] += (double)(((double)u[q] + 0.5) * (1.0 / 4294967296.0) < r[q] - f[q]);
+                }
+            }
+            for (size_t q = 0; q < m; q++) {
+                double n = f[q];
+                nc[k0 + q] = (int32_t)(n > lim ? lim : (n < -lim ? -lim : n));
+            }
         }
+    }
+    if (bad) {
+        for (size_t k = 0; k < nw; k++) {
+            if (!isfinite(dw[k])) {
+                return xb__error_set(XB_EINVAL, "dw %zu (row %zu, column %zu) is %g", k,
+                                     k / (size_t)x->cfg.n_in, k % (size_t)x->cfg.n_in, dw[k]);
+            }
         }
-        n = n > lim ? lim : (n < -lim ? -lim : n);
-        x->ncount[k] = (int32_t)n;
     }
     return XB_OK;
 }
@@ -57,60 +84,63 @@ static int apply_counts(xb_xbar *x)
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
     const int headroom = x->cfg.pair == XB_PAIR_HEADROOM;
     const double inv_step = x->pmax / x->grange;
+    int32_t *npl = x->npulses;
+    size_t *pl = x->plist, npn = 0;
     for (int t = 0; t < x->ntiles; t++) {
         const xb__tile *tl = &x->tiles[t];
-        for (int rr = 0; rr < tl->nr; rr++) {
-            size_t d0 = tl->dev0 + (size_t)rr * (size_t)tl->pcols;
-            int32_t *np = x->npulses + d0;
-            const double *g = G + d0;
-            const int32_t *nc = x->ncount + (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
-            if (!pair) {
-                for (int ii = 0; ii < tl->no; ii++) {
-                    np[ii] = nc[(size_t)ii * (size_t)n_in];
-                }
-                np[tl->no] = 0;
-                continue;
-            }
-            for (int ii = 0; ii < tl->no; ii++) {
-                int32_t n = nc[(size_t)ii * (size_t)n_in];
-                int32_t *pp = np + 2 * ii, *pm = np + 2 * ii + 1;
-                *pp = 0;
-                *pm = 0;
+        for (int ii = 0; ii < tl->no; ii++) {
+            const int32_t *nc = x->ncount + (size_t)(tl->o0 + ii) * (size_t)n_in + (size_t)tl->r0;
+            for (int rr = 0; rr < tl->nr; rr++) {
+                int32_t n = nc[rr];
                 if (n == 0) {
                     continue;
                 }
-                if (!headroom) {
-                    /* LTP only: G+ up for n > 0, G- up for n < 0 */
-                    if (n > 0) {
-                        *pp = n;
-                    } else {
-                        *pm = -n;
-                    }
+                if (!pair) {
+                    size_t k = xb__dev_one(tl, ii, rr);
+                    npl[k] = n;
+                    pl[npn++] = k;
                     continue;
                 }
-                /* room of each candidate move in nominal pulses; the roomier
-                 * device takes what fits, the other one the rest */
-                double gp = g[2 * ii], gm = g[2 * ii + 1];
-                double ra, rb; /* a: the G+ move, b: the G- move */
+                size_t kp = xb__dev_pair(tl, ii, rr, 0), km = kp + 1;
+                int32_t ma, mb; /* a: the G+ move, b: the G- move */
                 int32_t m = n > 0 ? n : -n;
-                if (n > 0) {
-                    ra = (gmax - gp) * inv_step; /* G+ up */
-                    rb = (gm - gmin) * inv_step; /* G- down */
+                if (!headroom) {
+                    /* LTP only: G+ up for n > 0, G- up for n < 0 */
+                    ma = n > 0 ? m : 0;
+                    mb = n > 0 ? 0 : m;
                 } else {
-                    ra = (gp - gmin) * inv_step; /* G+ down */
-                    rb = (gmax - gm) * inv_step; /* G- up */
+                    /* room of each candidate move in nominal pulses; the
+                     * roomier device takes what fits, the other one the rest */
+                    double gp = G[kp], gm = G[km], ra, rb;
+                    if (n > 0) {
+                        ra = (gmax - gp) * inv_step; /* G+ up */
+                        rb = (gm - gmin) * inv_step; /* G- down */
+                    } else {
+                        ra = (gp - gmin) * inv_step; /* G+ down */
+                        rb = (gmax - gm) * inv_step; /* G- up */
+                    }
+                    int first_a = ra >= rb;
+                    double r1 = first_a ? ra : rb;
+                    int32_t m1 = r1 >= (double)m ? m : (int32_t)fmax(0.0, nearbyint(r1));
+                    ma = first_a ? m1 : m - m1;
+                    mb = first_a ? m - m1 : m1;
                 }
-                int first_a = ra >= rb;
-                double r1 = first_a ? ra : rb;
-                int32_t m1 = r1 >= (double)m ? m : (int32_t)fmax(0.0, nearbyint(r1));
-                int32_t m2 = m - m1;
-                int32_t ma = first_a ? m1 : m2, mb = first_a ? m2 : m1;
-                *pp = n > 0 ? ma : -ma;
-                *pm = n > 0 ? -mb : mb;
+                /* G+ moves with the sign of n, G- against it */
+                if (ma != 0) {
+                    npl[kp] = n > 0 ? ma : -ma;
+                    pl[npn++] = kp;
+                }
+                if (mb != 0) {
+                    npl[km] = n > 0 ? -mb : mb;
+                    pl[npn++] = km;
+                }
             }
         }
     }
-    XB_TRY(xb_xbar__apply_pulses(x, 0));
+    x->nplist = npn;
+    if (npn > 0) {
+        XB_TRY(xb_xbar__apply_pulses(x, 0));
+    }
     x->cnt.updates++;
     return XB_OK;
 }

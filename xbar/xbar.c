@@ -90,7 +90,10 @@ void xb_xbar_free(xb_xbar *x)
     free(x->dw);
     free(x->target);
     free(x->mask);
-    free(x->etile);
+    free(x->plist);
+    free(x->gprev);
+    free(x->hs);
+    free(x->gphys);
     free(x->xs);
     free(x->sq);
     free(x->var);
@@ -237,7 +240,18 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     x->dw = alloc0(nw, sizeof *x->dw, &failed);
     x->target = alloc0(x->ndev, sizeof *x->target, &failed);
     x->mask = alloc0((size_t)cfg->n_in + (size_t)cfg->n_out, sizeof *x->mask, &failed);
-    x->etile = alloc0((size_t)x->ntiles, sizeof *x->etile, &failed);
+    x->plist = alloc0(x->ndev, sizeof *x->plist, &failed);
+    x->gprev = alloc0(x->ndev, sizeof *x->gprev, &failed);
+    {
+        int maxr = 0;
+        for (int t = 0; t < x->ntiles; t++) {
+            maxr = x->tiles[t].nr > maxr ? x->tiles[t].nr : maxr;
+        }
+        x->hs = alloc0(6 * (size_t)maxr, sizeof *x->hs, &failed);
+    }
+    if (!x->solver_ideal) {
+        x->gphys = alloc0(x->ndev, sizeof *x->gphys, &failed);
+    }
     if (failed) {
         rc = xb__error_set(XB_ENOMEM, "out of memory");
         goto fail;
@@ -317,169 +331,205 @@ int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec)
 void xb_xbar__targets(xb_xbar *x, const double *w)
 {
     const int n_in = x->cfg.n_in;
-    const double *G = xb_devices_conductances(x->dev);
     const double wmax = x->cfg.w_max;
+    const double *G = xb_devices_conductances(x->dev);
+    const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
     for (int t = 0; t < x->ntiles; t++) {
         const xb__tile *tl = &x->tiles[t];
-        for (int rr = 0; rr < tl->nr; rr++) {
-            double *g = x->target + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
-            const double *wc = w + (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
-            for (int ii = 0; ii < tl->no; ii++) {
-                double v = wc[(size_t)ii * (size_t)n_in];
+        for (int ii = 0; ii < tl->no; ii++) {
+            const double *wr = w + (size_t)(tl->o0 + ii) * (size_t)n_in + (size_t)tl->r0;
+            for (int rr = 0; rr < tl->nr; rr++) {
+                double v = wr[rr];
                 v = v > wmax ? wmax : (v < -wmax ? -wmax : v);
-                if (x->cfg.mapping == XB_MAP_DIFF_PAIR) {
+                if (pair) {
                     double dg = fabs(v) / x->scale;
-                    g[2 * ii] = x->gmin + (v > 0.0 ? dg : 0.0);
-                    g[2 * ii + 1] = x->gmin + (v < 0.0 ? dg : 0.0);
+                    x->target[xb__dev_pair(tl, ii, rr, 0)] = x->gmin + (v > 0.0 ? dg : 0.0);
+                    x->target[xb__dev_pair(tl, ii, rr, 1)] = x->gmin + (v < 0.0 ? dg : 0.0);
                 } else {
-                    g[ii] = G[tl->dev0 + (size_t)rr * (size_t)tl->pcols + (size_t)tl->no] +
-                            v / x->scale;
+                    /* measured from the state the reference device reached */
+                    x->target[xb__dev_one(tl, ii, rr)] = G[xb__dev_ref(tl, rr)] + v / x->scale;
                 }
             }
-            if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
-                g[tl->no] = x->gref;
+        }
+        if (!pair) {
+            for (int rr = 0; rr < tl->nr; rr++) {
+                x->target[xb__dev_ref(tl, rr)] = x->gref;
             }
+        }
+    }
+}
+
+static void tile_adc_worst(xb_xbar *x, xb__tile *tl)
+{
+    const int n_in = x->cfg.n_in;
+    tl->adc_worst[0] = 0.0;
+    tl->adc_worst[1] = 0.0;
+    double *colabs = x->hs; /* nr scratch */
+    memset(colabs, 0, (size_t)tl->nr * sizeof *colabs);
+    for (int ii = 0; ii < tl->no; ii++) {
+        const double *wr = x->w + (size_t)(tl->o0 + ii) * (size_t)n_in + tl->r0;
+        double a = 0.0;
+        for (int rr = 0; rr < tl->nr; rr++) {
+            a += fabs(wr[rr]);
+            colabs[rr] += fabs(wr[rr]);
+        }
+        tl->adc_worst[0] = a > tl->adc_worst[0] ? a : tl->adc_worst[0];
+    }
+    for (int rr = 0; rr < tl->nr; rr++) {
+        tl->adc_worst[1] = colabs[rr] > tl->adc_worst[1] ? colabs[rr] : tl->adc_worst[1];
+    }
+}
+
+/* Weight (and noise weight) of local output ii, row rr from the conductances. */
+static void weight_at(xb_xbar *x, const xb__tile *tl, const double *G, int ii, int rr)
+{
+    const double s = x->scale;
+    size_t wo = (size_t)(tl->o0 + ii) * (size_t)x->cfg.n_in + (size_t)(tl->r0 + rr);
+    double a, b;
+    if (x->cfg.mapping == XB_MAP_DIFF_PAIR) {
+        a = G[xb__dev_pair(tl, ii, rr, 0)];
+        b = G[xb__dev_pair(tl, ii, rr, 1)];
+        x->w[wo] = s * (a - b);
+        if (x->q != NULL) {
+            x->q[wo] = s * s * (a * a + b * b);
+        }
+    } else {
+        a = G[xb__dev_one(tl, ii, rr)];
+        b = G[xb__dev_ref(tl, rr)];
+        x->w[wo] = s * (a - b);
+        if (x->q != NULL) {
+            x->q[wo] = s * s * a * a;
         }
     }
 }
 
 void xb_xbar__refresh(xb_xbar *x)
 {
-    const int n_in = x->cfg.n_in;
     const double *G = xb_devices_conductances(x->dev);
-    const double s = x->scale, s2 = s * s;
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
     for (int t = 0; t < x->ntiles; t++) {
         xb__tile *tl = &x->tiles[t];
-        memset(tl->colsum, 0, (size_t)tl->pcols * sizeof *tl->colsum);
-        for (int rr = 0; rr < tl->nr; rr++) {
-            const double *g = G + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
-            size_t wo = (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
-            double *wc = x->w + wo;
-            double *qc = x->q != NULL ? x->q + wo : NULL;
-            double rs = 0.0;
-            for (int c = 0; c < tl->pcols; c++) {
-                rs += g[c];
-                tl->colsum[c] += g[c];
-            }
-            tl->rowsum[rr] = rs;
-            if (pair) {
-                for (int ii = 0; ii < tl->no; ii++) {
-                    double gp = g[2 * ii], gm = g[2 * ii + 1];
-                    wc[(size_t)ii * (size_t)n_in] = s * (gp - gm);
-                    if (qc != NULL) {
-                        qc[(size_t)ii * (size_t)n_in] = s2 * (gp * gp + gm * gm);
-                    }
-                }
-            } else {
-                double gr = g[tl->no];
-                for (int ii = 0; ii < tl->no; ii++) {
-                    wc[(size_t)ii * (size_t)n_in] = s * (g[ii] - gr);
-                    if (qc != NULL) {
-                        qc[(size_t)ii * (size_t)n_in] = s2 * g[ii] * g[ii];
-                    }
-                }
-            }
-        }
-        tl->dirty = 1;
-        if (x->cfg.adc_cal != XB_ADC_CAL_WORST || x->cfg.adc_bits == 0) {
-            continue;
-        }
-        tl->adc_worst[0] = 0.0;
-        for (int ii = 0; ii < tl->no; ii++) {
-            const double *wr = x->w + (size_t)(tl->o0 + ii) * (size_t)n_in + tl->r0;
-            double a = 0.0;
+        memset(tl->rowsum, 0, (size_t)tl->nr * sizeof *tl->rowsum);
+        for (int c = 0; c < tl->pcols; c++) {
+            /* physical column c: pair columns interleave the two sides */
+            double cs = 0.0;
             for (int rr = 0; rr < tl->nr; rr++) {
-                a += fabs(wr[rr]);
+                double g = pair ? G[xb__dev_pair(tl, c / 2, rr, c % 2)] : G[xb__dev_one(tl, c, rr)];
+                cs += g;
+                tl->rowsum[rr] += g;
             }
-            tl->adc_worst[0] = a > tl->adc_worst[0] ? a : tl->adc_worst[0];
+            tl->colsum[c] = cs;
         }
-        tl->adc_worst[1] = 0.0;
-        for (int rr = 0; rr < tl->nr; rr++) {
-            const double *wc = x->w + (size_t)tl->o0 * (size_t)n_in + (size_t)(tl->r0 + rr);
-            double a = 0.0;
-            for (int ii = 0; ii < tl->no; ii++) {
-                a += fabs(wc[(size_t)ii * (size_t)n_in]);
+        for (int ii = 0; ii < tl->no; ii++) {
+            for (int rr = 0; rr < tl->nr; rr++) {
+                weight_at(x, tl, G, ii, rr);
             }
-            tl->adc_worst[1] = a > tl->adc_worst[1] ? a : tl->adc_worst[1];
         }
         tl->dirty = 1;
-    }
-}
-
-/* NeuroSim write energy (device-models.md §5.1), per selected cell
- * V_w^2 (G_prev + G)/2 PW |n| + V_w^2 C_wire |n|; with half_select, cells
- * sharing a row or column with a cell being pulsed see V_w/2 for that pulse
- * (V/2 scheme, §6), rows written one at a time, LTP then LTD phase. */
-static double sel_energy_part(const xb_xbar *x, const xb__tile *tl, const double *G)
-{
-    const double v2pw = x->cfg.v_write * x->cfg.v_write * x->cfg.pulse_width;
-    size_t n = (size_t)tl->nr * (size_t)tl->pcols;
-    const int32_t *np = x->npulses + tl->dev0;
-    const double *g = G + tl->dev0;
-    double e = 0.0;
-    for (size_t k = 0; k < n; k++) {
-        if (np[k] != 0) {
-            e += g[k] * fabs((double)np[k]);
+        if (x->cfg.adc_cal == XB_ADC_CAL_WORST && x->cfg.adc_bits > 0) {
+            tile_adc_worst(x, tl);
         }
     }
-    return 0.5 * v2pw * e;
 }
 
-static double half_select_energy(const xb_xbar *x, const xb__tile *tl, const double *G)
+/* Physical row and column of device k of tile tl. */
+static void locate(const xb_xbar *x, const xb__tile *tl, size_t k, int *rr, int *col, int *ii)
 {
-    const double vh = 0.5 * x->cfg.v_write;
-    const double k = vh * vh * x->cfg.pulse_width;
-    double e = 0.0;
-    for (int rr = 0; rr < tl->nr; rr++) {
-        const int32_t *np = x->npulses + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
-        const double *g = G + tl->dev0 + (size_t)rr * (size_t)tl->pcols;
-        for (int phase = 0; phase < 2; phase++) {
-            int pmax = 0;
-            for (int c = 0; c < tl->pcols; c++) {
-                int a = phase == 0 ? (np[c] > 0 ? np[c] : 0) : (np[c] < 0 ? -np[c] : 0);
-                pmax = a > pmax ? a : pmax;
-            }
-            if (pmax == 0) {
-                continue;
-            }
-            /* during pulse step s, column c is selected while s < a_c: the
-             * unselected cells of this row and the other cells of selected
-             * columns see V_w/2 */
-            for (int c = 0; c < tl->pcols; c++) {
-                int a = phase == 0 ? (np[c] > 0 ? np[c] : 0) : (np[c] < 0 ? -np[c] : 0);
-                e += g[c] * (double)(pmax - a) + (double)a * (tl->colsum[c] - g[c]);
-            }
-        }
+    size_t loc = k - tl->dev0;
+    if (x->cfg.mapping == XB_MAP_DIFF_PAIR) {
+        size_t cell = loc / 2;
+        *ii = (int)(cell / (size_t)tl->nr);
+        *rr = (int)(cell % (size_t)tl->nr);
+        *col = 2 * *ii + (int)(loc % 2);
+    } else {
+        *ii = (int)(loc / (size_t)tl->nr);
+        *rr = (int)(loc % (size_t)tl->nr);
+        *col = *ii;
     }
-    return k * e;
 }
 
+/* NeuroSim write energy (device-models.md §5.1): per selected cell
+ * V_w^2 (G_prev + G)/2 PW |n| + V_w^2 C_wire |n|. With half_select, the V/2
+ * scheme of §6: rows are written one at a time, LTP phase then LTD phase; at
+ * pulse step s of a phase, column c is selected while s < a_c (its pulses in
+ * that phase); the unselected cells of the row and the other cells of the
+ * selected columns see V_w/2. Summed over the steps of one row and phase:
+ *   sum_c [G_c (pmax - a_c) + a_c (colsum_c - G_c)]
+ *   = pmax rowsum - 2 sum_c a_c G_c + sum_c a_c colsum_c. */
 int xb_xbar__apply_pulses(xb_xbar *x, int program)
 {
+    const size_t np = x->nplist;
     const double *G = xb_devices_conductances(x->dev);
-    /* the G_prev half of the selected-cell energy, before the write */
-    for (int t = 0; t < x->ntiles; t++) {
-        x->etile[t] = sel_energy_part(x, &x->tiles[t], G);
+    for (size_t m = 0; m < np; m++) {
+        x->gprev[m] = G[x->plist[m]];
     }
-    XB_TRY(xb_devices_pulse(x->dev, x->npulses, x->event++));
-    xb_xbar__refresh(x);
+    int rc = xb_devices_pulse(x->dev, x->npulses, x->event++);
+    if (rc < 0) {
+        for (size_t m = 0; m < np; m++) {
+            x->npulses[x->plist[m]] = 0;
+        }
+        x->nplist = 0;
+        return rc;
+    }
     G = xb_devices_conductances(x->dev);
     const double v2 = x->cfg.v_write * x->cfg.v_write;
+    const double v2pw = v2 * x->cfg.pulse_width, v2c = v2 * x->cfg.c_wire;
+    const double khalf = 0.25 * v2pw;
     uint64_t total = 0;
     double etot = 0.0;
-    for (int t = 0; t < x->ntiles; t++) {
+    int ref_touched = 0;
+    size_t m = 0;
+    for (int t = 0; t < x->ntiles && m < np; t++) {
         xb__tile *tl = &x->tiles[t];
-        size_t n = (size_t)tl->nr * (size_t)tl->pcols;
-        const int32_t *np = x->npulses + tl->dev0;
+        const size_t end = tl->dev0 + (size_t)tl->nr * (size_t)tl->pcols;
+        const size_t m0 = m;
         uint64_t p = 0;
-        for (size_t k = 0; k < n; k++) {
-            p += (uint64_t)(np[k] < 0 ? -(int64_t)np[k] : np[k]);
+        double e = 0.0;
+        /* pass 1: sums, weights, selected-cell energy */
+        for (; m < np && x->plist[m] < end; m++) {
+            size_t k = x->plist[m];
+            int rr, col, ii;
+            locate(x, tl, k, &rr, &col, &ii);
+            double d = G[k] - x->gprev[m];
+            tl->rowsum[rr] += d;
+            tl->colsum[col] += d;
+            if (ii < tl->no) {
+                weight_at(x, tl, G, ii, rr);
+            } else {
+                ref_touched = 1;
+            }
+            int32_t n = x->npulses[k];
+            double a = n < 0 ? -(double)n : (double)n;
+            p += (uint64_t)a;
+            e += 0.5 * v2pw * (x->gprev[m] + G[k]) * a + v2c * a;
         }
-        double after = sel_energy_part(x, tl, G);
-        double e = x->etile[t] + after + v2 * x->cfg.c_wire * (double)p;
+        if (m == m0) {
+            continue;
+        }
+        tl->dirty = 1;
+        /* pass 2: half-select energy with the sums after the write */
         if (x->cfg.half_select) {
-            e += half_select_energy(x, tl, G);
+            double *pm = x->hs, *s1 = pm + 2 * tl->nr, *s2 = s1 + 2 * tl->nr;
+            memset(pm, 0, 6 * (size_t)tl->nr * sizeof *pm);
+            for (size_t q = m0; q < m; q++) {
+                size_t k = x->plist[q];
+                int rr, col, ii;
+                locate(x, tl, k, &rr, &col, &ii);
+                int32_t n = x->npulses[k];
+                int ph = n > 0 ? 0 : 1;
+                double a = n < 0 ? -(double)n : (double)n;
+                size_t at = (size_t)ph * (size_t)tl->nr + (size_t)rr;
+                pm[at] = a > pm[at] ? a : pm[at];
+                s1[at] += a * G[k];
+                s2[at] += a * tl->colsum[col];
+            }
+            double eh = 0.0;
+            for (size_t at = 0; at < 2 * (size_t)tl->nr; at++) {
+                if (pm[at] > 0.0) {
+                    eh += pm[at] * tl->rowsum[at % (size_t)tl->nr] - 2.0 * s1[at] + s2[at];
+                }
+            }
+            e += khalf * eh;
         }
         if (program) {
             tl->cnt.pulses_program += p;
@@ -489,6 +539,16 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
         tl->cnt.energy_write += e;
         total += p;
         etot += e;
+        if (x->cfg.adc_cal == XB_ADC_CAL_WORST && x->cfg.adc_bits > 0) {
+            tile_adc_worst(x, tl);
+        }
+    }
+    for (size_t q = 0; q < np; q++) {
+        x->npulses[x->plist[q]] = 0;
+    }
+    x->nplist = 0;
+    if (ref_touched) {
+        xb_xbar__refresh(x); /* a reference device moved: its whole row of weights did */
     }
     if (program) {
         x->cnt.pulses_program += total;
@@ -526,31 +586,28 @@ int xb_xbar_program(xb_xbar *x, const double *w)
     const double dg = x->grange / x->pmax;
     for (int it = 0; it < x->cfg.verify_max_iter; it++) {
         const double *G = xb_devices_conductances(x->dev);
-        size_t off = 0;
+        x->nplist = 0;
         for (size_t k = 0; k < x->ndev; k++) {
             double err = x->target[k] - G[k];
-            int32_t n = 0;
             if (fabs(err) > tol) {
                 double m = nearbyint(err / dg);
                 if (m == 0.0) {
                     m = err > 0.0 ? 1.0 : -1.0;
                 }
                 m = fmax(-(double)x->max_pulses, fmin((double)x->max_pulses, m));
-                n = (int32_t)m;
-                off++;
+                x->npulses[k] = (int32_t)m;
+                x->plist[x->nplist++] = k;
             }
-            x->npulses[k] = n;
         }
         x->cnt.verify_rounds++;
         for (int t = 0; t < x->ntiles; t++) {
             x->tiles[t].cnt.verify_rounds++;
         }
-        if (off == 0) {
+        if (x->nplist == 0) {
             break;
         }
         XB_TRY(xb_xbar__apply_pulses(x, 1));
     }
-    memset(x->npulses, 0, x->ndev * sizeof *x->npulses);
     return XB_OK;
 }
 

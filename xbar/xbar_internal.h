@@ -1,10 +1,13 @@
 /* xbar: private layout shared by the module's files.
  *
  * Devices live in ONE xb_devices block. Tile t owns the contiguous range
- * [dev0, dev0 + nr * pcols) laid out row-major as its physical array, so a
- * tile's conductances go to its read backend without gathering:
- *   pair mapping: column 2*i is G+ and 2*i + 1 is G- of local output i;
- *   ref mapping:  column i is output i, column `no` is the reference column. */
+ * [dev0, dev0 + nr * pcols), ordered output-major so that a weight row of the
+ * row-major W is a contiguous run of devices (updates and refreshes stream):
+ *   pair mapping: device (ii, rr, s) = dev0 + (ii * nr + rr) * 2 + s, s = 0 for
+ *                 G+ (physical column 2 ii), 1 for G- (column 2 ii + 1);
+ *   ref mapping:  device (ii, rr) = dev0 + ii * nr + rr (column ii), and the
+ *                 reference column's devices follow at dev0 + no * nr + rr.
+ * Read backends get the row-major physical array gathered into x->gphys. */
 #ifndef XB_XBAR_INTERNAL_H
 #define XB_XBAR_INTERNAL_H
 
@@ -44,12 +47,16 @@ struct xb_xbar {
     double *w; /* n_out x n_in effective weights */
     double *q; /* n_out x n_in: read-noise variance per unit input^2 (NULL if off) */
 
-    int32_t *npulses; /* ndev: pulse counts of one write */
+    int32_t *npulses; /* ndev: pulse counts of one write; all zero between writes */
+    size_t *plist;    /* ndev: ascending indices of the devices a write pulses */
+    size_t nplist;
+    double *gprev;    /* ndev: their conductances before the write */
+    double *gphys;    /* ndev: row-major physical arrays for read backends (or NULL) */
+    double *hs;       /* 6 * max tile rows: half-select accumulators */
     int32_t *ncount;  /* n_out x n_in: signed pulse counts per weight */
     double *dw;       /* n_out x n_in: dW of update_outer */
     double *target;   /* ndev: programming targets */
     uint64_t *mask;   /* n_in + n_out: stochastic pulse trains */
-    double *etile;    /* ntiles: write energy scratch */
 
     /* read workspaces, for up to `cap` vectors (grown on first larger batch) */
     size_t cap, width;
@@ -60,11 +67,23 @@ struct xb_xbar {
     xb_xbar_counters cnt;
 };
 
+static inline size_t xb__dev_pair(const xb__tile *t, int ii, int rr, int s)
+{
+    return t->dev0 + ((size_t)ii * (size_t)t->nr + (size_t)rr) * 2 + (size_t)s;
+}
+static inline size_t xb__dev_one(const xb__tile *t, int ii, int rr)
+{
+    return t->dev0 + (size_t)ii * (size_t)t->nr + (size_t)rr;
+}
+/* reference-column device of tile row rr (ref mapping) */
+static inline size_t xb__dev_ref(const xb__tile *t, int rr) { return xb__dev_one(t, t->no, rr); }
+
 /* Recomputes the weights, noise matrix, sums and ADC scales from the device
  * conductances after any write; marks every tile for a backend setup. */
 void xb_xbar__refresh(xb_xbar *x);
-/* Writes each cell's signed pulses (x->npulses) through the devices, with
- * write energy and counters; `program` counts them as programming pulses. */
+/* Writes the signed pulses of the devices in x->plist (x->npulses) through
+ * the devices, updates weights, sums, write energy and counters, and zeroes
+ * npulses again; `program` counts them as programming pulses. */
 int xb_xbar__apply_pulses(xb_xbar *x, int program);
 /* Targets of every device for weights w[n_out * n_in] (x->target). */
 void xb_xbar__targets(xb_xbar *x, const double *w);
