@@ -1,9 +1,11 @@
 /* circuits: write biasing, cell voltages during a write, and ngspice `tran`
- * write pulses on behavioural memristors against the linear-drift closed form. */
+ * write pulses on behavioural memristors against the linear-drift closed form
+ * and the devices/ ODE result (xb_device_integrate). */
 #include "xb_test.h"
 
 #include "circuits/circuits.h"
 #include "circuits/circuits_internal.h"
+#include "devices/devices.h"
 
 #include <stdlib.h>
 
@@ -131,7 +133,27 @@ static double pulse_flux(double amplitude)
     return amplitude * (pulse.width + 0.5 * (pulse.rise + pulse.fall));
 }
 
-static void test_circuits_write__tran_one_cell_vs_closed_form(void **state)
+/* The same pulse through devices/ (linear drift, no window, HP set: the
+ * model's defaults) integrated by SUNDIALS: scale[k] * pulse on device k. */
+static void device_reference(size_t n, const double *x0, const double *vcell, double *x_out)
+{
+    _Alignas(max_align_t) unsigned char params[XB_DEVICE_PARAMS_MAX];
+    xb_assert_ok(xb_device_params_default(xb_device_linear_drift, params));
+    const xb_spice_drift_params p = XB_SPICE_DRIFT_HP;
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "ron", p.r_on));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "roff", p.r_off));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "mu_v", p.mu_v));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "d", p.d));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", 0.0));
+    xb_device_waveform w = {XB_WAVE_PULSE, 1.0, pulse.width, pulse.rise, pulse.fall,
+                            pulse.delay, 0.0};
+    xb_device_ode_settings set = XB_DEVICE_ODE_SETTINGS_INIT;
+    memcpy(x_out, x0, n * sizeof *x_out);
+    xb_assert_ok(xb_device_integrate(xb_device_linear_drift, params, 0, n, x_out, vcell, &w,
+                                     pulse.t_stop, 0, NULL, &set, NULL));
+}
+
+static void test_circuits_write__tran_one_cell_vs_device_ode(void **state)
 {
     (void)state;
     xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
@@ -142,6 +164,9 @@ static void test_circuits_write__tran_one_cell_vs_closed_form(void **state)
     double ref = drift_closed_form(&p, x0, pulse_flux(1.0));
     assert_true(ref - x0 > 0.05); /* the pulse really moves the state */
     xb_assert_close(x, ref, TOL_TRAN, 0.0);
+    double xd, one = 1.0;
+    device_reference(1, &x0, &one, &xd);
+    xb_assert_close(x, xd, TOL_TRAN, 0.0);
 }
 
 /* V/3 write on a 3 x 4 array without wires: the selected cell sees V, the
@@ -159,10 +184,18 @@ static void test_circuits_write__tran_half_select_v3(void **state)
     const double vw = 1.2;
     xb_assert_ok(xb_write_bias(ur, uc, R, C, XB_WRITE_V3, 1, 2, vw));
     xb_assert_ok(xb_spice_tran_states(x, &c, &p, x0, ur, uc, &pulse));
+    double vcell[R * C], xd[R * C];
+    for (int r = 0; r < R; r++) {
+        for (int k = 0; k < C; k++) {
+            vcell[r * C + k] = ur[r] - uc[k];
+        }
+    }
+    device_reference(R * C, x0, vcell, xd);
     for (int r = 0; r < R; r++) {
         for (int k = 0; k < C; k++) {
             double ref = drift_closed_form(&p, x0[r * C + k], pulse_flux(ur[r] - uc[k]));
             xb_assert_close(x[r * C + k], ref, TOL_TRAN, 0.0);
+            xb_assert_close(x[r * C + k], xd[r * C + k], TOL_TRAN, 0.0);
         }
     }
     /* disturbance has the sign of the bias: half-selected cells (+V/3) drift
@@ -194,7 +227,7 @@ int main(void)
         cmocka_unit_test(test_circuits_write__bias_schemes),
         cmocka_unit_test(test_circuits_write__zero_wire_is_bias_difference),
         cmocka_unit_test(test_circuits_write__wired_matches_spice),
-        cmocka_unit_test(test_circuits_write__tran_one_cell_vs_closed_form),
+        cmocka_unit_test(test_circuits_write__tran_one_cell_vs_device_ode),
         cmocka_unit_test(test_circuits_write__tran_half_select_v3),
         cmocka_unit_test(test_circuits_write__errors),
     };
