@@ -203,6 +203,32 @@ int xb_device_write_pulse(const xb_device_type *type, const void *params, xb_dev
 int xb_device_table_build(const xb_device_type *type, const void *params,
                           const xb_device_ode_settings *settings, xb_device_piecewise_params *out);
 
+/* ------------------------------------------------------------- fitting */
+
+typedef struct {
+    double rms;     /* S: root mean square of G_model - G_measured over all steps */
+    double rms_rel; /* the same as a fraction of (Gmax - Gmin) of the data */
+    int n_points;   /* measured points compared */
+    long evaluations; /* objective evaluations */
+} xb_device_fit_result;
+
+/* Least-squares fit of a pulse-level model to measured pulse-response data
+ * (the CSV format of xb_device_piecewise_from_csv): each measured curve is
+ * replayed through the model from its first point, pulse by pulse. params
+ * holds the starting values (e.g. defaults) and receives the fit; Gmin/Gmax
+ * start at the data's extremes, NeuroSim's P_max at the curves' lengths.
+ * names (NULL = per-model default: neurosim nl_ltp, nl_ltd; soft_bounds gmin,
+ * gmax, step, up_down; exp_step step, up_down, a_up, a_down, gamma_up,
+ * gamma_down; ...) are the fitted parameters. */
+int xb_device_fit(const char *csv_path, const xb_device_type *type, void *params,
+                  const char *const *names, int n_names, xb_device_fit_result *out);
+
+/* A device file: CSV with header `model,<param>,...` and one row. Written by
+ * `xbarsim device fit`; xb_device_preset_find accepts a path ending in .csv. */
+int xb_device_file_write(const char *path, const xb_device_type *type, const void *params,
+                         const char *comment);
+int xb_device_file_read(const char *path, const xb_device_type **type_out, void *params_out);
+
 /* NeuroSim's normalised A for a nonlinearity label NL (sign follows NL), from the
  * closed form of device-models.md §5.1: NL = 10.1015 * max_p (Ghat(p) - p),
  * Ghat(p) = (1 - e^(-p/A))/(1 - e^(-1/A)), solved for A by bisection.
@@ -277,7 +303,8 @@ typedef struct {
 } xb_device_preset;
 
 /* Fills *type_out and params_out (>= XB_DEVICE_PARAMS_MAX bytes) with the
- * preset `name`; XB_ENOTFOUND naming it otherwise. */
+ * preset `name`, or, for a name ending in ".csv", the device file at that
+ * path; XB_ENOTFOUND naming it otherwise. A bare model name gives its defaults. */
 int xb_device_preset_find(const char *name, const xb_device_type **type_out, void *params_out);
 size_t xb_device_preset_count(void);
 const xb_device_preset *xb_device_preset_at(size_t i);

@@ -40,7 +40,7 @@ static const xb_device_preset presets[] = {
      0.005, 0.0, "c2c reported as < 0.5 %; 0.5 % used"},
     /* aihwkit presets (simulator/presets/devices.py, device-models.md §5.2) on
      * NeuroSim's IdealDevice range; step = dw_min/(w_max - w_min), c2c = dw_min_std * step. */
-    {"ideal", "constant_step",
+    {"idealized", "constant_step",
      "aihwkit IdealizedPresetDevice (Gokmen & Vlasov 2016, x8 states): dw_min 2e-4 on [-1, 1]",
      {{"step", 1e-4}, {NULL, 0}}, 0.3 * 1e-4, 0.3, NULL},
     {"gokmen_vlasov", "constant_step",
@@ -119,7 +119,15 @@ static const xb_device_preset *lookup(const char *name)
 int xb_device_preset_find(const char *name, const xb_device_type **type_out, void *params_out)
 {
     XB_ASSERT_ARG(name != NULL && type_out != NULL && params_out != NULL);
+    size_t len = strlen(name);
+    if (len > 4 && strcmp(name + len - 4, ".csv") == 0) {
+        return xb_device_file_read(name, type_out, params_out);
+    }
     const xb_device_preset *p = lookup(name);
+    if (p == NULL && xb_device_model_find(name) != NULL) {
+        *type_out = xb_device_model_find(name);
+        return xb_device_params_default(*type_out, params_out);
+    }
     if (p == NULL) {
         return xb__error_set(XB_ENOTFOUND,
                              "no device preset '%s' (see `xbarsim device list`)", name);
@@ -155,7 +163,7 @@ int xb_device_preset_config(const char *name, xb_device_config *cfg_out, void *p
     *cfg_out = init;
     cfg_out->type = type;
     cfg_out->params = params_buf;
-    cfg_out->c2c = p->c2c;
-    cfg_out->d2d_gbounds = p->d2d;
+    cfg_out->c2c = p != NULL ? p->c2c : 0.0;
+    cfg_out->d2d_gbounds = p != NULL ? p->d2d : 0.0;
     return 0;
 }

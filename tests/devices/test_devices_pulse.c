@@ -276,6 +276,84 @@ static void test_devices_piecewise__csv_errors(void **state)
     xb_assert_error(xb_device_piecewise_from_csv(path, &pw), XB_EIO, "bad.csv:3:");
 }
 
+/* Writes n_up LTP pulses from Gmin then n_down LTD pulses of a model as data. */
+static void synth(const char *path, const xb_device_type *type, const void *params, int n_up, int n_down)
+{
+    xb_devices *d = make(type, params, 1);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "direction,pulse,conductance\n");
+    int32_t one = 1, minus = -1;
+    for (int p = 0; p <= n_up; p++) {
+        fprintf(fp, "ltp,%d,%.17g\n", p, xb_devices_conductances(d)[0]);
+        xb_assert_ok(xb_devices_pulse(d, &one, (uint64_t)p));
+    }
+    xb_assert_ok(xb_devices_pulse(d, &minus, 0)); /* undo the extra pulse */
+    for (int p = 0; p <= n_down; p++) {
+        fprintf(fp, "ltd,%d,%.17g\n", p, xb_devices_conductances(d)[0]);
+        xb_assert_ok(xb_devices_pulse(d, &minus, (uint64_t)p));
+    }
+    fclose(fp);
+    xb_devices_free(d);
+}
+
+/* Noise-free synthetic data: the fit recovers the parameters that made them.
+ * Tolerance: Nelder-Mead stops at a relative objective spread of 1e-14, i.e.
+ * parameters to ~1e-7 relative; 1e-4 leaves room for flat directions. */
+#define FIT_RECOVER_RTOL 1e-4
+static void test_devices_fit__recovers_synthetic(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/synth_ns.csv", tmpdir);
+    xb_device_neurosim_params truth;
+    xb_assert_ok(xb_device_params_default(xb_device_neurosim, &truth));
+    xb_assert_ok(xb_device_param_set(xb_device_neurosim, &truth, "gmax", 7.31e-6));
+    xb_assert_ok(xb_device_param_set(xb_device_neurosim, &truth, "gmin", 4.13e-7));
+    xb_assert_ok(xb_device_param_set(xb_device_neurosim, &truth, "p_ltp", 60));
+    xb_assert_ok(xb_device_param_set(xb_device_neurosim, &truth, "p_ltd", 80));
+    xb_assert_ok(xb_device_param_set(xb_device_neurosim, &truth, "nl_ltp", 3.07));
+    xb_assert_ok(xb_device_param_set(xb_device_neurosim, &truth, "nl_ltd", -1.93));
+    synth(path, xb_device_neurosim, &truth, 60, 80);
+    xb_device_neurosim_params fit;
+    xb_assert_ok(xb_device_params_default(xb_device_neurosim, &fit));
+    xb_device_fit_result res;
+    xb_assert_ok(xb_device_fit(path, xb_device_neurosim, &fit, NULL, 0, &res));
+    xb_assert_close(fit.nl_ltp, 3.07, FIT_RECOVER_RTOL, 0.0);
+    xb_assert_close(fit.nl_ltd, -1.93, FIT_RECOVER_RTOL, 0.0);
+    assert_true(fit.p_ltp == 60.0 && fit.p_ltd == 80.0);
+    assert_true(res.rms_rel < FIT_RECOVER_RTOL && res.n_points == 140);
+
+    snprintf(path, sizeof path, "%s/synth_sb.csv", tmpdir);
+    char sb[XB_DEVICE_PARAMS_MAX], sbfit[XB_DEVICE_PARAMS_MAX];
+    xb_assert_ok(xb_device_params_default(xb_device_soft_bounds, sb));
+    xb_assert_ok(xb_device_param_set(xb_device_soft_bounds, sb, "gmax", 4.1e-6));
+    xb_assert_ok(xb_device_param_set(xb_device_soft_bounds, sb, "gmin", 2.3e-7));
+    xb_assert_ok(xb_device_param_set(xb_device_soft_bounds, sb, "step", 0.0131));
+    xb_assert_ok(xb_device_param_set(xb_device_soft_bounds, sb, "up_down", 0.17));
+    synth(path, xb_device_soft_bounds, sb, 150, 150);
+    xb_assert_ok(xb_device_params_default(xb_device_soft_bounds, sbfit));
+    xb_assert_ok(xb_device_fit(path, xb_device_soft_bounds, sbfit, NULL, 0, &res));
+    const char *names[] = {"gmin", "gmax", "step", "up_down"};
+    for (int i = 0; i < 4; i++) {
+        double a, b;
+        xb_device_param_get(xb_device_soft_bounds, sb, names[i], &a);
+        xb_device_param_get(xb_device_soft_bounds, sbfit, names[i], &b);
+        xb_assert_close(b, a, FIT_RECOVER_RTOL, 0.0);
+    }
+
+    /* the fit as a device file, read back as a preset */
+    snprintf(path, sizeof path, "%s/fitted.csv", tmpdir);
+    xb_assert_ok(xb_device_file_write(path, xb_device_soft_bounds, sbfit, NULL));
+    const xb_device_type *type = NULL;
+    char back[XB_DEVICE_PARAMS_MAX];
+    xb_assert_ok(xb_device_preset_find(path, &type, back));
+    assert_ptr_equal(type, xb_device_soft_bounds);
+    assert_memory_equal(back, sbfit, xb_device_soft_bounds->params_size);
+
+    xb_assert_error(xb_device_fit(path, xb_device_vteam, back, NULL, 0, &res), XB_EINVAL, "no pulse response");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_devices_aihwkit__single_steps),
         cmocka_unit_test(test_devices_piecewise__from_csv),
         cmocka_unit_test(test_devices_piecewise__csv_errors),
+        cmocka_unit_test(test_devices_fit__recovers_synthetic),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
