@@ -110,7 +110,8 @@ static int apply_counts(xb_xbar *x)
                     mb = n > 0 ? 0 : m;
                 } else {
                     /* room of each candidate move in nominal pulses; the
-                     * roomier device takes what fits, the other one the rest */
+                     * roomier device takes what fits, the other one the rest
+                     * up to its room */
                     double gp = G[kp], gm = G[km], ra, rb;
                     if (n > 0) {
                         ra = (gmax - gp) * inv_step; /* G+ up */
@@ -120,10 +121,17 @@ static int apply_counts(xb_xbar *x)
                         rb = (gmax - gm) * inv_step; /* G- up */
                     }
                     int first_a = ra >= rb;
-                    double r1 = first_a ? ra : rb;
-                    int32_t m1 = r1 >= (double)m ? m : (int32_t)fmax(0.0, nearbyint(r1));
-                    ma = first_a ? m1 : m - m1;
-                    mb = first_a ? m - m1 : m1;
+                    double r1 = first_a ? ra : rb, r2 = first_a ? rb : ra;
+                    int32_t m1 = r1 >= (double)m ? m : (int32_t)nearbyint(r1);
+                    int32_t m2 = m - m1;
+                    if ((double)m2 > r2) {
+                        /* both estimates exhausted (rooms are nominal pulses;
+                         * nonlinear devices differ): the rest to the roomier */
+                        m2 = (int32_t)nearbyint(r2 > 0.0 ? r2 : 0.0);
+                        m1 = m - m2;
+                    }
+                    ma = first_a ? m1 : m2;
+                    mb = first_a ? m2 : m1;
                 }
                 /* G+ moves with the sign of n, G- against it */
                 if (ma != 0) {

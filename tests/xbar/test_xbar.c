@@ -254,9 +254,12 @@ static void test_xbar_update__ideal_device_moves_by_pulse_counts(void **state)
 {
     (void)state;
     const int n_in = 6, n_out = 4, nw = 24;
-    for (int scheme = 0; scheme < 3; scheme++) {
+    for (int variant = 0; variant < 4; variant++) {
+        /* three schemes on the pair, and pulse counts on the reference column */
+        int scheme = variant % 3;
         xb_xbar_config c = ideal_cfg(n_in, n_out);
         c.update = scheme == 0 ? XB_UPDATE_PULSES : (scheme == 1 ? XB_UPDATE_TRUNC : XB_UPDATE_SIGN);
+        c.mapping = variant == 3 ? XB_MAP_REF_COLUMN : XB_MAP_DIFF_PAIR;
         xb_xbar *x;
         xb_assert_ok(xb_xbar_create(&x, &c));
         double w0[24], w1[24], dw[24];
@@ -769,6 +772,75 @@ static void test_xbar_read__same_seed_same_noise(void **state)
     xb_xbar_free(b);
 }
 
+
+/* The NeuroSim Ag:a-Si device without c2c (device-models.md §5.1, preset
+ * "agsi"): §8 cross-check 1, from Gmin 97 LTP pulses reach exactly Gmax. */
+static int agsi_cfg(xb_xbar_config *c, unsigned char *params)
+{
+    xb_device_config dc;
+    int rc = xb_device_preset_config("agsi", &dc, params);
+    if (rc < 0) {
+        return rc;
+    }
+    dc.c2c = 0.0;
+    *c = ideal_cfg(1, 1);
+    c->device = dc;
+    return XB_OK;
+}
+
+static void test_xbar_update__neurosim_97_pulses_reach_w_max(void **state)
+{
+    (void)state;
+    unsigned char params[XB_DEVICE_PARAMS_MAX];
+    xb_xbar_config c;
+    xb_assert_ok(agsi_cfg(&c, params));
+    c.update = XB_UPDATE_TRUNC;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    double lv = xb_xbar_dw_pulse(x), w, half;
+    xb_assert_close(lv, c.w_max / 97.0, XB_TOL_EXACT, 0.0);
+    /* 48 pulses: the nonlinear LTP curve is above the line (NL 2.4 > 0) */
+    double dw = 48 * lv;
+    xb_assert_ok(xb_xbar_update(x, &dw));
+    xb_assert_ok(xb_xbar_weights(x, &half));
+    assert_true(half > 48 * lv);
+    dw = 49 * lv;
+    xb_assert_ok(xb_xbar_update(x, &dw));
+    xb_assert_ok(xb_xbar_weights(x, &w));
+    xb_assert_close(w, c.w_max, 1e-9, 0.0);
+    xb_xbar_free(x);
+}
+
+static void test_xbar_program__write_verify_converges_on_nonlinear_device(void **state)
+{
+    (void)state;
+    unsigned char params[XB_DEVICE_PARAMS_MAX];
+    xb_xbar_config c;
+    xb_assert_ok(agsi_cfg(&c, params));
+    c.n_in = 5;
+    c.n_out = 4;
+    c.verify_max_iter = 40;
+    c.verify_tol = 0.01;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    double w[20], wr[20];
+    fill(w, 20, -0.7, 0.7, 15);
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_weights(x, wr));
+    xb_xbar_counters cnt;
+    xb_xbar_counters_get(x, &cnt);
+    assert_true(cnt.verify_rounds < 40); /* converged before the limit */
+    assert_true(cnt.pulses_program > 0);
+    /* each device within verify_tol of its range: the weight within
+     * verify_tol * w_max per device (one device of the pair moves) */
+    for (int k = 0; k < 20; k++) {
+        if (fabs(wr[k] - w[k]) > 2.0 * c.verify_tol * c.w_max) {
+            fail_msg("weight %d: %g vs target %g", k, wr[k], w[k]);
+        }
+    }
+    xb_xbar_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -788,6 +860,8 @@ int main(void)
         cmocka_unit_test(test_xbar_energy__read_and_write_follow_neurosim_formulas),
         cmocka_unit_test(test_xbar_program__write_verify_counts_pulses_and_rounds),
         cmocka_unit_test(test_xbar_read__same_seed_same_noise),
+        cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
+        cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
