@@ -128,6 +128,19 @@ int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
 int xb_circuit_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
                               const double *u_row, const double *u_col);
 
+/* The same voltages for many writes of one programming state, with the fast
+ * line solver (nodal_fast, tolerance fast_tol of c): setup is O(rows * cols)
+ * and each call a few sweeps (ms at 256 x 256), so half-select disturbance
+ * can follow every write of a training run. Node voltages are within
+ * fast_tol * max|u| of the exact solve, cell voltages within twice that. */
+typedef struct xb_circuit_writer xb_circuit_writer;
+int xb_circuit_writer_create(xb_circuit_writer **out, const xb_circuit_config *c);
+int xb_circuit_writer_setup(xb_circuit_writer *w, const double *g); /* after programming */
+int xb_circuit_writer_voltages(xb_circuit_writer *w, const double *u_row, const double *u_col,
+                               double *vcell_out);
+int xb_circuit_writer_iterations(const xb_circuit_writer *w); /* sweeps of the last call */
+void xb_circuit_writer_free(xb_circuit_writer *w);
+
 /* Linear ion drift (device-models.md §1.1): R = R_ON x + R_OFF (1 - x),
  * dx/dt = mu_v R_ON / D^2 i f(x), Joglekar window f = 1 - (2x - 1)^(2p) or
  * none (p = 0). */

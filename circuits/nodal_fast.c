@@ -25,7 +25,7 @@
 typedef struct {
     unsigned magic;
     xb_circuit_config cfg;
-    xb_nodal_lines m[2]; /* forward, transposed */
+    xb_nodal_lines m[3]; /* forward, transposed, write (xb_nodal_mode) */
     double tol;
     int max_iter;
     int ready;
@@ -33,7 +33,9 @@ typedef struct {
     double *geff;
     /* Thomas factors per direction: row lines (mr: 1/pivot, cr: c'), column
      * lines (mc, cc); for merged lines mr[r] / mc[c] hold 1 / (sum of conductances) */
-    double *mr[2], *cr[2], *mc[2], *cc[2];
+    double *mr[3], *cr[3], *mc[3], *cc[3];
+    int nmodes; /* 2 for a read backend, 3 for a writer */
+    double *g;  /* writer only: raw conductances (1T1R memristor voltage) */
     double *a, *b, *d; /* row-line, column-line voltages, scratch */
 } fast_ws;
 
@@ -43,7 +45,8 @@ static void fast_free(void *ws)
     if (w == NULL) {
         return;
     }
-    for (int t = 0; t < 2; t++) {
+    free(w->g);
+    for (int t = 0; t < 3; t++) {
         free(w->mr[t]);
         free(w->cr[t]);
         free(w->mc[t]);
@@ -56,7 +59,7 @@ static void fast_free(void *ws)
     free(w);
 }
 
-static int fast_create(void **ws_out, const xb_circuit_config *c)
+static int create_modes(void **ws_out, const xb_circuit_config *c, int nmodes)
 {
     XB_ASSERT_ARG(ws_out != NULL);
     *ws_out = NULL;
@@ -70,14 +73,19 @@ static int fast_create(void **ws_out, const xb_circuit_config *c)
     w->tol = c->fast_tol > 0.0 ? c->fast_tol : XB_NODAL_FAST_TOL;
     w->max_iter = c->fast_max_iter > 0 ? c->fast_max_iter : 10000;
     w->last_iters = 0;
+    w->nmodes = nmodes;
     xb_nodal__lines_init(&w->m[0], c, XB_NODAL_FORWARD);
     xb_nodal__lines_init(&w->m[1], c, XB_NODAL_TRANSPOSE);
+    xb_nodal__lines_init(&w->m[2], c, XB_NODAL_WRITE);
     size_t n = (size_t)c->rows * (size_t)c->cols;
     int ok = (w->geff = malloc(n * sizeof *w->geff)) != NULL;
     ok = ok && (w->a = malloc(n * sizeof *w->a)) != NULL;
     ok = ok && (w->b = malloc(n * sizeof *w->b)) != NULL;
     ok = ok && (w->d = malloc(n * sizeof *w->d)) != NULL;
-    for (int t = 0; t < 2 && ok; t++) {
+    if (nmodes == 3) {
+        ok = ok && (w->g = malloc(n * sizeof *w->g)) != NULL;
+    }
+    for (int t = 0; t < nmodes && ok; t++) {
         ok = ok && (w->mr[t] = malloc(n * sizeof *w->mr[t])) != NULL;
         ok = ok && (w->cr[t] = malloc(n * sizeof *w->cr[t])) != NULL;
         ok = ok && (w->mc[t] = malloc(n * sizeof *w->mc[t])) != NULL;
@@ -89,6 +97,11 @@ static int fast_create(void **ws_out, const xb_circuit_config *c)
     }
     *ws_out = w;
     return XB_OK;
+}
+
+static int fast_create(void **ws_out, const xb_circuit_config *c)
+{
+    return create_modes(ws_out, c, 2);
 }
 
 /* Thomas multipliers of every line for one direction. */
@@ -151,8 +164,12 @@ static int fast_setup(void *ws, const double *g)
     XB_ASSERT_ARG(w != NULL && w->magic == FAST_MAGIC);
     XB_TRY(xb_circuits__validate_g(g, w->cfg.rows, w->cfg.cols));
     xb_nodal__g_eff(&w->m[0], g, w->geff);
-    factor_lines(w, 0);
-    factor_lines(w, 1);
+    for (int t = 0; t < w->nmodes; t++) {
+        factor_lines(w, t);
+    }
+    if (w->g != NULL) {
+        memcpy(w->g, g, (size_t)w->cfg.rows * (size_t)w->cfg.cols * sizeof *w->g);
+    }
     w->ready = 1;
     return XB_OK;
 }
@@ -359,6 +376,80 @@ int xb_solver_nodal_fast_iterations(const void *ws)
         return -1;
     }
     return w->last_iters;
+}
+
+/* ------------------------------------------------------------- writer */
+
+struct xb_circuit_writer {
+    void *ws; /* a fast_ws with the write mode */
+};
+
+int xb_circuit_writer_create(xb_circuit_writer **out, const xb_circuit_config *c)
+{
+    XB_ASSERT_ARG(out != NULL);
+    *out = NULL;
+    xb_circuit_writer *wr = calloc(1, sizeof *wr);
+    if (wr == NULL) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    int rc = create_modes(&wr->ws, c, 3);
+    if (rc != XB_OK) {
+        free(wr);
+        return rc;
+    }
+    *out = wr;
+    return XB_OK;
+}
+
+int xb_circuit_writer_setup(xb_circuit_writer *wr, const double *g)
+{
+    XB_ASSERT_ARG(wr != NULL);
+    return fast_setup(wr->ws, g);
+}
+
+int xb_circuit_writer_voltages(xb_circuit_writer *wr, const double *u_row, const double *u_col,
+                               double *vcell_out)
+{
+    XB_ASSERT_ARG(wr != NULL);
+    XB_ASSERT_ARG(u_row != NULL && u_col != NULL && vcell_out != NULL);
+    fast_ws *w = wr->ws;
+    if (!w->ready) {
+        return xb__error_set(XB_EINVAL, "circuit writer: voltages called before setup");
+    }
+    int R = w->cfg.rows, C = w->cfg.cols;
+    for (int r = 0; r < R; r++) {
+        if (!isfinite(u_row[r])) {
+            return xb__error_set(XB_EINVAL, "row %d voltage %g is not finite", r, u_row[r]);
+        }
+    }
+    for (int k = 0; k < C; k++) {
+        if (!isfinite(u_col[k])) {
+            return xb__error_set(XB_EINVAL, "column %d voltage %g is not finite", k, u_col[k]);
+        }
+    }
+    int iters = 0;
+    XB_TRY(solve_one(w, XB_NODAL_WRITE, u_row, u_col, &iters));
+    w->last_iters = iters;
+    size_t n = (size_t)R * (size_t)C;
+    for (size_t k = 0; k < n; k++) {
+        /* across the memristor: the cell current over its own conductance */
+        vcell_out[k] = w->geff[k] * (w->a[k] - w->b[k]) / w->g[k];
+    }
+    return XB_OK;
+}
+
+int xb_circuit_writer_iterations(const xb_circuit_writer *wr)
+{
+    return wr == NULL ? -1 : xb_solver_nodal_fast_iterations(wr->ws);
+}
+
+void xb_circuit_writer_free(xb_circuit_writer *wr)
+{
+    if (wr == NULL) {
+        return;
+    }
+    fast_free(wr->ws);
+    free(wr);
 }
 
 static const xb_solver_type fast_type = {

@@ -113,6 +113,41 @@ static void test_circuits_write__wired_matches_spice(void **state)
     assert_true(v[4 * C + 5] > 0.5 * vw);
 }
 
+/* The fast writer against the exact solve on a wired 1T1R array: each node
+ * within fast_tol * max|u|, so each cell voltage within twice that. */
+static void test_circuits_write__fast_writer_vs_exact(void **state)
+{
+    (void)state;
+    enum { R = 40, C = 33 };
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = R;
+    c.cols = C;
+    c.r_wire_row = 2.385;
+    c.r_wire_col = 1.731;
+    c.r_source = 50.0;
+    c.cell = XB_CELL_1T1R;
+    c.r_access = 517.0;
+    double g[R * C], ur[R], uc[C], ve[R * C], vf[R * C];
+    fill(g, R * C, 1e-5, 1e-3, 4);
+    xb_circuit_writer *w = NULL;
+    xb_assert_ok(xb_circuit_writer_create(&w, &c));
+    xb_assert_error(xb_circuit_writer_voltages(w, ur, uc, vf), XB_EINVAL, "before setup");
+    xb_assert_ok(xb_circuit_writer_setup(w, g));
+    const double vw = 1.2;
+    for (int sel = 0; sel < 3; sel++) {
+        xb_write_scheme sc = sel == 1 ? XB_WRITE_V3 : XB_WRITE_V2;
+        xb_assert_ok(xb_write_bias(ur, uc, R, C, sc, 7 * sel + 3, sel == 2 ? -1 : 5 * sel, vw));
+        xb_assert_ok(xb_circuit_write_voltages(ve, &c, g, ur, uc));
+        xb_assert_ok(xb_circuit_writer_voltages(w, ur, uc, vf));
+        assert_true(xb_circuit_writer_iterations(w) > 1);
+        for (int k = 0; k < R * C; k++) {
+            xb_assert_close(vf[k], ve[k], 0.0, 2.0 * XB_NODAL_FAST_TOL * vw);
+        }
+    }
+    xb_circuit_writer_free(w);
+    xb_circuit_writer_free(NULL);
+}
+
 /* Linear drift without window (device-models.md §1.1): with v across the
  * device, R dR/dt = -(R_OFF - R_ON) k v, so R(t)^2 = R0^2 - 2 k (R_OFF - R_ON)
  * Phi(t) with Phi the flux of the pulse and k = mu_v R_ON / D^2. */
@@ -227,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_circuits_write__bias_schemes),
         cmocka_unit_test(test_circuits_write__zero_wire_is_bias_difference),
         cmocka_unit_test(test_circuits_write__wired_matches_spice),
+        cmocka_unit_test(test_circuits_write__fast_writer_vs_exact),
         cmocka_unit_test(test_circuits_write__tran_one_cell_vs_device_ode),
         cmocka_unit_test(test_circuits_write__tran_half_select_v3),
         cmocka_unit_test(test_circuits_write__errors),
