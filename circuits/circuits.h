@@ -176,5 +176,162 @@ int xb_spice_tran_states(double *x_out, const xb_circuit_config *c,
 
 /* ---- cost model (sizing) ---- */
 /* This section belongs to the sizing engineer (circuits/cost.c). */
+/* Area, energy and latency of crossbar arrays and of whole networks mapped
+ * onto them, from a documented first-order cost model (docs/cost-model.md
+ * gives every formula and the published source of every default). All
+ * quantities are SI: metres, square metres, joules, seconds, siemens, volts.
+ *
+ * Reads are bit-serial: an input of in_bits bits takes in_bits read cycles;
+ * each cycle drives the input lines (1-bit drivers), lets the cells conduct
+ * for t_read, samples every output line and converts it with an ADC shared by
+ * `col_mux` lines, and accumulates the result digitally (shift-and-add). */
+
+typedef enum { XB_ADC_SAR = 0, XB_ADC_FLASH = 1 } xb_adc_kind;
+
+/* Every coefficient of the model; named so a design CSV can override it
+ * (xb_cost_param_set). Defaults: xb_cost_params_default. */
+typedef struct {
+    double feature;      /* F, the technology feature size (m) */
+    double cell_f2_0t1r; /* cross-point cell area in F^2 */
+    double cell_f2_1t1r; /* 1T1R (pseudo-crossbar) cell area in F^2 */
+    double wire_width;   /* array wire width (m) */
+    double wire_ar;      /* wire aspect ratio (thickness / width) */
+    double wire_rho;     /* wire resistivity at that width (ohm m) */
+    double wire_cap;     /* wire capacitance per length (F/m) */
+    double g_on, g_off;  /* device conductance range (S) */
+    double r_access;     /* 1T1R access transistor on-resistance (ohm) */
+    double v_read;       /* read voltage (V) */
+    double t_read;       /* read pulse width (s) */
+    double v_write;      /* write pulse amplitude (V) */
+    double t_write;      /* write pulse width (s) */
+    double input_activity; /* fraction of input bits that are 1 */
+    double dac_energy;   /* 1-bit input driver (DAC), per conversion (J) */
+    double dac_area;     /* per driver (m^2) */
+    double sh_energy;    /* sample-and-hold per output line per cycle (J) */
+    double sh_area;      /* per output line (m^2) */
+    double sar_fom;      /* SAR ADC energy per conversion step, E = fom * 2^bits (J) */
+    double sar_area_8b;  /* SAR ADC area at 8 bits; scales as 2^(bits-8) (m^2) */
+    double sar_t_bit;    /* SAR time per bit; t_conv = bits * t_bit (s) */
+    double flash_cmp_energy; /* flash ADC: energy per comparator per conversion (J) */
+    double flash_cmp_area;   /* flash ADC: area per comparator (m^2) */
+    double flash_t_conv;     /* flash ADC conversion time (s) */
+    double acc_energy;   /* digital shift-and-add, per accumulated value (J) */
+    double acc_area;     /* shift-and-add area per ADC (m^2) */
+} xb_cost_params;
+
+/* Sets the published defaults (docs/cost-model.md): NeuroSim MLP V3 32 nm
+ * technology and Ag:a-Si device, ISAAC (ISCA 2016) periphery. */
+void xb_cost_params_default(xb_cost_params *p);
+
+typedef struct {
+    const char *name;   /* as in the design CSV */
+    const char *unit;
+    const char *what;
+    const char *source; /* where the default comes from */
+    size_t offset;      /* into xb_cost_params */
+} xb_cost_param_info;
+
+size_t xb_cost_param_count(void);
+const xb_cost_param_info *xb_cost_param_at(size_t i);
+/* Sets a coefficient by name; XB_ENOTFOUND names the unknown parameter,
+ * XB_EINVAL a value out of its physical range (e.g. negative area). */
+int xb_cost_param_set(xb_cost_params *p, const char *name, double value);
+int xb_cost_param_get(const xb_cost_params *p, const char *name, double *value_out);
+
+/* How weights are put on arrays (not coefficients: design choices). */
+typedef struct {
+    int array_rows, array_cols; /* physical array size; matrices are tiled on it */
+    xb_cell_kind cell;
+    xb_adc_kind adc;
+    int adc_bits;         /* ADC resolution (1 = a sense amplifier / comparator) */
+    int in_bits;          /* input bits, applied bit-serially */
+    int col_mux;          /* output lines sharing one ADC */
+    int cells_per_weight; /* 1, or 2 for a differential pair */
+} xb_cost_arch;
+
+#define XB_COST_ARCH_INIT {128, 128, XB_CELL_1T1R, XB_ADC_SAR, 8, 1, 8, 2}
+
+/* One physical array of arch->array_rows x arch->array_cols cells of which
+ * `rows` x `cols` are used. */
+typedef struct {
+    double area_cells, area_periph;   /* m^2 (periphery of every direction it reads in) */
+    double e_read, t_read;            /* one forward MVM (drive rows, sense cols): J, s */
+    double e_read_t, t_read_t;        /* one transposed MVM (drive cols, sense rows) */
+    double e_pulse;                   /* one write pulse to one cell, incl. half-select: J */
+    double t_pulse_step;              /* one row-parallel pulse step: s */
+    double r_row_line, c_row_line;    /* full row line: ohm, F */
+    double r_col_line, c_col_line;
+    double e_cycle_cells, e_cycle_wires, e_cycle_dac, e_cycle_sh, e_cycle_adc, e_cycle_acc;
+                                      /* forward read, one bit-cycle, by component: J */
+    double e_adc_conv, t_adc_conv, a_adc; /* one ADC: J per conversion, s, m^2 */
+} xb_cost_array_result;
+
+/* Periphery flags: which directions the array is read in (each needs drivers
+ * on the driven side and ADCs on the sensed side). */
+#define XB_COST_READ_FWD 1
+#define XB_COST_READ_BWD 2
+
+int xb_cost_array(xb_cost_array_result *out, const xb_cost_params *p, const xb_cost_arch *a,
+                  int rows, int cols, int read_dirs);
+
+typedef enum {
+    XB_CHANNEL_BIDIRECTIONAL = 0, /* backward = forward arrays read transposed */
+    XB_CHANNEL_CONJOINED = 1,     /* second array sharing the neuron circuits (periphery) */
+    XB_CHANNEL_TWIN = 2,          /* separate mirrored array with its own periphery */
+    XB_CHANNEL_DISTINCT = 3       /* separate array of another shape (n_L x n_l for srbp) */
+} xb_cost_channel;
+
+/* Parses "bidirectional", "conjoined", "twin", "distinct". */
+int xb_cost_channel_parse(xb_cost_channel *out, const char *name);
+const char *xb_cost_channel_name(xb_cost_channel c);
+
+/* One matrix of the network on its tiles. */
+typedef struct {
+    char role[8];     /* "fwd" or "bwd" */
+    int layer;        /* 1-based: W_l maps layer l-1 (n_in) to layer l (n_out) */
+    int n_in, n_out;  /* logical matrix: driven lines n_in, sensed n_out (times cells_per_weight) */
+    int tiles_r, tiles_c;
+    int shares_periphery; /* conjoined: uses the forward array's neuron circuits */
+    double area_cells, area_periph;
+    double e_read;    /* one MVM through all its tiles, including partial-sum adds: J */
+    double t_read;    /* tiles in parallel: s */
+    double e_pulse;   /* per cell pulse: J */
+    double n_cells;   /* physical cells used */
+} xb_cost_matrix;
+
+typedef struct {
+    xb_cost_channel channel;
+    int srbp;          /* backward matrices are n_L -> n_l (direct) instead of W^T */
+    size_t n;          /* matrices */
+    xb_cost_matrix *m; /* owned */
+    double area;       /* total m^2 */
+    double e_fwd, t_fwd; /* forward pass of one sample: J, s (layers in sequence) */
+    double e_bwd, t_bwd; /* backward pass of one sample */
+    double e_pulse;      /* mean energy per cell pulse over the forward arrays: J */
+} xb_cost_network;
+
+/* Maps the layer widths w[0..nw) (input first) onto arrays for a channel.
+ * Backward matrices are needed for layers 2..L (B_l carries delta_l to layer
+ * l-1); with srbp, D_l (n_L -> n_l) for l = 1..L-1 instead. */
+int xb_cost_network_create(xb_cost_network *out, const xb_cost_params *p, const xb_cost_arch *a,
+                           const int *w, int nw, xb_cost_channel channel, int srbp);
+void xb_cost_network_free(xb_cost_network *n);
+
+/* Prints the matrices of a network and its totals: Markdown (engineering
+ * units: um^2, pJ, ns) when csv = 0, else CSV in SI units with a header line
+ * when header != 0. `design` names the rows. */
+int xb_cost_network_fprint(FILE *fp, const xb_cost_network *n, const char *design, int csv,
+                           int header);
+
+/* Energy and latency of counted events on one physical array (rows x cols
+ * used, read in read_dirs), for turning the read/pulse counters of a training
+ * run into energy per epoch. Latency assumes reads run one after another and
+ * pulses run row-parallel (cols cells per step): a lower bound for writes.
+ * The scenarios runner calls this once per array per epoch with that epoch's
+ * counter increments and adds energy_* / latency_* columns to results.csv. */
+int xb_cost_counters(double *energy_out, double *latency_out, const xb_cost_params *p,
+                     const xb_cost_arch *a, int rows, int cols, int read_dirs, double fwd_reads,
+                     double bwd_reads, double pulses);
+
 
 #endif /* XB_CIRCUITS_H */

@@ -1,0 +1,36 @@
+#!/bin/sh
+# End-to-end: xbarsim size on a small design whose numbers are checked by hand
+# in tests/circuits/test_circuits_cost.c (same round coefficients), the
+# example designs, and clear errors naming file:line:column.
+set -u
+X=${XBARSIM:?set XBARSIM to the xbarsim binary}
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$X" size --help | grep -q 'cells_per_weight' || fail "--help"
+"$X" size --params | grep -q '^| sar_fom | 6.1035e-15 | J |' || fail "--params lists sar_fom"
+out=$("$X" size tests/data/reports/design_small.csv --format csv) || fail "size csv"
+# W_2 forward read: 2 * (1.32e-14 + 9.6e-18 + 1.5e-13 + 4e-15 + 6.4e-13 + 8e-14) J;
+# pulse 2.2e-12 + 6.4e-16 + 1.65e-12 J; B_2 transposed read 1.5124256e-12 J
+echo "$out" | grep -q '^small,bidirectional,fwd,2,3,2,1,1,12,6.400000e-13,4.044000e-10,1.774419e-12,2.160000e-08,3.850640e-12$' \
+  || fail "W_2 row: $out"
+echo "$out" | grep -q '^small,bidirectional,bwd,2,3,2,1,1,0,0.000000e+00,4.000000e-12,1.512426e-12,' || fail "B_2 row"
+echo "$out" | grep -q '^small,twin,bwd,2,3,2,1,1,12,6.400000e-13,4.044000e-10,1.512426e-12,' || fail "twin B_2 row"
+md=$("$X" size tests/data/reports/design_small.csv) || fail "size md"
+echo "$md" | grep -q '| twin | 1620 | 401 (+32.9 %) |' || fail "twin overhead line: $md"
+for f in designs/*.csv; do "$X" size "$f" >/dev/null || fail "example $f"; done
+
+printf 'name,layers,adc_bits\nx,4-3,nine\n' > "$d/bad.csv"
+"$X" size "$d/bad.csv" 2>"$d/err" && fail "bad adc_bits accepted"
+grep -q "bad.csv:2:7: column 'adc_bits': value 'nine': an integer in 1..16" "$d/err" || fail "$(cat "$d/err")"
+printf 'name,layers,adc_fom\nx,4-3,1\n' > "$d/bad.csv"
+"$X" size "$d/bad.csv" 2>"$d/err" && fail "unknown column accepted"
+grep -q "bad.csv:1:13: column 'adc_fom': value 'adc_fom': not a design setting" "$d/err" || fail "$(cat "$d/err")"
+printf 'name,layers\nx,4-0\n' > "$d/bad.csv"
+"$X" size "$d/bad.csv" 2>"$d/err" && fail "zero width accepted"
+grep -q "bad.csv:2:3: column 'layers': value '4-0'" "$d/err" || fail "$(cat "$d/err")"
+printf 'name,layers,input_activity\nx,4-3,2\n' > "$d/bad.csv"
+"$X" size "$d/bad.csv" 2>"$d/err" && fail "activity 2 accepted"
+grep -q "column 'input_activity': value '2': cost parameter 'input_activity' = 2: a fraction" "$d/err" || fail "$(cat "$d/err")"
+echo ok
