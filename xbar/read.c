@@ -53,7 +53,7 @@ static void count_read(xb_xbar *x, int transpose, const double *xs, size_t nvec)
                 }
             }
         }
-        e *= k;
+        e *= k * x->drift;
         if (transpose) {
             tl->cnt.reads_backward += nvec;
         } else {
@@ -128,7 +128,7 @@ static void ref_noise(const xb_xbar *x, const xb__tile *tl, int transpose, const
                       uint64_t pos0)
 {
     const double *G = xb_devices_conductances(x->dev);
-    const double s2 = x->scale * x->scale, sg = x->read_noise;
+    const double s2 = x->scale * x->scale * x->drift * x->drift, sg = x->read_noise;
     for (size_t b = 0; b < nvec; b++) {
         const double *v = in + b * ld;
         if (!transpose) {
@@ -197,8 +197,9 @@ static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, const double *xs,
         double *gp = x->gphys + tl->dev0;
         for (size_t rr = 0; rr < nr; rr++) {
             for (size_t c = 0; c < pc; c++) {
-                gp[rr * pc + c] = pair ? G[xb__dev_pair(tl, (int)(c / 2), (int)rr, (int)(c % 2))]
-                                       : G[xb__dev_one(tl, (int)c, (int)rr)];
+                gp[rr * pc + c] =
+                    x->drift * (pair ? G[xb__dev_pair(tl, (int)(c / 2), (int)rr, (int)(c % 2))]
+                                     : G[xb__dev_one(tl, (int)c, (int)rr)]);
             }
         }
         XB_TRY(x->solver->setup(tl->ws, gp));
@@ -247,7 +248,7 @@ static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, const double *xs,
             for (size_t rr = 0; rr < nr; rr++) {
                 double r = k * i[rr];
                 if (!pair) {
-                    r -= x->scale * gref_at(tl, G, (int)rr) * sum;
+                    r -= x->scale * x->drift * gref_at(tl, G, (int)rr) * sum;
                 }
                 part[b * nr + rr] = r;
             }
@@ -270,6 +271,7 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
     const int nv = (int)nvec;
     const int noise = x->read_noise > 0.0;
     const int fast = x->solver_ideal && x->cfg.dac_bits == 0 && x->cfg.adc_bits == 0;
+    const double d2 = x->drift * x->drift;
     const uint64_t pos0 = x->read_pos;
     x->read_pos += (uint64_t)(x->ntiles + 2) * nvec * (nb + 1);
 
@@ -278,10 +280,10 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
 
     if (fast) {
         if (!transpose) {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, 1.0, in, n_in,
-                        x->w, n_in, 0.0, out, n_out);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, x->drift, in,
+                        n_in, x->w, n_in, 0.0, out, n_out);
         } else {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, 1.0, in,
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, x->drift, in,
                         n_out, x->w, n_in, 0.0, out, n_in);
         }
         if (!noise) {
@@ -291,10 +293,10 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
             x->sq[k] = in[k] * in[k];
         }
         if (!transpose) {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, 1.0, x->sq,
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, d2, x->sq,
                         n_in, x->q, n_in, 0.0, x->var, n_out);
         } else {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, 1.0, x->sq,
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, d2, x->sq,
                         n_out, x->q, n_in, 0.0, x->var, n_in);
         }
         if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
@@ -321,10 +323,10 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
         const double *wsub = x->w + (size_t)tl->o0 * (size_t)n_in + (size_t)tl->r0;
         if (x->solver_ideal) {
             if (!transpose) {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, 1.0,
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, x->drift,
                             x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part, (int)np);
             } else {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, 1.0,
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, x->drift,
                             x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part, (int)np);
             }
         } else {
@@ -340,10 +342,10 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
             }
             const double *qsub = x->q + (size_t)tl->o0 * (size_t)n_in + (size_t)tl->r0;
             if (!transpose) {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, 1.0,
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, d2,
                             x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
             } else {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, 1.0,
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, d2,
                             x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
             }
             uint64_t tpos = pos0 + (uint64_t)t * nvec * (nb + 1);

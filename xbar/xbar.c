@@ -224,6 +224,7 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     }
     x->gref = 0.5 * (x->gmin + x->gmax);
     x->read_noise = xb_devices_read_noise(x->dev);
+    x->drift = 1.0;
     {
         double mp = cfg->max_pulses > 0 ? (double)cfg->max_pulses : 4.0 * ceil(x->pmax);
         x->max_pulses = mp > 1e9 ? 1000000000 : (int)mp;
@@ -616,6 +617,23 @@ int xb_xbar_weights(const xb_xbar *x, double *w_out)
     XB_ASSERT_ARG(x != NULL);
     XB_ASSERT_ARG(w_out != NULL);
     memcpy(w_out, x->w, (size_t)x->cfg.n_out * (size_t)x->cfg.n_in * sizeof *w_out);
+    return XB_OK;
+}
+
+int xb_xbar_set_read_time(xb_xbar *x, double t_since_program)
+{
+    XB_ASSERT_ARG(x != NULL);
+    if (!(t_since_program >= 0.0) || !isfinite(t_since_program)) {
+        return xb__error_set(XB_EINVAL, "read time (%g s) must be finite and >= 0",
+                             t_since_program);
+    }
+    double f = xb_devices_drift_factor(x->dev, t_since_program);
+    if (f != x->drift) {
+        x->drift = f;
+        for (int t = 0; t < x->ntiles; t++) {
+            x->tiles[t].dirty = 1;
+        }
+    }
     return XB_OK;
 }
 

@@ -106,6 +106,12 @@ int xb_xbar_update(xb_xbar *x, const double *dw);
  * calling xb_xbar_update. */
 int xb_xbar_update_outer(xb_xbar *x, double lr, const double *d, const double *h, size_t nvec);
 
+/* Reads from now on see every conductance drifted to t seconds after
+ * programming, G (t/t0)^(-nu) with the device config's drift_nu and drift_t0
+ * (a factor common to all cells, so outputs and read energy scale by it).
+ * xb_xbar_weights keeps returning the programmed weights. */
+int xb_xbar_set_read_time(xb_xbar *x, double t_since_program);
+
 /* Weight change of one pulse on one device: w_max / P_max (nominal). */
 double xb_xbar_dw_pulse(const xb_xbar *x);
 /* Physical arrays (tiles) holding the matrix. */

@@ -38,6 +38,7 @@ struct xb_xbar {
     double pmax;               /* pulses over the full range */
     double dw_pulse;           /* weight change per pulse */
     double read_noise;         /* relative sd per cell current */
+    double drift;              /* conductance drift factor at the read time (1 = none) */
     int max_pulses;
 
     int ntiles;

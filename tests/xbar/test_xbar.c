@@ -841,6 +841,39 @@ static void test_xbar_program__write_verify_converges_on_nonlinear_device(void *
     xb_xbar_free(x);
 }
 
+static void test_xbar_read__drift_scales_outputs_by_power_law(void **state)
+{
+    (void)state;
+    /* G(t) = G0 (t/t0)^(-nu) (device-models.md §5.3/§6): one factor for all
+     * cells, so every output scales by it, on both read paths */
+    for (int path = 0; path < 2; path++) {
+        xb_xbar_config c = lin_cfg(6, 3);
+        c.device.drift_nu = 0.049;
+        c.device.drift_t0 = 20.0;
+        c.read = path == 0 ? NULL : &fake_solver;
+        xb_xbar *x;
+        xb_assert_ok(xb_xbar_create(&x, &c));
+        double w[18], in[6], y0[3], y1[3], z0[6], z1[6];
+        fill(w, 18, -0.6, 0.6, 16);
+        fill(in, 6, -1.0, 1.0, 17);
+        xb_assert_ok(xb_xbar_program(x, w));
+        xb_assert_ok(xb_xbar_forward(x, in, 1, y0));
+        xb_assert_ok(xb_xbar_backward(x, y0, 1, z0));
+        xb_assert_ok(xb_xbar_set_read_time(x, 86420.0));
+        xb_assert_ok(xb_xbar_forward(x, in, 1, y1));
+        xb_assert_ok(xb_xbar_backward(x, y0, 1, z1));
+        double f = pow(86420.0 / 20.0, -0.049); /* 0.663, §8 cross-check 7 */
+        for (int i = 0; i < 3; i++) {
+            xb_assert_close(y1[i], f * y0[i], 1e-12, 1e-15);
+        }
+        for (int j = 0; j < 6; j++) {
+            xb_assert_close(z1[j], f * z0[j], 1e-12, 1e-15);
+        }
+        xb_assert_error(xb_xbar_set_read_time(x, -1.0), XB_EINVAL, "read time (-1 s)");
+        xb_xbar_free(x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_xbar_energy__read_and_write_follow_neurosim_formulas),
         cmocka_unit_test(test_xbar_program__write_verify_counts_pulses_and_rounds),
         cmocka_unit_test(test_xbar_read__same_seed_same_noise),
+        cmocka_unit_test(test_xbar_read__drift_scales_outputs_by_power_law),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
     };
