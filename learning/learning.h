@@ -253,12 +253,19 @@ typedef struct {
     xb_xbar_config fwd; /* template of every forward array (n_in, n_out, seed,
                            array_id are set by the network) */
     xb_xbar_config bwd; /* template of every backward array (the bwd_ settings) */
+    /* spike-based alignment learning of B (SAL, learning-channel.md §1.1),
+     * rules rbp and sparse_rbp: after every update, each backward matrix
+     * adapts during a phase of sal_steps time steps of stochastic spiking
+     * neurons with pair STDP (docs/learning.md) */
+    int sal_steps; /* 0 = off */
+    double sal_lr; /* eta_SAL: dB = sal_lr * summed pairings / sal_steps */
+    int sal_tref;  /* refractory period = PSP length = STDP tau, steps; 0 = 10 */
 } xb_net_config;
 
 #define XB_NET_CONFIG_INIT                                                     \
     {0, {0}, XB_ACT_SIGMOID, XB_LOSS_SOFTMAX_CE, 1, 0.1, 0.0, 0, 128,          \
      XB_INIT_NORMAL, 0.0, XB_RULE_BP, XB_NET_CHANNEL_AUTO, XB_INIT_NORMAL, 0.0,    \
-     0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT}
+     0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT, 0, 0.04, 10}
 
 /* Name lookups for scenario columns. *_find returns XB_ENOTFOUND with a
  * message listing the valid names; *_name never returns NULL. */

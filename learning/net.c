@@ -41,6 +41,10 @@ void xb_net_free(xb_net *net)
     free(net->tbuf);
     free(net->mgb);
     free(net->mgr);
+    for (int i = 0; i < 4; i++) {
+        free(net->sal[i]);
+        free(net->sal_i[i]);
+    }
     free(net);
 }
 
@@ -90,6 +94,15 @@ static int alloc_workspaces(xb_net *net)
     net->tbuf = alloc_d(B * (size_t)net->n[net->L]);
     if (!net->dw || !net->wbuf || !net->mgb || !net->mgr || !net->lbuf || !net->tbuf) {
         return XB_ENOMEM;
+    }
+    if (net->cfg.sal_steps > 0) {
+        for (int i = 0; i < 4; i++) {
+            net->sal[i] = alloc_d(net->nmax);
+            net->sal_i[i] = calloc(net->nmax, sizeof(int));
+            if (net->sal[i] == NULL || net->sal_i[i] == NULL) {
+                return XB_ENOMEM;
+            }
+        }
     }
     return XB_OK;
 }
@@ -383,6 +396,8 @@ int xb_net_update(xb_net *net)
                         net->mgr, K->cols);
             XB_TRY(desired_change(net, K, net->mgr, net->dw, net->wbuf));
             XB_TRY(xb_net__mat_add(K, net->dw));
+        } else if (c->sal_steps > 0) {
+            XB_TRY(xb_net__sal_phase(net, l));
         } else if (c->rule == XB_RULE_SIGN) {
             /* K tracks sign(W): the desired change is target - current, so
              * only entries whose sign flipped are written */

@@ -46,6 +46,11 @@ struct xb_net {
     double *ma[XB_NET_MAX_LAYERS + 1], *mh[XB_NET_MAX_LAYERS + 1];
     double *mdb[XB_NET_MAX_LAYERS + 1], *mdr[XB_NET_MAX_LAYERS + 1];
     double *mgb, *mgr;
+
+    /* SAL neuron state (nmax each), allocated only when sal_steps > 0:
+     * membrane/spike flags and STDP traces; PSP and refractory counters */
+    double *sal[4];
+    int *sal_i[4];
 };
 
 /* rules.c */
@@ -66,6 +71,10 @@ void xb_net__draw_forward(const xb_net_config *cfg, int l, int rows, int cols, d
 /* The sign rule's K for weights w. */
 void xb_net__sign_matrix(const xb_net_config *cfg, const double *w, const double *rmag,
                          size_t n, double *k_out);
+
+/* sal.c: one SAL phase on backward matrix l (uses the metrics copies mW/mK
+ * and dw as scratch). */
+int xb_net__sal_phase(xb_net *net, int l);
 
 /* channel.c: one matrix in memory or on an array */
 int xb_net__mat_create(xb_net__mat *m, const xb_net_config *cfg, int rows, int cols,

@@ -187,6 +187,16 @@ int xb_net__validate(xb_net_config *c)
         return xb__error_set(XB_EINVAL, "loss 'softmax_ce' needs >= 2 outputs, sizes[%d] is %d",
                              c->n_layers, c->sizes[c->n_layers]);
     }
+    if (c->sal_steps < 0 || c->sal_tref < 0 || !(c->sal_lr >= 0.0) || !isfinite(c->sal_lr)) {
+        return xb__error_set(XB_EINVAL, "sal_steps (%d), sal_tref (%d) and sal_lr (%g) must be >= 0",
+                             c->sal_steps, c->sal_tref, c->sal_lr);
+    }
+    if (c->sal_steps > 0 && c->rule != XB_RULE_RBP && c->rule != XB_RULE_SPARSE_RBP) {
+        return xb__error_set(XB_EINVAL,
+                             "sal_steps (%d) adapts a fixed random B: rule must be 'rbp' or "
+                             "'sparse_rbp', not '%s'",
+                             c->sal_steps, xb_rule_name(c->rule));
+    }
     if (c->channel == XB_NET_CHANNEL_AUTO) {
         c->channel = c->rule == XB_RULE_BP             ? XB_NET_CHANNEL_BIDIRECTIONAL
                      : xb_net__rule_direct(c->rule) ? XB_NET_CHANNEL_DISTINCT
