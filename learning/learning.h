@@ -307,6 +307,9 @@ int xb_net_train_indices(xb_net *net, const xb_dataset *d, const size_t *idx, si
 /* Mean loss and accuracy over a dataset (forward reads only; acc is NaN for
  * regression). Either output may be NULL. */
 int xb_net_evaluate(xb_net *net, const xb_dataset *d, double *loss_out, double *acc_out);
+/* Normalised squared error sum ||h_L - y||^2 / sum ||y||^2 over a regression
+ * dataset (the teacher tasks' error measure; loss 'mse' only). */
+int xb_net_evaluate_nse(xb_net *net, const xb_dataset *d, double *nse_out);
 
 /* Weights of layer l (1..L): w is n_l x n_{l-1}; b is n_l (NULL to skip).
  * On hardware, get reads the devices' noiseless state and set programs them. */

@@ -513,6 +513,35 @@ int xb_net_evaluate(xb_net *net, const xb_dataset *d, double *loss_out, double *
     return XB_OK;
 }
 
+int xb_net_evaluate_nse(xb_net *net, const xb_dataset *d, double *nse_out)
+{
+    XB_ASSERT_ARG(net != NULL);
+    XB_ASSERT_ARG(nse_out != NULL);
+    if (net->cfg.loss != XB_LOSS_MSE) {
+        return xb__error_set(XB_EINVAL, "the normalised squared error needs loss 'mse', not '%s'",
+                             xb_loss_name(net->cfg.loss));
+    }
+    XB_TRY(check_dataset(net, d));
+    size_t nL = (size_t)net->n[net->L];
+    double num = 0.0, den = 0.0;
+    for (size_t s0 = 0; s0 < d->n; s0 += net->cfg.batch_max) {
+        size_t nb = d->n - s0 < net->cfg.batch_max ? d->n - s0 : net->cfg.batch_max;
+        XB_TRY(xb_net_forward(net, d->x + s0 * (size_t)net->n[0], nb, NULL));
+        const double *y = d->target + s0 * nL, *h = net->h[net->L];
+        for (size_t i = 0; i < nb * nL; i++) {
+            num += (h[i] - y[i]) * (h[i] - y[i]);
+            den += y[i] * y[i];
+        }
+    }
+    net->have_forward = 0;
+    if (!(den > 0.0)) {
+        return xb__error_set(XB_EINVAL, "dataset '%s' has all-zero targets: NSE is undefined",
+                             d->name);
+    }
+    *nse_out = num / den;
+    return XB_OK;
+}
+
 static int check_layer(const xb_net *net, int l, int lo)
 {
     XB_ASSERT_ARG(net != NULL);

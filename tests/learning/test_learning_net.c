@@ -266,6 +266,40 @@ static void test_learning_net_evaluate__matches_forward_on_every_sample(void **s
     xb_net_free(net);
 }
 
+/* NSE on a regression dataset against a per-sample loop. */
+static void test_learning_net_evaluate__nse_matches_naive_loop(void **state)
+{
+    (void)state;
+    xb_net_config c;
+    base_config(&c, XB_RULE_BP);
+    c.loss = XB_LOSS_MSE;
+    c.batch_max = 4;
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &c));
+    double x[9 * 6], y[9 * 3];
+    xb_rng r;
+    xb_rng_init(&r, 6, XB_RNG_DATA, 0);
+    xb_rng_fill_normal(&r, 0, 54, 0.0, 1.0, x);
+    xb_rng_fill_normal(&r, 100, 27, 0.0, 1.0, y);
+    xb_dataset d = {"teacher", 9, 6, 3, 0, x, NULL, y};
+    double nse = 0.0, num = 0.0, den = 0.0;
+    xb_assert_ok(xb_net_evaluate_nse(net, &d, &nse));
+    for (int s = 0; s < 9; s++) {
+        double out[3];
+        xb_assert_ok(xb_net_forward(net, x + 6 * s, 1, out));
+        for (int i = 0; i < 3; i++) {
+            num += (out[i] - y[3 * s + i]) * (out[i] - y[3 * s + i]);
+            den += y[3 * s + i] * y[3 * s + i];
+        }
+    }
+    xb_assert_close(nse, num / den, XB_TOL_EXACT, 0.0);
+    xb_net_free(net);
+    base_config(&c, XB_RULE_BP);
+    xb_assert_ok(xb_net_create(&net, &c));
+    xb_assert_error(xb_net_evaluate_nse(net, &d, &nse), XB_EINVAL, "needs loss 'mse'");
+    xb_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_learning_net_lookup__names_round_trip_and_errors_list_valid),
         cmocka_unit_test(test_learning_net_create__rejects_bad_configs_naming_the_field),
         cmocka_unit_test(test_learning_net_evaluate__matches_forward_on_every_sample),
+        cmocka_unit_test(test_learning_net_evaluate__nse_matches_naive_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
