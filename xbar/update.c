@@ -14,6 +14,17 @@
  * scheme. Stochastic rounding compares the fraction with a 32-bit uniform:
  * weight k uses word k % 4 of the update-stream block at update_pos + k / 4,
  * so a draw belongs to a weight whatever else happens. */
+/* floor(r) + 1 with probability r - floor(r), for |r| clipped to lim <= 1e9;
+ * floor by an offset truncation (the libm call is slow on baseline x86-64) */
+static inline int32_t round_stochastic(double r, uint32_t u, double lim)
+{
+    const double off = 2147483648.0;
+    r = r > lim ? lim : (r < -lim ? -lim : r);
+    double f = (double)(int64_t)(r + off) - off;
+    f += (double)(((double)u + 0.5) * (1.0 / 4294967296.0) < r - f);
+    return (int32_t)(f > lim ? lim : f);
+}
+
 static int counts_from_dw(xb_xbar *x, const double *dw)
 {
     const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
@@ -37,30 +48,13 @@ static int counts_from_dw(xb_xbar *x, const double *dw)
         }
     } else {
         for (size_t k0 = 0; k0 < nw; k0 += 4) {
+            uint32_t u[4];
+            xb_rng_u32x4_at(&x->rng_update, pos0 + k0 / 4, u);
             const size_t m = nw - k0 < 4 ? nw - k0 : 4;
-            double r[4] = {0.0, 0.0, 0.0, 0.0}, f[4] = {0.0, 0.0, 0.0, 0.0};
-            int frac = 0;
             for (size_t q = 0; q < m; q++) {
                 double v = dw[k0 + q];
                 bad |= !isfinite(v);
-                double rq = v * inv;
-                rq = rq > lim ? lim : (rq < -lim ? -lim : rq);
-                r[q] = rq;
-                /* floor by an offset truncation (|rq| <= lim <= 1e9): the
-                 * libm call is slow on baseline x86-64 */
-                f[q] = (double)(int64_t)(rq + 2147483648.0) - 2147483648.0;
-                frac |= rq != f[q];
-            }
-            if (frac) {
-                uint32_t u[4];
-                xb_rng_u32x4_at(&x->rng_update, pos0 + k0 / 4, u);
-                for (size_t q = 0; q < m; q++) {
-                    f[q] += (double)(((double)u[q] + 0.5) * (1.0 / 4294967296.0) < r[q] - f[q]);
-                }
-            }
-            for (size_t q = 0; q < m; q++) {
-                double n = f[q];
-                nc[k0 + q] = (int32_t)(n > lim ? lim : (n < -lim ? -lim : n));
+                nc[k0 + q] = round_stochastic(isfinite(v) ? v * inv : 0.0, u[q], lim);
             }
         }
     }
