@@ -196,6 +196,47 @@ static void test_learning_channel_stochastic__updates_through_the_outer_product(
     xb_assert_error(xb_net_create(&net, &cfg), XB_EINVAL, "decay (0.01)");
 }
 
+/* Layer-1 weights after three rbp steps: they depend on every backward read. */
+static void rbp_run(xb_channel ch, int bwd_adc_bits, double bwd_levels, double *w1)
+{
+    static xb_device_ideal_params bwd_dev;
+    bwd_dev = fine;
+    bwd_dev.levels = bwd_levels;
+    xb_net_config cfg;
+    hw_config(&cfg, XB_RULE_RBP, ch);
+    cfg.fwd.adc_bits = 6;
+    cfg.bwd.adc_bits = bwd_adc_bits;
+    cfg.bwd.device.params = &bwd_dev;
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &cfg));
+    double x[NB * 12];
+    int labels[NB];
+    for (uint64_t step = 0; step < 3; step++) {
+        batch(x, labels, step);
+        xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    }
+    xb_assert_ok(xb_net_get_weights(net, 1, w1, NULL));
+    xb_net_free(net);
+}
+
+/* learning-channel.md §2.2: a conjoined array sits between the forward neuron
+ * circuits (its ADC is the forward one: bwd ADC settings do nothing) but is
+ * its own device (bwd device settings matter); a twin has its own periphery
+ * (bwd ADC settings matter). */
+static void test_learning_channel_conjoined__forward_periphery_backward_device(void **state)
+{
+    (void)state;
+    double a[120], b[120];
+    rbp_run(XB_NET_CHANNEL_CONJOINED, 3, 4097.0, a);
+    rbp_run(XB_NET_CHANNEL_CONJOINED, 0, 4097.0, b);
+    assert_memory_equal(a, b, sizeof a);
+    rbp_run(XB_NET_CHANNEL_CONJOINED, 0, 9.0, b);
+    assert_memory_not_equal(a, b, sizeof a);
+    rbp_run(XB_NET_CHANNEL_TWIN, 3, 4097.0, a);
+    rbp_run(XB_NET_CHANNEL_TWIN, 0, 4097.0, b);
+    assert_memory_not_equal(a, b, sizeof a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_learning_channel_rbp__backward_reads_the_backward_array),
         cmocka_unit_test(test_learning_channel_distinct__srbp_arrays_have_direct_shapes),
         cmocka_unit_test(test_learning_channel_stochastic__updates_through_the_outer_product),
+        cmocka_unit_test(test_learning_channel_conjoined__forward_periphery_backward_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
