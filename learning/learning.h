@@ -312,7 +312,9 @@ int xb_net_evaluate(xb_net *net, const xb_dataset *d, double *loss_out, double *
 int xb_net_evaluate_nse(xb_net *net, const xb_dataset *d, double *nse_out);
 
 /* Weights of layer l (1..L): w is n_l x n_{l-1}; b is n_l (NULL to skip).
- * On hardware, get reads the devices' noiseless state and set programs them. */
+ * On hardware, get reads the devices' noiseless state and set programs them.
+ * set keeps the backward matrix that the rule derives from W in step: bp's
+ * copy of W on its own array, and sign's sign(W) (.) |R|. */
 int xb_net_get_weights(const xb_net *net, int l, double *w, double *b);
 int xb_net_set_weights(xb_net *net, int l, const double *w, const double *b);
 /* Backward matrix l (2..L), n_src x n_{l-1} (see above). On the bidirectional

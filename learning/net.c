@@ -570,6 +570,14 @@ int xb_net_set_weights(xb_net *net, int l, const double *w, const double *b)
     XB_TRY(check_layer(net, l, 1));
     if (w != NULL) {
         XB_TRY(xb_net__mat_set(&net->W[l], w));
+        xb_net__mat *K = &net->K[l];
+        if (l >= 2 && !K->shared && net->cfg.rule == XB_RULE_BP) {
+            XB_TRY(xb_net__mat_set(K, w)); /* bp's own array is a copy of W */
+        } else if (l >= 2 && net->cfg.rule == XB_RULE_SIGN) {
+            xb_net__sign_matrix(&net->cfg, w, net->rmag[l], (size_t)K->rows * (size_t)K->cols,
+                                net->dw);
+            XB_TRY(xb_net__mat_set(K, net->dw));
+        }
     }
     if (b != NULL && net->b[l] != NULL) {
         memcpy(net->b[l], b, (size_t)net->n[l] * sizeof(double));

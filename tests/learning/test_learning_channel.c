@@ -80,6 +80,14 @@ static void test_learning_channel_twin__equals_bidirectional_on_ideal_hardware(v
             assert_memory_equal(wa, wb, n * sizeof(double)); /* the twin still equals W */
         }
     }
+    /* set_weights keeps the twin copy in step with W */
+    for (int i = 0; i < 32; i++) {
+        wa[i] = 0.0173 * (i % 7) - 0.05;
+    }
+    xb_assert_ok(xb_net_set_weights(tw, 3, wa, NULL));
+    xb_assert_ok(xb_net_get_weights(tw, 3, wa, NULL));
+    xb_assert_ok(xb_net_get_backward(tw, 3, wb));
+    assert_memory_equal(wa, wb, 32 * sizeof(double));
     xb_xbar_counters k;
     xb_xbar_counters_get(xb_net_forward_xbar(bi, 3), &k);
     assert_true(k.pulses > 0); /* the devices were really written */
