@@ -31,7 +31,8 @@ static void usage(FILE *fp)
             "  -o DIR       results folder (default: results/<file name without .csv>)\n"
             "  --check      validate the file only; report every error, exit 1 if any\n"
             "  --dry-run    list the runs with a rough time estimate; run nothing\n"
-            "  --jobs N     worker processes (default 1); results do not depend on N\n"
+            "  --jobs N     worker processes (default: one per CPU, at most one per run);\n"
+            "               results do not depend on N\n"
             "  --resume     keep complete runs and durable epochs of DIR, redo the rest\n"
             "  --set C=V    set column C to V in every row (repeatable; sweeps allowed),\n"
             "               e.g. --set epochs=1 --set train_n=500 for a quick trial\n"
@@ -188,7 +189,7 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
 int xb_cli_run(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL;
-    int check = 0, dry = 0, resume = 0, jobs = 1;
+    int check = 0, dry = 0, resume = 0, jobs = 0; /* 0: one per CPU */
     const char *sets[64];
     size_t n_sets = 0;
     for (int i = 1; i < argc; i++) {
@@ -255,6 +256,9 @@ int xb_cli_run(int argc, char **argv)
     int status = 0;
     xb_scenario_file *f = NULL;
     int rc = xb_scenario_file_load_with(&f, file, sets, n_sets);
+    if (rc == XB_OK) {
+        rc = xb_scenario_file_check_runs(f);
+    }
     if (rc < 0) {
         if (rank == 0) {
             if (f) {
@@ -269,6 +273,13 @@ int xb_cli_run(int argc, char **argv)
         goto done;
     }
     size_t n = xb_scenario_file_n_runs(f);
+    if (jobs == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = cpus < 1 ? 1 : (cpus > 64 ? 64 : (int)cpus);
+    }
+    if ((size_t)jobs > n) {
+        jobs = (int)n;
+    }
     char outbuf[4096];
     if (!out) {
         default_out(outbuf, sizeof outbuf, file);

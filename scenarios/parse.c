@@ -57,6 +57,8 @@ uint64_t xb_scn__fnv(uint64_t h, const void *data, size_t len)
     return h;
 }
 
+static int err_cmp_fwd(const void *a, const void *b);
+static int err_cmp(const void *a, const void *b);
 static void add_error(xb_scenario_file *f, int line, int col, const char *column, const char *fmt,
                       ...)
 #if defined(__GNUC__)
@@ -95,7 +97,18 @@ static void add_error(xb_scenario_file *f, int line, int col, const char *column
     }
 }
 
+void xb_scn__add_error(xb_scenario_file *f, int line, int col, const char *msg)
+{
+    add_error(f, line, col, NULL, "%s", msg);
+    qsort(f->err, f->n_err, sizeof *f->err, err_cmp_fwd);
+}
+
 /* Errors are sorted by position so that a file reads top to bottom. */
+static int err_cmp_fwd(const void *a, const void *b)
+{
+    return err_cmp(a, b);
+}
+
 static int err_cmp(const void *a, const void *b)
 {
     const xb_scenario_error *x = a, *y = b;
@@ -1205,6 +1218,16 @@ void xb_scenario_file_free(xb_scenario_file *f)
     free_rows(f);
     free(f->err);
     free(f);
+}
+
+size_t xb_scn__n_errors_total(const xb_scenario_file *f)
+{
+    return f->n_err_total;
+}
+
+const char *xb_scn__path(const xb_scenario_file *f)
+{
+    return f->path;
 }
 
 size_t xb_scenario_file_n_errors(const xb_scenario_file *f)

@@ -98,6 +98,12 @@ const xb_run *xb_scenario_file_run(const xb_scenario_file *f, size_t i);
 /* 16 hex digits: FNV-1a 64 of the file bytes. */
 const char *xb_scenario_file_hash(const xb_scenario_file *f);
 
+/* Checks every run's combination of settings against learning/'s rules
+ * (e.g. rule 'rbp' on channel 'bidirectional'), without loading data or
+ * programming arrays. Errors are added to f as "file:line:1: run 'name':
+ * ..."; returns XB_EIO if any. The CLI calls it before any work. */
+int xb_scenario_file_check_runs(xb_scenario_file *f);
+
 /* Typed getters by column name (the name must be in the schema). */
 const char *xb_run_text(const xb_run *r, const char *column);
 double xb_run_real(const xb_run *r, const char *column);

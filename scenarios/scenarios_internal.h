@@ -24,6 +24,11 @@ double xb_scn__metric_value(const xb_metrics *m, size_t k);
 int xb_scn__device_lookup(const char *name, const xb_device_type **model_out,
                           const xb_device_preset **preset_out);
 
+/* Adds a structural error of a row ("file:line:col: msg"), keeping order. */
+void xb_scn__add_error(xb_scenario_file *f, int line, int col, const char *msg);
+size_t xb_scn__n_errors_total(const xb_scenario_file *f);
+const char *xb_scn__path(const xb_scenario_file *f);
+
 /* Rows a part file may hold: epochs 0..max. */
 #define XB_SCN_MAX_ROWS 10002
 

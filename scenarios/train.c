@@ -323,6 +323,46 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
     return XB_OK;
 }
 
+int xb_scenario_file_check_runs(xb_scenario_file *f)
+{
+    XB_ASSERT_ARG(f != NULL);
+    size_t n = xb_scenario_file_n_runs(f);
+    int bad = 0;
+    double pf[XB_DEVICE_PARAMS_MAX / sizeof(double)], pb[XB_DEVICE_PARAMS_MAX / sizeof(double)];
+    for (size_t i = 0; i < n; i++) {
+        const xb_run *r = xb_scenario_file_run(f, i);
+        /* runs of one name differ only in the seed: check the first */
+        if (i > 0 && !strcmp(xb_scenario_file_run(f, i - 1)->name, r->name)) {
+            continue;
+        }
+        /* Fashion-MNIST shapes (the only image datasets the runner loads) */
+        long pool = xb_run_int(r, "pool");
+        size_t dim = (size_t)((28 / pool) * (28 / pool));
+        xb_net_config cfg;
+        xb_net *net = NULL;
+        int rc = net_config(r, dim, 10, &cfg, pf, pb);
+        if (rc == XB_OK) {
+            /* software net: the same validation without programming devices */
+            cfg.hardware = 0;
+            rc = xb_net_create(&net, &cfg);
+            xb_net_free(net);
+        }
+        if (rc < 0) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "run '%s': %s", r->name, xb_last_error());
+            xb_scn__add_error(f, r->line, 1, msg);
+            bad = 1;
+        }
+    }
+    if (bad) {
+        const xb_scenario_error *e = xb_scenario_file_error(f, 0);
+        size_t tot = xb_scn__n_errors_total(f);
+        return tot > 1 ? xb__error_set(XB_EIO, "%s (and %zu more errors)", e->message, tot - 1)
+                       : xb__error_set(XB_EIO, "%s", e->message);
+    }
+    return XB_OK;
+}
+
 static const xb_trainer_type learning_trainer = {
     .name = "learning", .create = tr_create, .epoch = tr_epoch, .free = tr_free};
 

@@ -17,7 +17,7 @@ no_seconds() {
 }
 "$XBARSIM" run "$tmp/s.csv" -o "$tmp/full"
 
-"$XBARSIM" run "$tmp/s.csv" -o "$tmp/cut" 2>/dev/null &
+"$XBARSIM" run "$tmp/s.csv" -o "$tmp/cut" --jobs 1 2>/dev/null &
 pid=$!
 # wait until the first run is complete (5 rows + header) and a second run
 # has a durable epoch: the process is then inside an epoch of run 2

@@ -261,6 +261,23 @@ static void test_scenarios_expand__device_variability_defaults(void **state)
     xb_scenario_file_free(f);
 }
 
+static void test_scenarios_check__learning_rules_before_any_work(void **state)
+{
+    (void)state;
+    /* learning/ refuses rbp on the bidirectional channel (nowhere to put B):
+     * the whole file is checked and the run's row is named */
+    xb_scenario_file *f = parse_ok("scenario,rule,channel,hidden\n"
+                                   "ok,bp,auto,10\n"
+                                   "bad,bp;rbp,bidirectional,10\n");
+    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "mem.csv:3:1: run 'bad/rule=rbp': ");
+    assert_int_equal(xb_scenario_file_n_errors(f), 1);
+    assert_non_null(strstr(xb_scenario_file_error(f, 0)->message, "bidirectional"));
+    xb_scenario_file_free(f);
+    f = parse_ok("scenario,rule,channel,hidden\nok,rbp;srbp;sign,twin,16\n");
+    xb_assert_ok(xb_scenario_file_check_runs(f));
+    xb_scenario_file_free(f);
+}
+
 static void test_scenarios_parse__bom_crlf_quotes(void **state)
 {
     (void)state;
@@ -586,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_scenarios_expand__range_end_point_on_grid),
         cmocka_unit_test(test_scenarios_expand__bwd_inherits_forward),
         cmocka_unit_test(test_scenarios_expand__device_variability_defaults),
+        cmocka_unit_test(test_scenarios_check__learning_rules_before_any_work),
         cmocka_unit_test(test_scenarios_parse__bom_crlf_quotes),
         cmocka_unit_test(test_scenarios_schema__defaults_are_valid),
         cmocka_unit_test(test_scenarios_schema__docs_match),
