@@ -58,8 +58,35 @@ static int write_table(const char *dir, const char *name, const xb_table *t, xb_
     return rc;
 }
 
+/* Every energy_* / latency_* metric: its final value per row, so a run's
+ * energy (docs/cost-model.md) sits next to its accuracy. */
+static int energy_tables(FILE *fp, const xb_results *r, const xb_table_spec *base)
+{
+    int first = 1;
+    for (size_t j = 0; j < xb_results_ncols(r); j++) {
+        const char *name = xb_results_colname(r, j);
+        if (strncmp(name, "energy_", 7) && strncmp(name, "latency_", 8)) {
+            continue;
+        }
+        if (first) {
+            fputs("\n## Energy and latency\n", fp);
+            first = 0;
+        }
+        xb_table_spec spec = *base;
+        spec.value = name;
+        spec.at = XB_AT_FINAL;
+        xb_table *t = NULL;
+        XB_TRY(xb_table_create(&t, r, &spec));
+        fputs("\n", fp);
+        int rc = xb_table_fprint(fp, t, XB_TABLE_MARKDOWN);
+        xb_table_free(t);
+        XB_TRY(rc);
+    }
+    return XB_OK;
+}
+
 static int write_markdown(const char *dir, const char *results, const xb_results *r,
-                          const xb_table *t, const char *figs)
+                          const xb_table *t, const xb_table_spec *spec, const char *figs)
 {
     char path[4096], *buf = NULL;
     size_t len = 0;
@@ -72,6 +99,9 @@ static int write_markdown(const char *dir, const char *results, const xb_results
             results, xb_results_nrows(r), XB_VERSION);
     int rc = xb_table_fprint(fp, t, XB_TABLE_MARKDOWN);
     fputs("\nThe same table: [LaTeX](table.tex), [CSV with full precision](table.csv).\n", fp);
+    if (rc == XB_OK) {
+        rc = energy_tables(fp, r, spec);
+    }
     if (figs && figs[0]) {
         fputs("\n## Figures\n", fp);
         const char *p = figs;
@@ -179,7 +209,7 @@ int xb_cli_report(int argc, char **argv)
     if (figures && (rc = xb_figures_write(r, dir, &fspec, figs, sizeof figs)) < 0) {
         goto out;
     }
-    if ((rc = write_markdown(dir, "results.csv", r, t, figs)) < 0) {
+    if ((rc = write_markdown(dir, "results.csv", r, t, &spec, figs)) < 0) {
         goto out;
     }
     if (format) {

@@ -441,8 +441,8 @@ static int size_design(FILE *fp, const design *g, int csv, int *header)
             }
         }
         fprintf(fp, "\n### channels compared\n\n| channel | area (um^2) | area added%s | "
-                    "forward pass per sample (pJ) | backward pass per sample (pJ) | "
-                    "backward latency (ns) |",
+                    "forward pass per sample (pJ) | forward latency (ns) | "
+                    "backward pass per sample (pJ) | backward latency (ns) |",
                 base ? " over bidirectional" : "");
         if (g->samples > 0) {
             fputs(" read energy per epoch (J) | read latency per epoch (s) |", fp);
@@ -450,7 +450,7 @@ static int size_design(FILE *fp, const design *g, int csv, int *header)
         if (g->pulses > 0) {
             fputs(" write energy per epoch (J) |", fp);
         }
-        fputs("\n| --- | ---: | ---: | ---: | ---: | ---: |", fp);
+        fputs("\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |", fp);
         if (g->samples > 0) {
             fputs(" ---: | ---: |", fp);
         }
@@ -465,8 +465,9 @@ static int size_design(FILE *fp, const design *g, int csv, int *header)
                 snprintf(added, sizeof added, "%.4g (%+.1f %%)", (n->area - base->area) * 1e12,
                          100.0 * (n->area - base->area) / base->area);
             }
-            fprintf(fp, "| %s | %.4g | %s | %.4g | %.4g | %.4g |", xb_cost_channel_name(n->channel),
-                    n->area * 1e12, added, n->e_fwd * 1e12, n->e_bwd * 1e12, n->t_bwd * 1e9);
+            fprintf(fp, "| %s | %.4g | %s | %.4g | %.4g | %.4g | %.4g |",
+                    xb_cost_channel_name(n->channel), n->area * 1e12, added, n->e_fwd * 1e12,
+                    n->t_fwd * 1e9, n->e_bwd * 1e12, n->t_bwd * 1e9);
             if (g->samples > 0) {
                 fprintf(fp, " %.4g | %.4g |", g->samples * (n->e_fwd + n->e_bwd),
                         g->samples * (n->t_fwd + n->t_bwd));

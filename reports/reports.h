@@ -34,12 +34,17 @@ int xb_student_t_quantile(double *out, double p, double df);
 
 /* Writes "mean ± std" with the digits the spread supports: std rounded to two
  * significant digits and mean to the same decimal place; with std = 0 or
- * NaN, the mean alone with four significant digits. latex != 0 writes the
- * siunitx form `\num{mean \pm std}`. Returns the snprintf length. */
+ * NaN, the mean alone with four significant digits. Values outside
+ * [1e-3, 1e5) share a power of ten: "(6.60 ± 0.30)e-4". latex != 0 writes the
+ * siunitx form `\num{mean \pm std}` (`\num{6.60 \pm 0.30 e-4}`). Returns
+ * the snprintf length. */
 int xb_format_mean_std(char *buf, size_t len, double mean, double std, int latex);
 /* Decimal places format_mean_std uses for a given spread (may be negative:
  * round to tens, hundreds...). */
 int xb_format_decimals(double mean, double std);
+/* Power of ten the pair is written with: 0 when |mean| (or std, if mean is
+ * 0) is in [1e-3, 1e5), else floor(log10(|mean|)). */
+int xb_format_exponent(double mean, double std);
 
 /* --------------------------------------------------------------- results */
 

@@ -148,15 +148,33 @@ static int fmt_fixed(char *buf, size_t len, double v, int d)
     return snprintf(buf, len, "%.0f", round(v / unit) * unit);
 }
 
+int xb_format_exponent(double mean, double std)
+{
+    double ref = isfinite(mean) && mean != 0.0 ? fabs(mean) : (isfinite(std) ? std : 0.0);
+    if (ref == 0.0 || (ref >= 1e-3 && ref < 1e5)) {
+        return 0;
+    }
+    return (int)floor(log10(ref));
+}
+
 int xb_format_mean_std(char *buf, size_t len, double mean, double std, int latex)
 {
-    int d = xb_format_decimals(mean, std);
-    char m[64], s[64];
-    fmt_fixed(m, sizeof m, mean, d);
-    if (!(isfinite(std) && std > 0.0)) {
-        return latex ? snprintf(buf, len, "\\num{%s}", m) : snprintf(buf, len, "%s", m);
+    /* outside [1e-3, 1e5) both numbers share one power of ten: (6.60 ± 0.30)e-4 */
+    int k = xb_format_exponent(mean, std);
+    double scale = pow(10.0, -k);
+    double m_s = mean * scale, s_s = std * scale;
+    int d = xb_format_decimals(m_s, s_s);
+    char m[64], s[64], e[16] = "";
+    fmt_fixed(m, sizeof m, m_s, d);
+    if (k != 0) {
+        snprintf(e, sizeof e, "e%d", k);
     }
-    fmt_fixed(s, sizeof s, std, d);
-    return latex ? snprintf(buf, len, "\\num{%s \\pm %s}", m, s)
-                 : snprintf(buf, len, "%s ± %s", m, s);
+    if (!(isfinite(std) && std > 0.0)) {
+        return latex ? snprintf(buf, len, "\\num{%s%s}", m, e) : snprintf(buf, len, "%s%s", m, e);
+    }
+    fmt_fixed(s, sizeof s, s_s, d);
+    if (latex) {
+        return snprintf(buf, len, "\\num{%s \\pm %s%s%s}", m, s, k ? " " : "", e);
+    }
+    return k ? snprintf(buf, len, "(%s ± %s)%s", m, s, e) : snprintf(buf, len, "%s ± %s", m, s);
 }

@@ -464,18 +464,24 @@ static void ci_text(char *buf, size_t len, const xb_summary *c, int latex)
         snprintf(buf, len, "%s", latex ? "--" : "–");
         return;
     }
-    int d = xb_format_decimals(c->mean, c->std);
-    double lo = c->mean - c->ci95, hi = c->mean + c->ci95;
+    int k = xb_format_exponent(c->mean, c->std);
+    double scale = pow(10.0, -k);
+    int d = xb_format_decimals(c->mean * scale, c->std * scale);
+    double lo = (c->mean - c->ci95) * scale, hi = (c->mean + c->ci95) * scale;
     if (d < 0) {
         double u = pow(10.0, -d);
         lo = round(lo / u) * u;
         hi = round(hi / u) * u;
         d = 0;
     }
+    char e[16] = "";
+    if (k) {
+        snprintf(e, sizeof e, "e%d", k);
+    }
     if (latex) {
-        snprintf(buf, len, "[\\num{%.*f}, \\num{%.*f}]", d, lo, d, hi);
+        snprintf(buf, len, "[\\num{%.*f%s}, \\num{%.*f%s}]", d, lo, e, d, hi, e);
     } else {
-        snprintf(buf, len, "[%.*f, %.*f]", d, lo, d, hi);
+        snprintf(buf, len, "[%.*f, %.*f]%s", d, lo, d, hi, e);
     }
 }
 

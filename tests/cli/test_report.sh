@@ -32,6 +32,15 @@ echo "$out" | grep -q '^rbp,twin,test_acc,final,5,0.68' || fail "csv pooled cell
 "$X" report "$d" --no-figures --at epoch=1 --format tex 2>/dev/null | grep -q '\\num{0.710 \\pm 0.010}' \
   || fail "epoch=1 LaTeX"
 
+# energy columns of a run are tabulated too: bp-ideal's final energy_write is
+# 3 epochs x (2.1, 2.2, 2.3)e-4 J: mean 6.6e-4, std 3.0e-5 (by hand)
+e=$(mktemp -d)
+cp tests/data/reports/results_energy.csv "$e/results.csv"
+"$X" report "$e" --no-figures 2>/dev/null || fail "report with energy columns"
+grep -q '## Energy and latency' "$e/report.md" || fail "no energy section"
+grep -q '| bp-ideal | bp | bidirectional | 0 | 3 | (6.60 ± 0.30)e-4 |' "$e/report.md" || fail "energy_write row"
+rm -rf "$e"
+
 # errors
 "$X" report "$d" --at last 2>"$d/err" && fail "--at last accepted"
 grep -q "'last': final, best or epoch=N" "$d/err" || fail "--at message: $(cat "$d/err")"

@@ -108,6 +108,12 @@ static void test_reports_stats_format__digits_follow_the_spread(void **state)
     check_fmt(1234.5, 123.0, 0, "1230 ± 120");
     check_fmt(0.8, 0.0, 0, "0.8000"); /* no spread: four significant digits */
     check_fmt(0.83, 0.02, 1, "\\num{0.830 \\pm 0.020}");
+    /* outside [1e-3, 1e5): one shared power of ten */
+    check_fmt(6.6e-4, 3.0e-5, 0, "(6.60 ± 0.30)e-4");
+    check_fmt(6.6e-4, 3.0e-5, 1, "\\num{6.60 \\pm 0.30 e-4}");
+    check_fmt(4.5e-6, 0.0, 0, "4.500e-6");
+    check_fmt(123456.0, 2345.0, 0, "(1.235 ± 0.023)e5");
+    assert_int_equal(xb_format_exponent(0.83, 0.02), 0);
     assert_int_equal(xb_format_decimals(0.83, 0.02), 3);
     assert_int_equal(xb_format_decimals(1234.5, 123.0), -1);
 }
