@@ -133,6 +133,9 @@ static size_t corners(const xb_device_waveform *w, double t_end, double *out)
     return m;
 }
 
+/* Segment redos with a capped step after a state-range failure. */
+#define RANGE_RETRIES 4
+
 static int flag_error(const char *what, int flag, int arkode)
 {
     char *name = arkode ? ARKStepGetReturnFlagName(flag) : CVodeGetReturnFlagName(flag);
@@ -179,8 +182,11 @@ int xb_device_integrate(const xb_device_type *type, const void *params, size_t s
     SUNLinearSolver LS = NULL;
     void *mem = NULL;
     ode_user u = {type, params, stride, n, scale, w, malloc(n * sizeof(double)), 0};
-    xb_device_ode_stats st = {0, 0, 0, 0, 0};
-    if (u.v == NULL) {
+    xb_device_ode_stats st = {0, 0, 0, 0, 0, 0};
+    double *y0 = malloc((size_t)len * sizeof *y0);
+    if (u.v == NULL || y0 == NULL) {
+        free(u.v);
+        free(y0);
         return xb__error_set(XB_ENOMEM, "out of memory for %zu devices", n);
     }
     if (SUNContext_Create(XB_SUN_COMM_NULL, &ctx) != 0 || (y = N_VNew_Serial(len, ctx)) == NULL ||
@@ -221,47 +227,76 @@ int xb_device_integrate(const xb_device_type *type, const void *params, size_t s
     double t = 0.0;
     size_t next_sample = 0;
     for (size_t c = 0; c < nc; c++) {
-        double seg_end = cts[c];
-        /* restart at each corner: the solution's derivative jumps there */
-        flag = arkode ? ARKStepReInit(mem, rhs_cb, NULL, t, y) : CVodeReInit(mem, t, y);
-        if (!flag) flag = arkode ? ARKStepSetStopTime(mem, seg_end) : CVodeSetStopTime(mem, seg_end);
-        if (flag != 0) {
-            rc = xb__error_set(XB_EEXTERNAL, "SUNDIALS restart at t = %g s failed (flag %d)", t, flag);
-            goto out;
-        }
-        st.restarts++;
-        for (;;) {
-            double target = seg_end;
-            int is_sample = 0;
-            if (next_sample < n_samples) {
-                double ts = t_end * (double)(next_sample + 1) / (double)n_samples;
-                if (ts <= seg_end) {
-                    target = ts;
-                    is_sample = 1;
+        double seg_end = cts[c], seg_t0 = t;
+        size_t seg_sample0 = next_sample;
+        memcpy(y0, N_VGetArrayPointer(y), (size_t)len * sizeof(double));
+        for (int attempt = 0;; attempt++) {
+            /* restart at each corner: the solution's derivative jumps there */
+            flag = arkode ? ARKStepReInit(mem, rhs_cb, NULL, t, y) : CVodeReInit(mem, t, y);
+            if (!flag) flag = arkode ? ARKStepSetStopTime(mem, seg_end) : CVodeSetStopTime(mem, seg_end);
+            if (flag != 0) {
+                rc = xb__error_set(XB_EEXTERNAL, "SUNDIALS restart at t = %g s failed (flag %d)", t, flag);
+                goto out;
+            }
+            st.restarts++;
+            flag = 0;
+            for (;;) {
+                double target = seg_end;
+                int is_sample = 0;
+                if (next_sample < n_samples) {
+                    double ts = t_end * (double)(next_sample + 1) / (double)n_samples;
+                    if (ts <= seg_end) {
+                        target = ts;
+                        is_sample = 1;
+                    }
+                }
+                sunrealtype tret = t;
+                if (target > t) {
+                    flag = arkode ? ARKStepEvolve(mem, target, y, &tret, ARK_NORMAL)
+                                  : CVode(mem, target, y, &tret, CV_NORMAL);
+                    if (flag < 0) {
+                        break;
+                    }
+                    t = tret;
+                }
+                if (is_sample) {
+                    double *dst = samples_out + next_sample * (size_t)len;
+                    memcpy(dst, N_VGetArrayPointer(y), (size_t)len * sizeof(double));
+                    for (sunindextype i = 0; i < len; i++) {
+                        dst[i] = xb_device__clamp(dst[i], 0.0, 1.0);
+                    }
+                    next_sample++;
+                }
+                if (!is_sample || target >= seg_end) {
+                    break;
                 }
             }
-            sunrealtype tret = t;
-            if (target > t) {
-                flag = arkode ? ARKStepEvolve(mem, target, y, &tret, ARK_NORMAL)
-                              : CVode(mem, target, y, &tret, CV_NORMAL);
-                if (flag < 0) {
-                    rc = u.rhs_failed ? xb__error_prefix(XB_EINTERNAL, "model '%s' rhs: ", type->name)
-                                      : flag_error(type->name, flag, arkode);
-                    goto out;
-                }
-                t = tret;
-            }
-            if (is_sample) {
-                double *dst = samples_out + next_sample * (size_t)len;
-                memcpy(dst, N_VGetArrayPointer(y), (size_t)len * sizeof(double));
-                for (sunindextype i = 0; i < len; i++) {
-                    dst[i] = xb_device__clamp(dst[i], 0.0, 1.0);
-                }
-                next_sample++;
-            }
-            if (!is_sample || target >= seg_end) {
+            if (flag >= 0) {
                 break;
             }
+            /* An accepted step that left the state's range makes the next
+             * rhs call fail where no solver can back off (ARKODE's first
+             * stage): redo the segment with a capped step. */
+            int range_fail = flag == ARK_UNREC_RHSFUNC_ERR || flag == ARK_REPTD_RHSFUNC_ERR ||
+                             flag == ARK_FIRST_RHSFUNC_ERR || flag == CV_UNREC_RHSFUNC_ERR ||
+                             flag == CV_REPTD_RHSFUNC_ERR || flag == CV_FIRST_RHSFUNC_ERR;
+            if (u.rhs_failed || !range_fail || attempt >= RANGE_RETRIES) {
+                rc = u.rhs_failed ? xb__error_prefix(XB_EINTERNAL, "model '%s' rhs: ", type->name)
+                                  : flag_error(type->name, flag, arkode);
+                goto out;
+            }
+            double hmax = (seg_end - seg_t0) / (64.0 * pow(8.0, attempt));
+            if (s->max_step > 0.0) {
+                hmax = fmin(hmax, s->max_step);
+            }
+            flag = arkode ? ARKStepSetMaxStep(mem, hmax) : CVodeSetMaxStep(mem, hmax);
+            memcpy(N_VGetArrayPointer(y), y0, (size_t)len * sizeof(double));
+            t = seg_t0;
+            next_sample = seg_sample0;
+            st.range_retries++;
+        }
+        if (st.range_retries > 0) { /* back to the caller's step limit */
+            flag = arkode ? ARKStepSetMaxStep(mem, s->max_step) : CVodeSetMaxStep(mem, s->max_step);
         }
         long nst = 0, nfe = 0, netf = 0, nncf = 0, nfi = 0;
         if (arkode) {
@@ -312,6 +347,7 @@ out:
         SUNContext_Free(&ctx);
     }
     free(u.v);
+    free(y0);
     return rc;
 }
 

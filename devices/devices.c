@@ -461,6 +461,7 @@ static int pulse_ode(xb_devices *d)
         d->ode_stats.error_test_fails += st.error_test_fails;
         d->ode_stats.nonlin_conv_fails += st.nonlin_conv_fails;
         d->ode_stats.restarts += st.restarts;
+        d->ode_stats.range_retries += st.range_retries;
     }
     return 0;
 }

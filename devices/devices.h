@@ -176,6 +176,7 @@ typedef struct {
 
 typedef struct {
     long steps, rhs_evals, error_test_fails, nonlin_conv_fails, restarts;
+    long range_retries; /* segments redone with a capped step after leaving [0, 1] */
 } xb_device_ode_stats;
 
 /* Integrates n devices of one model (params with the stride convention of

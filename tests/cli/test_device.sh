@@ -1,0 +1,59 @@
+#!/bin/sh
+# End-to-end test of `xbarsim device`: list, show, pulse, iv, fit, errors.
+# Run from the repository root with XBARSIM = the built binary; exit 0 = pass.
+set -u
+X=${XBARSIM:?set XBARSIM to the xbarsim binary}
+T=$(mktemp -d "${TMPDIR:-/tmp}/xb_device_cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$X" device --help >"$T/help" || fail "--help exited $?"
+grep -q "pulse NAME" "$T/help" || fail "--help does not describe pulse"
+
+"$X" device list >"$T/list" || fail "list exited $?"
+grep -q "^  agsi .*Jo et al. 2010" "$T/list" || fail "list lacks agsi with its source"
+grep -q "^  vteam_demo .*demo values" "$T/list" || fail "list lacks the vteam demo caveat"
+
+"$X" device show agsi >"$T/show" || fail "show exited $?"
+grep -q "^nl_ltp *2.4 " "$T/show" || fail "show agsi: nl_ltp 2.4 (device-models.md 5.1) missing"
+grep -q "pulses across the range 97" "$T/show" || fail "show agsi: 97 pulses missing"
+
+# pulse: 97 LTP + 97 LTD steps, each curve with its starting point, plus the header
+"$X" device pulse agsi -o "$T/p" >/dev/null || fail "pulse agsi exited $?"
+n=$(wc -l <"$T/p/pulse_agsi.csv")
+[ "$n" -eq 197 ] || fail "pulse_agsi.csv has $n lines, expected 197"
+awk -F, 'NR == 2 { exit !($1 == "ltp" && $2 == 0 && $3 == 3.0769e-09) }' "$T/p/pulse_agsi.csv" || fail "first point is not Gmin"
+# 97 LTP pulses from Gmin reach exactly Gmax (device-models.md 8, check 1)
+awk -F, 'NR == 99 { exit !($1 == "ltp" && $2 == 97 && $3 == 3.8462e-08) }' "$T/p/pulse_agsi.csv" || fail "97 LTP pulses do not reach Gmax"
+if command -v gnuplot >/dev/null 2>&1; then
+  [ -s "$T/p/pulse_agsi.svg" ] && [ -s "$T/p/pulse_agsi.png" ] && [ -s "$T/p/pulse_agsi.gp" ] \
+    || fail "pulse figure missing"
+fi
+
+# state-equation model in ode mode, CSV only
+"$X" device pulse hp_strukov --mode ode -n 5 --no-figure -o "$T/o" >/dev/null || fail "pulse --mode ode exited $?"
+[ "$(wc -l <"$T/o/pulse_hp_strukov.csv")" -eq 13 ] || fail "ode pulse CSV length"
+
+# iv: pinched loop, current zero where the voltage is zero (t = T/2 sample)
+"$X" device iv hp_joglekar --freq 1,10 --samples 200 --no-figure -o "$T/iv" >/dev/null || fail "iv exited $?"
+awk -F, 'NR > 1 && $1 == 1 && $2 == 0.5 { if ($4 > 1e-15 || $4 < -1e-15) bad = 1; found = 1 }
+         END { exit !(found && !bad) }' "$T/iv/iv_hp_joglekar.csv" || fail "iv loop is not pinched at v = 0"
+
+# fit round trip: noise-free pulses of a preset, fitted back
+"$X" device pulse epiram -o "$T/f" --no-figure >/dev/null || fail "pulse epiram"
+"$X" device fit "$T/f/pulse_epiram.csv" --model neurosim -o "$T/f/fit.csv" >"$T/fit" || fail "fit exited $?"
+grep -q "rms error" "$T/fit" || fail "fit does not report its error"
+awk '/^  nl_ltp/ { d = $2 - 0.5; if (d < 0) d = -d; ok = d < 1e-4 } END { exit !ok }' "$T/fit" \
+  || fail "fit did not recover nl_ltp 0.5 of EpiRAM: $(grep nl_ltp "$T/fit")"
+"$X" device show "$T/f/fit.csv" >/dev/null || fail "the fitted device file is not usable as NAME"
+
+# errors: clear message and nonzero status
+"$X" device show nosuchdevice 2>"$T/err" && fail "show of an unknown name succeeded"
+grep -q "nosuchdevice" "$T/err" || fail "unknown-name message does not name it"
+"$X" device fit "$T/f/pulse_epiram.csv" 2>"$T/err"; [ $? -eq 2 ] || fail "fit without --model should exit 2"
+"$X" device iv agsi -o "$T/x" 2>"$T/err" && fail "iv of a pulse-level model succeeded"
+grep -q "state equation" "$T/err" || fail "iv error does not explain"
+printf 'pulse,conductance\n0,1e-6\n1,oops\n' >"$T/bad.csv"
+"$X" device fit "$T/bad.csv" --model soft_bounds 2>"$T/err" && fail "fit of bad data succeeded"
+grep -q "bad.csv:3:3: column 'conductance': value 'oops'" "$T/err" || fail "bad data message: $(cat "$T/err")"
+echo "ok test_device.sh"
