@@ -128,7 +128,17 @@ int main(int argc, char **argv)
     if ((rc = run(&c, &tr784, &test, 128, "crossbar, full device model", &t_hw, &acc)) < 0) {
         goto out;
     }
-    printf("  slowdown crossbar / float BLAS: %.2fx (target <= 2x)\n\n", t_hw / t_sw);
+    printf("  slowdown crossbar / float BLAS: %.2fx (target <= 2x)\n", t_hw / t_sw);
+    /* the learning channel on its own arrays: rbp with B on twin arrays of
+     * the same device, i.e. one more array read transposed per layer > 1 */
+    double t_rbp = 0.0;
+    c.rule = XB_RULE_RBP;
+    c.channel = XB_NET_CHANNEL_TWIN;
+    c.bwd = c.fwd;
+    if ((rc = run(&c, &tr784, &test, 128, "crossbar, rbp, B on twin arrays", &t_rbp, &acc)) < 0) {
+        goto out;
+    }
+    printf("  slowdown rbp-twin crossbar / float BLAS bp: %.2fx\n\n", t_rbp / t_sw);
 
     printf("NeuroSim 400-100-10, online SGD (batch 1), 8000 samples, Ag:a-Si device:\n");
     xb_dataset tr400 = {0}, te400 = {0}, sub = {0};

@@ -245,6 +245,31 @@ static void test_learning_channel_conjoined__forward_periphery_backward_device(v
     assert_memory_not_equal(a, b, sizeof a);
 }
 
+/* Feedback alignment on a nonideal crossbar: NeuroSim's Ag:a-Si device
+ * (nonlinear asymmetric pulses, its c2c and d2d) on forward and twin backward
+ * arrays; a repeated batch's loss must fall. */
+static void test_learning_channel_rbp__learns_on_a_nonlinear_device(void **state)
+{
+    (void)state;
+    unsigned char params[XB_DEVICE_PARAMS_MAX];
+    xb_net_config cfg;
+    hw_config(&cfg, XB_RULE_RBP, XB_NET_CHANNEL_TWIN);
+    xb_assert_ok(xb_device_preset_config("agsi", &cfg.fwd.device, params));
+    cfg.fwd.update = XB_UPDATE_PULSES;
+    cfg.bwd = cfg.fwd;
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &cfg));
+    double x[NB * 12], l0 = 0.0, l = 0.0;
+    int labels[NB];
+    batch(x, labels, 4);
+    for (int step = 0; step < 30; step++) {
+        xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, &l));
+        l0 = step == 0 ? l : l0;
+    }
+    assert_true(l < l0);
+    xb_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_learning_channel_distinct__srbp_arrays_have_direct_shapes),
         cmocka_unit_test(test_learning_channel_stochastic__updates_through_the_outer_product),
         cmocka_unit_test(test_learning_channel_conjoined__forward_periphery_backward_device),
+        cmocka_unit_test(test_learning_channel_rbp__learns_on_a_nonlinear_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
