@@ -15,6 +15,16 @@
 
 typedef enum { XB_CELL_0T1R = 0, XB_CELL_1T1R = 1 } xb_cell_kind;
 
+/* Cell I-V: i = g f(v) with f'(0) = 1, so g is the small-signal conductance.
+ * Nonlinear cells are solved by Newton ("nodal", "spice"; "ideal" applies f
+ * to the inputs); "nodal_fast" takes linear cells only, and nonlinear cells
+ * need XB_CELL_0T1R. */
+typedef enum {
+    XB_IV_LINEAR = 0, /* f(v) = v */
+    XB_IV_SINH = 1,   /* f(v) = sinh(beta v) / beta, beta in 1/V */
+    XB_IV_CUBIC = 2   /* f(v) = v + beta v^3, beta in 1/V^2 */
+} xb_cell_iv;
+
 typedef struct {
     int rows, cols;
     double r_wire_row; /* ohm per row-wire segment between adjacent cells */
@@ -28,9 +38,15 @@ typedef struct {
      * give up with XB_ENOCONV after fast_max_iter sweeps (0 = 10000). */
     double fast_tol;
     int fast_max_iter;
+    xb_cell_iv iv;  /* cell I-V (XB_IV_LINEAR by default) */
+    double iv_beta; /* its nonlinearity, >= 0 */
 } xb_circuit_config;
 
-#define XB_CIRCUIT_CONFIG_INIT {0, 0, 0.0, 0.0, 0.0, 0.0, XB_CELL_0T1R, 0.0, 0.0, 0}
+#define XB_CIRCUIT_CONFIG_INIT {0, 0, 0.0, 0.0, 0.0, 0.0, XB_CELL_0T1R, 0.0, 0.0, 0, XB_IV_LINEAR, 0.0}
+
+/* Newton on nonlinear cells stops when no node moves by more than this times
+ * the largest drive voltage. */
+#define XB_NODAL_NEWTON_TOL 1e-13
 
 /* Default tolerance of nodal_fast (relative to the largest drive voltage). */
 #define XB_NODAL_FAST_TOL 1e-12

@@ -41,6 +41,9 @@ long xb_nodal__nodes(const xb_nodal_lines *m);
 /* Effective cell conductances (1T1R: in series with r_access). */
 void xb_nodal__g_eff(const xb_nodal_lines *m, const double *g, double *geff_out);
 
+/* Cell I-V for unit conductance: returns f(v), *df_out = f'(v) (may be NULL). */
+double xb_nodal__iv(const xb_circuit_config *c, double v, double *df_out);
+
 /* Voltage across every cell (row node minus column node) of the write
  * situation, solved exactly (nodal_exact.c). */
 int xb_nodal__write_voltages(const xb_circuit_config *c, const double *g, const double *u_row,

@@ -108,7 +108,14 @@ int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
             double gk = g[(size_t)r * (size_t)c->cols + (size_t)k];
             row_node(p, sizeof p, &m, r, k);
             col_node(q, sizeof q, &m, r, k);
-            if (m.r_access > 0.0) {
+            if (c->iv == XB_IV_SINH && c->iv_beta > 0.0) {
+                /* nonlinear cell as a behavioural current source, i = g f(v) */
+                xb_sb__printf(sb, "BX%d_%d %s %s I={%.17g*sinh(%.17g*v(%s,%s))/%.17g}\n", r, k,
+                              p, q, gk, c->iv_beta, p, q, c->iv_beta);
+            } else if (c->iv == XB_IV_CUBIC) {
+                xb_sb__printf(sb, "BX%d_%d %s %s I={%.17g*(v(%s,%s)+%.17g*v(%s,%s)*v(%s,%s)*v(%s,"
+                              "%s))}\n", r, k, p, q, gk, p, q, c->iv_beta, p, q, p, q, p, q);
+            } else if (m.r_access > 0.0) {
                 /* the access transistor, on, as its channel resistance */
                 xb_sb__printf(sb, "RX%d_%d %s m%d_%d %.17g\nRA%d_%d m%d_%d %s %.17g\n", r, k, p,
                               r, k, 1.0 / gk, r, k, r, k, q, m.r_access);

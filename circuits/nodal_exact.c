@@ -10,6 +10,7 @@
 
 #include <cholmod.h>
 #include <klu.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,9 @@ typedef struct {
     int use_klu;
     unsigned version; /* ws->version this factor belongs to (0: none) */
     cholmod_dense *B, *X, *Y, *E;
+    cholmod_dense *B1, *X1, *Y1, *E1; /* one right-hand side (Newton steps) */
     double *kb; /* KLU right-hand sides, n x NODAL_CHUNK column-major */
+    double *nx, *nf, *ntry, *ndx; /* Newton: iterate, residual, trial, step (n each) */
 } nodal_sys;
 
 typedef struct {
@@ -41,6 +44,7 @@ typedef struct {
     int force_klu;
     double *geff;
     unsigned version; /* bumped by every setup; 0: never set up */
+    double *g;        /* raw conductances (nonlinear cells) */
     nodal_sys *sys[XB_NODAL_NMODES];
     cholmod_common cc;
     klu_common kc;
@@ -72,6 +76,14 @@ static void sys_free(nodal_ws *w, nodal_sys *s)
     cholmod_free_dense(&s->X, &w->cc);
     cholmod_free_dense(&s->Y, &w->cc);
     cholmod_free_dense(&s->E, &w->cc);
+    cholmod_free_dense(&s->B1, &w->cc);
+    cholmod_free_dense(&s->X1, &w->cc);
+    cholmod_free_dense(&s->Y1, &w->cc);
+    cholmod_free_dense(&s->E1, &w->cc);
+    free(s->nx);
+    free(s->nf);
+    free(s->ntry);
+    free(s->ndx);
     free(s->kb);
     free(s);
 }
@@ -87,6 +99,7 @@ static void nodal_free(void *ws)
     }
     cholmod_finish(&w->cc);
     free(w->geff);
+    free(w->g);
     free(w->u);
     free(w);
 }
@@ -242,6 +255,16 @@ static int sys_create(nodal_ws *w, xb_nodal_mode mode, nodal_sys **out)
         if (s->kb == NULL) {
             goto out;
         }
+        if (w->cfg.iv != XB_IV_LINEAR) {
+            s->nx = malloc((size_t)n * sizeof *s->nx);
+            s->nf = malloc((size_t)n * sizeof *s->nf);
+            s->ntry = malloc((size_t)n * sizeof *s->ntry);
+            s->ndx = malloc((size_t)n * sizeof *s->ndx);
+            s->B1 = cholmod_allocate_dense((size_t)n, 1, (size_t)n, CHOLMOD_REAL, &w->cc);
+            if (!s->nx || !s->nf || !s->ntry || !s->ndx || !s->B1) {
+                goto out;
+            }
+        }
     }
     free(tag);
     free(fill);
@@ -365,9 +388,10 @@ static void build_rhs(const nodal_sys *s, const double *geff, const double *u, d
 
 /* Outputs of one solution x: forward column currents, transposed row currents,
  * or the voltage across every memristor (write). */
-static void outputs(const nodal_sys *s, const double *geff, const double *g, xb_nodal_mode mode,
-                    const double *u, const double *x, double *out)
+static void outputs(const nodal_ws *w, const nodal_sys *s, const double *geff, const double *g,
+                    xb_nodal_mode mode, const double *u, const double *x, double *out)
 {
+    int nonlin = w->cfg.iv != XB_IV_LINEAR;
     const xb_nodal_lines *m = &s->m;
     const double *ur = u, *uc = u + m->rows;
     if (mode == XB_NODAL_FORWARD) {
@@ -380,13 +404,15 @@ static void outputs(const nodal_sys *s, const double *geff, const double *g, xb_
             long p = xb_nodal__row_node(m, r, c), q = xb_nodal__col_node(m, r, c);
             double va = p >= 0 ? x[p] : ur[r];
             double vb = q >= 0 ? x[q] : uc[c];
-            double i = geff[k] * (va - vb);
+            double i = nonlin ? w->g[k] * xb_nodal__iv(&w->cfg, va - vb, NULL)
+                              : geff[k] * (va - vb);
             if (mode == XB_NODAL_FORWARD) {
                 out[c] += i;
             } else if (mode == XB_NODAL_TRANSPOSE) {
                 acc -= i;
             } else {
-                out[k] = i / g[k]; /* across the memristor, not the access device */
+                /* across the memristor, not the access device */
+                out[k] = nonlin ? va - vb : i / g[k];
             }
         }
         if (mode == XB_NODAL_TRANSPOSE) {
@@ -395,10 +421,144 @@ static void outputs(const nodal_sys *s, const double *geff, const double *g, xb_
     }
 }
 
+
+/* Solves J dx = rhs (in place, one vector) with the current factor. */
+static int solve_one_rhs(nodal_ws *w, nodal_sys *s, double *rhs)
+{
+    if (s->use_klu) {
+        if (!klu_solve(s->sym, s->num, s->n, 1, rhs, &w->kc)) {
+            return xb__error_set(XB_EEXTERNAL, "klu_solve failed (status %d)", w->kc.status);
+        }
+        return XB_OK;
+    }
+    memcpy(s->B1->x, rhs, (size_t)s->n * sizeof *rhs);
+    if (!cholmod_solve2(CHOLMOD_A, s->L, s->B1, NULL, &s->X1, NULL, &s->Y1, &s->E1, &w->cc)) {
+        return xb__error_set(XB_EEXTERNAL, "cholmod_solve2 failed (status %d)", w->cc.status);
+    }
+    memcpy(rhs, s->X1->x, (size_t)s->n * sizeof *rhs);
+    return XB_OK;
+}
+
+/* Currents leaving every free node at x (KCL residual F), its largest
+ * magnitude, and (if gd != NULL) every cell's differential conductance. */
+static double residual(const nodal_ws *w, const nodal_sys *s, const double *u, const double *x,
+                       double *f, double *gd)
+{
+    const xb_nodal_lines *m = &s->m;
+    const double *ur = u, *uc = u + m->rows;
+    long ncell = (long)m->rows * m->cols;
+    long nrowseg = (m->nr == m->cols && m->g_seg_row > 0.0) ? (long)m->rows * (m->cols - 1) : 0;
+    memset(f, 0, (size_t)s->n * sizeof *f);
+    for (int r = 0; r < m->rows && m->nr > 0; r++) {
+        long p = xb_nodal__row_node(m, r, 0);
+        f[p] += m->g_term_row * (x[p] - ur[r]);
+    }
+    for (int c = 0; c < m->cols && m->nc > 0; c++) {
+        long q = xb_nodal__col_node(m, m->rows - 1, c);
+        f[q] += m->g_term_col * (x[q] - uc[c]);
+    }
+    for (long k = 0; k < s->nstamps; k++) {
+        long p = s->sp[k], q = s->sq[k];
+        double i;
+        if (k < ncell) {
+            int r = (int)(k / m->cols), c = (int)(k % m->cols);
+            double va = p >= 0 ? x[p] : ur[r], vb = q >= 0 ? x[q] : uc[c], df;
+            i = w->g[k] * xb_nodal__iv(&w->cfg, va - vb, &df);
+            if (gd != NULL) {
+                gd[k] = w->g[k] * df;
+            }
+        } else {
+            i = (k < ncell + nrowseg ? m->g_seg_row : m->g_seg_col) * (x[p] - x[q]);
+        }
+        if (p >= 0) {
+            f[p] += i;
+        }
+        if (q >= 0) {
+            f[q] -= i;
+        }
+    }
+    double mx = 0.0;
+    for (int j = 0; j < s->n; j++) {
+        mx = fmax(mx, fabs(f[j]));
+    }
+    return mx;
+}
+
+/* Newton with backtracking on nonlinear cells for one set of end potentials;
+ * the solution is left in s->nx. The Jacobian is the nodal matrix with every
+ * cell at its differential conductance (> 0: still SPD). */
+static int newton(nodal_ws *w, nodal_sys *s, const double *u)
+{
+    size_t nu = (size_t)s->m.rows + (size_t)s->m.cols;
+    double scale = 0.0;
+    for (size_t k = 0; k < nu; k++) {
+        scale = fmax(scale, fabs(u[k]));
+    }
+    memset(s->nx, 0, (size_t)s->n * sizeof *s->nx);
+    if (scale == 0.0) {
+        return XB_OK; /* f(0) = 0: everything at 0 V */
+    }
+    int rc = XB_OK, it;
+    double fnorm = residual(w, s, u, s->nx, s->nf, w->geff);
+    /* residuals at the rounding level of the first one count as no increase */
+    double floor = 1e-12 * fnorm;
+    for (it = 0; it < 100; it++) {
+        rc = sys_factor(w, s); /* J at the current iterate (geff = differential g) */
+        if (rc != XB_OK) {
+            break;
+        }
+        for (int j = 0; j < s->n; j++) {
+            s->ndx[j] = -s->nf[j];
+        }
+        rc = solve_one_rhs(w, s, s->ndx);
+        if (rc != XB_OK) {
+            break;
+        }
+        double step = 0.0;
+        for (int j = 0; j < s->n; j++) {
+            step = fmax(step, fabs(s->ndx[j]));
+        }
+        /* backtrack while the residual grows (sinh can overshoot from far away) */
+        double lambda = 1.0, fnew = fnorm;
+        for (int h = 0; h < 40; h++, lambda *= 0.5) {
+            for (int j = 0; j < s->n; j++) {
+                s->ntry[j] = s->nx[j] + lambda * s->ndx[j];
+            }
+            fnew = residual(w, s, u, s->ntry, s->nf, w->geff);
+            if (fnew <= fnorm + floor) {
+                break;
+            }
+        }
+        /* nf and geff now belong to ntry, the accepted point */
+        memcpy(s->nx, s->ntry, (size_t)s->n * sizeof *s->nx);
+        fnorm = fnew;
+        if (lambda * step <= XB_NODAL_NEWTON_TOL * scale) {
+            break;
+        }
+    }
+    /* the linear factor is gone: restore g and refactor on the next use */
+    memcpy(w->geff, w->g, (size_t)w->cfg.rows * (size_t)w->cfg.cols * sizeof *w->geff);
+    s->version = 0;
+    if (rc == XB_OK && it == 100) {
+        rc = xb__error_set(XB_ENOCONV, "Newton on nonlinear cells: no convergence in 100 "
+                           "iterations (residual %.3g A)", fnorm);
+    }
+    return rc;
+}
+
 static int sys_solve(nodal_ws *w, nodal_sys *s, xb_nodal_mode mode, const double *g,
                      const double *u_all, size_t nvec, double *out, size_t out_stride)
 {
     size_t nu = (size_t)s->m.rows + (size_t)s->m.cols;
+    if (w->cfg.iv != XB_IV_LINEAR) {
+        for (size_t j = 0; j < nvec; j++) {
+            if (s->n > 0) {
+                XB_TRY(newton(w, s, u_all + j * nu));
+            }
+            outputs(w, s, w->geff, g, mode, u_all + j * nu, s->nx, out + j * out_stride);
+        }
+        return XB_OK;
+    }
     for (size_t b0 = 0; b0 < nvec; b0 += NODAL_CHUNK) {
         size_t k = nvec - b0 < NODAL_CHUNK ? nvec - b0 : NODAL_CHUNK;
         double *xs = s->kb;
@@ -434,7 +594,7 @@ static int sys_solve(nodal_ws *w, nodal_sys *s, xb_nodal_mode mode, const double
             }
         }
         for (size_t j = 0; j < k; j++) {
-            outputs(s, w->geff, g, mode, u_all + (b0 + j) * nu, xs + j * (size_t)s->n,
+            outputs(w, s, w->geff, g, mode, u_all + (b0 + j) * nu, xs + j * (size_t)s->n,
                     out + (b0 + j) * out_stride);
         }
     }
@@ -458,8 +618,9 @@ static int create_common(void **ws_out, const xb_circuit_config *c, int force_kl
     klu_defaults(&w->kc);
     size_t ncell = (size_t)c->rows * (size_t)c->cols;
     w->geff = malloc(ncell * sizeof *w->geff);
+    w->g = malloc(ncell * sizeof *w->g);
     w->u = malloc(((size_t)c->rows + (size_t)c->cols) * NODAL_CHUNK * sizeof *w->u);
-    if (w->geff == NULL || w->u == NULL) {
+    if (w->geff == NULL || w->g == NULL || w->u == NULL) {
         nodal_free(w);
         return xb__error_set(XB_ENOMEM, "out of memory");
     }
@@ -485,6 +646,7 @@ static int nodal_setup(void *ws, const double *g)
     xb_nodal_lines m;
     xb_nodal__lines_init(&m, &w->cfg, XB_NODAL_FORWARD);
     xb_nodal__g_eff(&m, g, w->geff);
+    memcpy(w->g, g, (size_t)w->cfg.rows * (size_t)w->cfg.cols * sizeof *w->g);
     w->version++;
     if (w->version == 0) {
         w->version = 1;
@@ -533,6 +695,7 @@ int xb_nodal__write_voltages(const xb_circuit_config *c, const double *g, const 
         xb_nodal_lines m;
         xb_nodal__lines_init(&m, c, XB_NODAL_WRITE);
         xb_nodal__g_eff(&m, g, w->geff);
+        memcpy(w->g, g, (size_t)c->rows * (size_t)c->cols * sizeof *w->g);
         w->version = 1;
         memcpy(w->u, u_row, (size_t)c->rows * sizeof *w->u);
         memcpy(w->u + c->rows, u_col, (size_t)c->cols * sizeof *w->u);

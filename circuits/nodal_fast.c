@@ -64,6 +64,10 @@ static int create_modes(void **ws_out, const xb_circuit_config *c, int nmodes)
     XB_ASSERT_ARG(ws_out != NULL);
     *ws_out = NULL;
     XB_TRY(xb_circuits__validate_config(c));
+    if (c->iv != XB_IV_LINEAR) {
+        return xb__error_set(XB_EINVAL, "nodal_fast takes linear cells only (cell I-V %d): use "
+                             "the nodal solver", (int)c->iv);
+    }
     fast_ws *w = calloc(1, sizeof *w);
     if (w == NULL) {
         return xb__error_set(XB_ENOMEM, "out of memory");

@@ -1,6 +1,24 @@
 /* circuits: the line structure shared by the exact and the fast nodal solver. */
 #include "circuits/circuits_internal.h"
 
+#include <math.h>
+
+double xb_nodal__iv(const xb_circuit_config *c, double v, double *df_out)
+{
+    double b = c->iv_beta, f = v, df = 1.0;
+    if (c->iv == XB_IV_SINH && b > 0.0) {
+        f = sinh(b * v) / b;
+        df = cosh(b * v);
+    } else if (c->iv == XB_IV_CUBIC) {
+        f = v + b * v * v * v;
+        df = 1.0 + 3.0 * b * v * v;
+    }
+    if (df_out != NULL) {
+        *df_out = df;
+    }
+    return f;
+}
+
 void xb_nodal__lines_init(xb_nodal_lines *m, const xb_circuit_config *c, xb_nodal_mode mode)
 {
     double r_end_row = mode == XB_NODAL_TRANSPOSE ? c->r_sense : c->r_source;

@@ -51,6 +51,16 @@ int xb_circuits__validate_config(const xb_circuit_config *c)
         return xb__error_set(XB_EINVAL, "fast_max_iter (%d) must be >= 0 (0 = default)",
                              c->fast_max_iter);
     }
+    if (c->iv != XB_IV_LINEAR && c->iv != XB_IV_SINH && c->iv != XB_IV_CUBIC) {
+        return xb__error_set(XB_EINVAL, "cell I-V %d is not linear (0), sinh (1) or cubic (2)",
+                             (int)c->iv);
+    }
+    if (!isfinite(c->iv_beta) || c->iv_beta < 0.0) {
+        return xb__error_set(XB_EINVAL, "iv_beta (%g) must be finite and >= 0", c->iv_beta);
+    }
+    if (c->iv != XB_IV_LINEAR && c->cell != XB_CELL_0T1R) {
+        return xb__error_set(XB_EINVAL, "a nonlinear cell I-V needs 0T1R cells (got 1T1R)");
+    }
     return XB_OK;
 }
 

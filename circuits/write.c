@@ -137,7 +137,9 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
     for (size_t j = 0; j < ncell; j++) {
         g[j] = 1.0; /* placeholder: cell lines are rewritten below */
     }
-    int rc = xb_spice__network(&sbn, c, XB_NODAL_WRITE, g, u_row, u_col);
+    xb_circuit_config lin = *c;
+    lin.iv = XB_IV_LINEAR; /* the cells become memristor subcircuits below */
+    int rc = xb_spice__network(&sbn, &lin, XB_NODAL_WRITE, g, u_row, u_col);
     free(g);
     if (rc != XB_OK) {
         free(sb.buf);

@@ -288,6 +288,36 @@ static void test_circuits_nodal__errors(void **state)
     assert_int_equal(xb_solver_nodal_fast_iterations(NULL), -1);
 }
 
+/* Without wires every cell sees its input: the nonlinear read is G^T f(v)
+ * for ideal and nodal alike; nodal_fast refuses nonlinear cells. */
+static void test_circuits_nodal__nonlinear_zero_wire(void **state)
+{
+    (void)state;
+    enum { R = 7, C = 5 };
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = R;
+    c.cols = C;
+    c.iv = XB_IV_SINH;
+    c.iv_beta = 3.7;
+    double g[R * C], v[R], ref[C], out[C];
+    fill(g, R * C, 1e-6, 1e-4, 14);
+    fill(v, R, -0.4, 0.4, 15);
+    run(xb_solver_ideal, &c, g, 0, v, 1, ref);
+    run(xb_solver_nodal, &c, g, 0, v, 1, out);
+    for (int k = 0; k < C; k++) {
+        double naive = 0.0;
+        for (int r = 0; r < R; r++) {
+            naive += g[r * C + k] * sinh(c.iv_beta * v[r]) / c.iv_beta;
+        }
+        xb_assert_close(ref[k], naive, XB_TOL_EXACT, 0.0);
+        xb_assert_close(out[k], naive, XB_TOL_EXACT, 0.0);
+    }
+    void *ws = NULL;
+    xb_assert_error(xb_solver_nodal_fast->create(&ws, &c), XB_EINVAL, "linear cells only");
+    c.cell = XB_CELL_1T1R;
+    xb_assert_error(xb_solver_nodal->create(&ws, &c), XB_EINVAL, "needs 0T1R");
+}
+
 static void test_circuits_solver__find_nodal(void **state)
 {
     (void)state;
@@ -307,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_circuits_nodal__fast_and_klu_vs_cholmod),
         cmocka_unit_test(test_circuits_nodal__ir_drop_reduces_current),
         cmocka_unit_test(test_circuits_nodal__errors),
+        cmocka_unit_test(test_circuits_nodal__nonlinear_zero_wire),
         cmocka_unit_test(test_circuits_solver__find_nodal),
     };
     return cmocka_run_group_tests_name("circuits_nodal", tests, NULL, NULL);

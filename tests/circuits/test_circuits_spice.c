@@ -88,6 +88,51 @@ static void test_circuits_spice__variants_match_nodal(void **state)
     compare(&c, 0, 34);
 }
 
+/* Nonlinear cells (Newton in "nodal", B sources in ngspice): the same currents,
+ * and far enough from the linear read that the check means something. */
+static void test_circuits_spice__nonlinear_cells_match_nodal(void **state)
+{
+    (void)state;
+    enum { R = 10, C = 8 };
+    const xb_cell_iv ivs[2] = {XB_IV_SINH, XB_IV_CUBIC};
+    const double betas[2] = {4.0, 2.385};
+    for (int k = 0; k < 2; k++) {
+        for (int t = 0; t <= 1; t++) {
+            xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+            c.rows = R;
+            c.cols = C;
+            c.r_wire_row = 2.385;
+            c.r_wire_col = 1.731;
+            c.r_source = 11.0;
+            c.iv = ivs[k];
+            c.iv_beta = betas[k];
+            int nin = t ? C : R, nout = t ? R : C;
+            double g[R * C], v[R], a[R], b[R], lin[R];
+            fill(g, R * C, 1e-6, 1e-4, 40 + (uint32_t)k);
+            fill(v, (size_t)nin, 0.0, 0.5, 42 + (uint32_t)t);
+            const xb_solver_type *s[2] = {xb_solver_nodal, xb_solver_spice};
+            double *o[2] = {a, b};
+            for (int j = 0; j < 2; j++) {
+                void *ws = NULL;
+                xb_assert_ok(s[j]->create(&ws, &c));
+                xb_assert_ok(s[j]->setup(ws, g));
+                xb_assert_ok(s[j]->solve(ws, t, v, 1, o[j]));
+                s[j]->free(ws);
+            }
+            c.iv = XB_IV_LINEAR;
+            void *ws = NULL;
+            xb_assert_ok(xb_solver_nodal->create(&ws, &c));
+            xb_assert_ok(xb_solver_nodal->setup(ws, g));
+            xb_assert_ok(xb_solver_nodal->solve(ws, t, v, 1, lin));
+            xb_solver_nodal->free(ws);
+            for (int j = 0; j < nout; j++) {
+                xb_assert_close(a[j], b[j], XB_TOL_SOLVER, 0.0);
+                assert_true(a[j] > lin[j] * 1.01); /* f(v) > v for v > 0 */
+            }
+        }
+    }
+}
+
 static const char good_net[] = "* divider\n"
                                ".options reltol=1e-6 abstol=1e-15 vntol=1e-9 gmin=1e-12 noinit\n"
                                "V1 in 0 DC 0.731\nR1 in out 2385\nR2 out 0 1138\n.op\n.end\n";
@@ -129,6 +174,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_circuits_spice__op_matches_nodal),
         cmocka_unit_test(test_circuits_spice__variants_match_nodal),
+        cmocka_unit_test(test_circuits_spice__nonlinear_cells_match_nodal),
         cmocka_unit_test(test_circuits_spice__malformed_netlist_then_works),
     };
     return cmocka_run_group_tests_name("circuits_spice", tests, NULL, NULL);

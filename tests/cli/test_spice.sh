@@ -39,6 +39,14 @@ grep -q 'largest relative difference to ngspice' "$d/chk.csv" || fail "summary l
   || fail "transposed 1T1R check"
 [ "$(grep -c '^[0-9]' "$d/t.csv")" -eq 6 ] || fail "transposed check must print 6 rows"
 
+# nonlinear cells: Newton in nodal against ngspice B sources
+"$X" spice check --rows 8 --cols 6 --iv sinh --iv-beta 4 --v-max 0.5 > "$d/nl.csv" \
+  || fail "sinh-cell check"
+grep -q 'sinh cells' "$d/nl.csv" || fail "summary names the cell I-V"
+grep -q 'nodal_fast n/a' "$d/nl.csv" || fail "nodal_fast must be skipped for nonlinear cells"
+"$X" spice check --iv tanh 2> "$d/err" && fail "--iv tanh accepted"
+grep -q "'tanh' is not linear, sinh or cubic" "$d/err" || fail "message for --iv tanh"
+
 # errors name the option and the value
 "$X" spice check --rows abc 2> "$d/err" && fail "--rows abc accepted"
 grep -q "'abc' is not an integer" "$d/err" || fail "message for --rows abc"
