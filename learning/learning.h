@@ -202,7 +202,9 @@ typedef enum {
     XB_RULE_ASRBP = 4,      /* as srbp, D += -lr e h_{l-1}^T every step */
     XB_RULE_SIGN = 5,       /* K_l = sign(W_l) (.) |R_l| (sign_magnitude = 1)
                                or b_scale * sign(W_l), recomputed every step */
-    XB_RULE_SPARSE_RBP = 6  /* as rbp with a fraction `sparsity` of B zero */
+    XB_RULE_SPARSE_RBP = 6, /* as rbp with a fraction `sparsity` of B zero */
+    XB_RULE_DRTP = 7        /* direct random target projection (Frenkel et al.):
+                               as srbp with s = -y, the target instead of e */
 } xb_rule;
 
 /* Where backward matrices live (learning-channel.md §2.2). With hardware = 0
@@ -243,7 +245,9 @@ typedef struct {
     xb_init b_init;        /* random backward matrices (and R of sign) */
     double b_scale;        /* 0 = the b_init's default scale */
     double sparsity;       /* sparse_rbp: fraction of entries set to zero */
-    int sign_magnitude;    /* sign: 1 = sign(W) (.) |R|, 0 = b_scale * sign(W) */
+    int sign_magnitude;    /* sign: 1 = sign(W) (.) |R| with R fixed (frSF), 0 =
+                              b_scale * sign(W) (uSF), 2 = |R| redrawn every
+                              update (brSF) */
     int error_bits;        /* 0 = float; k >= 1: e quantised to k bits on [-1, 1] */
     int bwd_fprime;        /* 1: multiply by f'(a) in the backward pass */
     int bwd_nonlinear;     /* 1: backward neurons apply g = f (symmetry 5) */

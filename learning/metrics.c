@@ -95,6 +95,9 @@ int xb_net_metrics(xb_net *net, const double *x, const int *labels, const double
             net->mdr[L][s * nL + i] = c->error_bits > 0 ? xb_quantize_error(e, c->error_bits) : e;
         }
     }
+    if (c->rule == XB_RULE_DRTP) {
+        xb_net__minus_target(c, nb, (int)nL, labels, targets, net->ybuf);
+    }
     /* BP: linear transposed path, every f' applied */
     for (int l = L; l >= 2; l--) {
         int rows = net->n[l], cols = net->n[l - 1];
@@ -108,7 +111,9 @@ int xb_net_metrics(xb_net *net, const double *x, const int *labels, const double
     /* the rule, through its backward matrices and switches */
     for (int l = L; l >= 2; l--) {
         int krows = net->K[l].rows, cols = net->n[l - 1];
-        const double *src = xb_net__rule_direct(c->rule) ? net->mdr[L] : net->mdr[l];
+        const double *src = c->rule == XB_RULE_DRTP          ? net->ybuf
+                            : xb_net__rule_direct(c->rule) ? net->mdr[L]
+                                                             : net->mdr[l];
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, cols, krows, 1.0, src,
                     krows, net->mK[l], cols, 0.0, net->mdr[l - 1], cols);
         xb_net__backward_neurons(c, net->ma[l - 1], net->mh[l - 1], nb * (size_t)cols,

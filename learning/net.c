@@ -39,6 +39,7 @@ void xb_net_free(xb_net *net)
     free(net->wbuf);
     free(net->lbuf);
     free(net->tbuf);
+    free(net->ybuf);
     free(net->mgb);
     free(net->mgr);
     for (int i = 0; i < 4; i++) {
@@ -92,7 +93,9 @@ static int alloc_workspaces(xb_net *net)
     net->mgr = alloc_d(wmax);
     net->lbuf = calloc(B, sizeof(int));
     net->tbuf = alloc_d(B * (size_t)net->n[net->L]);
-    if (!net->dw || !net->wbuf || !net->mgb || !net->mgr || !net->lbuf || !net->tbuf) {
+    net->ybuf = alloc_d(B * (size_t)net->n[net->L]);
+    if (!net->dw || !net->wbuf || !net->mgb || !net->mgr || !net->lbuf || !net->tbuf ||
+        !net->ybuf) {
         return XB_ENOMEM;
     }
     if (net->cfg.sal_steps > 0) {
@@ -302,8 +305,13 @@ int xb_net_backward(xb_net *net, const int *labels, const double *targets, doubl
             net->d[L][i] = xb_quantize_error(net->d[L][i], c->error_bits);
         }
     }
+    if (c->rule == XB_RULE_DRTP) {
+        xb_net__minus_target(c, nb, net->n[L], labels, targets, net->ybuf);
+    }
     for (int l = L; l >= 2; l--) {
-        const double *src = xb_net__rule_direct(c->rule) ? net->d[L] : net->d[l];
+        const double *src = c->rule == XB_RULE_DRTP          ? net->ybuf
+                            : xb_net__rule_direct(c->rule) ? net->d[L]
+                                                             : net->d[l];
         double *z = net->d[l - 1];
         XB_TRY(xb_net__mat_backward(&net->K[l], src, nb, z));
         xb_net__backward_neurons(c, net->a[l - 1], net->h[l - 1], nb * (size_t)net->n[l - 1], z);
@@ -400,7 +408,11 @@ int xb_net_update(xb_net *net)
             XB_TRY(xb_net__sal_phase(net, l));
         } else if (c->rule == XB_RULE_SIGN) {
             /* K tracks sign(W): the desired change is target - current, so
-             * only entries whose sign flipped are written */
+             * only entries whose sign flipped (or, brSF, whose fresh
+             * magnitude differs) are written */
+            if (c->sign_magnitude == 2) {
+                xb_net__redraw_magnitudes(c, l, K->rows, K->cols, net->steps, net->rmag[l]);
+            }
             XB_TRY(xb_net__mat_get(W, net->wbuf));
             xb_net__sign_matrix(c, net->wbuf, net->rmag[l], nw, net->dw);
             XB_TRY(xb_net__mat_get(K, net->wbuf));

@@ -39,6 +39,7 @@ struct xb_net {
     double *dw;   /* largest n_l * n_{l-1}: desired change handed to a matrix */
     double *wbuf; /* the same size: weights read back from an array */
     int *lbuf;    /* batch_max labels */
+    double *ybuf; /* batch_max x n_L: -y, the signal drtp sends down */
     double *tbuf; /* batch_max x n_L targets */
 
     /* metrics workspace (software copies, never touching the arrays' streams) */
@@ -68,6 +69,12 @@ int xb_net__validate(xb_net_config *cfg); /* resolves the channel */
 void xb_net__draw_backward(const xb_net_config *cfg, int l, int rows, int cols, double *k,
                            double *rmag);
 void xb_net__draw_forward(const xb_net_config *cfg, int l, int rows, int cols, double *w);
+/* drtp's signal -y (one-hot labels or targets), nb x nL; inputs checked. */
+void xb_net__minus_target(const xb_net_config *c, size_t nb, int nL, const int *labels,
+                          const double *targets, double *out);
+/* brSF: fresh magnitudes |M| for update number `step`. */
+void xb_net__redraw_magnitudes(const xb_net_config *cfg, int l, int rows, int cols,
+                               uint64_t step, double *rmag);
 /* The sign rule's K for weights w. */
 void xb_net__sign_matrix(const xb_net_config *cfg, const double *w, const double *rmag,
                          size_t n, double *k_out);

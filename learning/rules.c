@@ -7,8 +7,8 @@
 
 static const char *const act_names[] = {"sigmoid", "tanh", "relu", "linear"};
 static const char *const loss_names[] = {"softmax_ce", "mse", "sigmoid_ce"};
-static const char *const rule_names[] = {"bp",    "rbp",  "srbp",      "arbp",
-                                         "asrbp", "sign", "sparse_rbp"};
+static const char *const rule_names[] = {"bp",   "rbp",        "srbp", "arbp", "asrbp",
+                                         "sign", "sparse_rbp", "drtp"};
 static const char *const channel_names[] = {"auto", "bidirectional", "conjoined", "twin",
                                             "distinct"};
 static const char *const init_names[] = {"normal", "uniform"};
@@ -67,7 +67,7 @@ DEFINE_NAME(xb_init_name, xb_init, init_names)
 
 int xb_net__rule_direct(xb_rule r)
 {
-    return r == XB_RULE_SRBP || r == XB_RULE_ASRBP;
+    return r == XB_RULE_SRBP || r == XB_RULE_ASRBP || r == XB_RULE_DRTP;
 }
 
 int xb_net__rule_uses_k(xb_rule r)
@@ -148,7 +148,7 @@ int xb_net__validate(xb_net_config *c)
     if ((int)c->loss < 0 || (int)c->loss > XB_LOSS_SIGMOID_CE) {
         return xb__error_set(XB_EINVAL, "loss (%d) is not an xb_loss", (int)c->loss);
     }
-    if ((int)c->rule < 0 || (int)c->rule > XB_RULE_SPARSE_RBP) {
+    if ((int)c->rule < 0 || (int)c->rule > XB_RULE_DRTP) {
         return xb__error_set(XB_EINVAL, "rule (%d) is not an xb_rule", (int)c->rule);
     }
     if ((int)c->channel < 0 || (int)c->channel > XB_NET_CHANNEL_DISTINCT) {
@@ -178,6 +178,10 @@ int xb_net__validate(xb_net_config *c)
     if (c->sparsity > 0.0 && c->rule != XB_RULE_SPARSE_RBP) {
         return xb__error_set(XB_EINVAL, "sparsity (%g) applies only to rule 'sparse_rbp', not '%s'",
                              c->sparsity, xb_rule_name(c->rule));
+    }
+    if (c->sign_magnitude < 0 || c->sign_magnitude > 2) {
+        return xb__error_set(XB_EINVAL, "sign_magnitude (%d) must be 0 (uSF), 1 (frSF) or 2 (brSF)",
+                             c->sign_magnitude);
     }
     if (c->error_bits < 0 || c->error_bits > 52) {
         return xb__error_set(XB_EINVAL, "error_bits (%d) must be 0 (float) or 1..52",
@@ -247,14 +251,14 @@ static double default_scale(xb_init init, double scale, int rows, int cols)
     return init == XB_INIT_UNIFORM ? sqrt(6.0 / fan) : sqrt(1.0 / fan);
 }
 
-static void draw(xb_init init, double s, const xb_rng *r, size_t n, double *out)
+static void draw(xb_init init, double s, const xb_rng *r, uint64_t pos0, size_t n, double *out)
 {
     if (init == XB_INIT_NORMAL) {
-        xb_rng_fill_normal(r, 0, n, 0.0, s, out);
+        xb_rng_fill_normal(r, pos0, n, 0.0, s, out);
         return;
     }
     for (size_t k = 0; k < n; k++) {
-        out[k] = s * (2.0 * xb_rng_uniform_at(r, k) - 1.0);
+        out[k] = s * (2.0 * xb_rng_uniform_at(r, pos0 + k) - 1.0);
     }
 }
 
@@ -262,7 +266,7 @@ void xb_net__draw_forward(const xb_net_config *cfg, int l, int rows, int cols, d
 {
     xb_rng r;
     xb_rng_init(&r, cfg->seed, XB_RNG_INIT, (uint32_t)l);
-    draw(cfg->init, default_scale(cfg->init, cfg->init_scale, rows, cols), &r,
+    draw(cfg->init, default_scale(cfg->init, cfg->init_scale, rows, cols), &r, 0,
          (size_t)rows * (size_t)cols, w);
 }
 
@@ -272,7 +276,7 @@ void xb_net__draw_backward(const xb_net_config *cfg, int l, int rows, int cols, 
     size_t n = (size_t)rows * (size_t)cols;
     xb_rng r;
     xb_rng_init(&r, cfg->seed, XB_RNG_FEEDBACK, (uint32_t)l);
-    draw(cfg->b_init, default_scale(cfg->b_init, cfg->b_scale, rows, cols), &r, n, k);
+    draw(cfg->b_init, default_scale(cfg->b_init, cfg->b_scale, rows, cols), &r, 0, n, k);
     if (cfg->sparsity > 0.0) {
         xb_rng m;
         xb_rng_init(&m, cfg->seed, XB_RNG_SPARSE, (uint32_t)l);
@@ -286,6 +290,31 @@ void xb_net__draw_backward(const xb_net_config *cfg, int l, int rows, int cols, 
         for (size_t i = 0; i < n; i++) {
             rmag[i] = fabs(k[i]);
         }
+    }
+}
+
+void xb_net__minus_target(const xb_net_config *c, size_t nb, int nL, const int *labels,
+                          const double *targets, double *out)
+{
+    for (size_t s = 0; s < nb; s++) {
+        for (int i = 0; i < nL; i++) {
+            size_t k = s * (size_t)nL + (size_t)i;
+            out[k] = c->loss == XB_LOSS_MSE ? -targets[k] : (labels[s] == i ? -1.0 : 0.0);
+        }
+    }
+}
+
+void xb_net__redraw_magnitudes(const xb_net_config *cfg, int l, int rows, int cols,
+                               uint64_t step, double *rmag)
+{
+    size_t n = (size_t)rows * (size_t)cols;
+    xb_rng r;
+    xb_rng_init(&r, cfg->seed, XB_RNG_FEEDBACK, (uint32_t)l);
+    /* block `step + 1` of the feedback stream: block 0 is the initial draw */
+    draw(cfg->b_init, default_scale(cfg->b_init, cfg->b_scale, rows, cols), &r, (step + 1) * n, n,
+         rmag);
+    for (size_t i = 0; i < n; i++) {
+        rmag[i] = fabs(rmag[i]);
     }
 }
 

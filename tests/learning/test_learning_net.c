@@ -167,8 +167,8 @@ static void test_learning_net_rbp__with_b_equal_wt_is_bp_bit_for_bit(void **stat
 static void test_learning_net_lookup__names_round_trip_and_errors_list_valid(void **state)
 {
     (void)state;
-    const char *rules[] = {"bp", "rbp", "srbp", "arbp", "asrbp", "sign", "sparse_rbp"};
-    for (int i = 0; i < 7; i++) {
+    const char *rules[] = {"bp", "rbp", "srbp", "arbp", "asrbp", "sign", "sparse_rbp", "drtp"};
+    for (int i = 0; i < 8; i++) {
         xb_rule r;
         xb_assert_ok(xb_rule_find(rules[i], &r));
         assert_string_equal(xb_rule_name(r), rules[i]);

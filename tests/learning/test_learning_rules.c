@@ -561,6 +561,79 @@ static void test_learning_rules_sal__spiking_phases_align_b_with_wt(void **state
     xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "rule must be 'rbp' or 'sparse_rbp'");
 }
 
+/* drtp (learning-channel.md §1, Frenkel's DRTP): the hidden layers receive
+ * the projected target, delta_1 = f'(a_1) (.) (D^T (-y)); checked against the
+ * equation with two hidden layers, where D is n_L x n_1. */
+static void test_learning_rules_drtp__projects_the_target(void **state)
+{
+    (void)state;
+    enum { N0 = 5, N1 = 6, N2 = 4, N3 = 3 };
+    const int sizes[] = {N0, N1, N2, N3};
+    xb_net_config c;
+    net_config(&c, XB_RULE_DRTP, 3, sizes);
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &c));
+    assert_int_equal(xb_net_config_get(net)->channel, XB_NET_CHANNEL_DISTINCT);
+    double x[NB * N0], w1[N1 * N0], b1[N1], d[N3 * N1], g[N1 * N0], ref[N1 * N0];
+    int labels[NB];
+    fill_normal(x, NB * N0, 41, 0);
+    labels_for(labels, N3, 41);
+    xb_assert_ok(xb_net_get_weights(net, 1, w1, b1));
+    xb_assert_ok(xb_net_get_backward(net, 2, d));
+    xb_assert_ok(xb_net_forward(net, x, NB, NULL));
+    xb_assert_ok(xb_net_backward(net, labels, NULL, NULL));
+    xb_assert_ok(xb_net_get_gradient(net, 1, g));
+    memset(ref, 0, sizeof ref);
+    for (int s = 0; s < NB; s++) {
+        for (int j = 0; j < N1; j++) {
+            double a = b1[j];
+            for (int i = 0; i < N0; i++) {
+                a += w1[j * N0 + i] * x[s * N0 + i];
+            }
+            double z = -d[labels[s] * N1 + j]; /* D^T (-onehot) */
+            double dl = z * (1.0 - tanh(a) * tanh(a));
+            for (int i = 0; i < N0; i++) {
+                ref[j * N0 + i] += dl * x[s * N0 + i] / NB;
+            }
+        }
+    }
+    for (int q = 0; q < N1 * N0; q++) {
+        xb_assert_close(g[q], ref[q], XB_TOL_EXACT, XB_TOL_EXACT);
+    }
+    xb_assert_ok(xb_rule_find("drtp", &c.rule));
+    assert_int_equal(c.rule, XB_RULE_DRTP);
+    xb_net_free(net);
+}
+
+/* brSF (Liao et al.): K = sign(W) (.) |M| with M redrawn at every update. */
+static void test_learning_rules_sign__brsf_redraws_magnitudes(void **state)
+{
+    (void)state;
+    const int sizes[] = {9, 8, 4};
+    xb_net_config c;
+    net_config(&c, XB_RULE_SIGN, 2, sizes);
+    c.sign_magnitude = 2;
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &c));
+    double k0[32], k[32], w[32], x[NB * 9];
+    int labels[NB];
+    xb_assert_ok(xb_net_get_backward(net, 2, k0));
+    fill_normal(x, NB * 9, 2, 0);
+    labels_for(labels, 4, 2);
+    xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    xb_assert_ok(xb_net_get_backward(net, 2, k));
+    xb_assert_ok(xb_net_get_weights(net, 2, w, NULL));
+    int redrawn = 0;
+    for (int i = 0; i < 32; i++) {
+        assert_true((k[i] > 0.0) == (w[i] > 0.0));
+        redrawn += fabs(k[i]) != fabs(k0[i]);
+    }
+    assert_int_equal(redrawn, 32);
+    c.sign_magnitude = 3;
+    xb_net_free(net);
+    xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "sign_magnitude (3)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_learning_rules_manhattan__step_is_lr_times_sign),
         cmocka_unit_test(test_learning_rules_metrics__bp_zero_and_rbp_matches_angle),
         cmocka_unit_test(test_learning_rules_sal__spiking_phases_align_b_with_wt),
+        cmocka_unit_test(test_learning_rules_drtp__projects_the_target),
+        cmocka_unit_test(test_learning_rules_sign__brsf_redraws_magnitudes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
