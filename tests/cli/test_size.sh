@@ -33,4 +33,16 @@ grep -q "bad.csv:2:3: column 'layers': value '4-0'" "$d/err" || fail "$(cat "$d/
 printf 'name,layers,input_activity\nx,4-3,2\n' > "$d/bad.csv"
 "$X" size "$d/bad.csv" 2>"$d/err" && fail "activity 2 accepted"
 grep -q "column 'input_activity': value '2': cost parameter 'input_activity' = 2: a fraction" "$d/err" || fail "$(cat "$d/err")"
+# Anchor (docs/cost-model.md): NeuroSim's 400-100-10 MLP. NeuroSim's backward pass
+# is digital, so its figures compare with our forward arrays (row total_fwd).
+# peers.md, "MLP+NeuroSim V3.0 default run": total area 6.2923e-9 m^2, read energy
+# 3.36e-6 J per epoch of 8000 images. The issue asks for the same order of
+# magnitude; we require a factor of 3 either way.
+row=$("$X" size designs/neurosim_400_100_10.csv --format csv | grep '^neurosim-mlp-v3,bidirectional,total_fwd,')
+[ -n "$row" ] || fail "anchor total_fwd row"
+echo "$row" | awk -F, '{
+  area = $10 + $11; e_epoch = 8000 * $12
+  ra = area / 6.2923e-9; re = e_epoch / 3.36e-6
+  printf "anchor: area %.4g m^2 (x%.2f of NeuroSim), read energy %.4g J/epoch (x%.2f)\n", area, ra, e_epoch, re
+  if (ra < 1/3 || ra > 3 || re < 1/3 || re > 3) exit 1 }' || fail "anchor out of a factor 3: $row"
 echo ok
