@@ -209,6 +209,49 @@ static void test_learning_rules_rbp__linear_chain_converges_on_the_invariant(voi
     xb_net_free(net);
 }
 
+/* §3.2 claim 3, the BP counterpart: da = -s b, db = -s a with s = lr mean(e I),
+ * so (a^2 - b^2)_{t+1} = (a^2 - b^2)_t (1 - s^2) exactly: a^2 - b^2 is the
+ * conserved quantity of the averaged BP dynamics. */
+static void test_learning_rules_bp__linear_chain_conserves_a2_minus_b2(void **state)
+{
+    (void)state;
+    enum { N = 50 };
+    const int sizes[] = {1, 1, 1};
+    xb_net_config cfg;
+    net_config(&cfg, XB_RULE_BP, 2, sizes);
+    cfg.hidden = XB_ACT_LINEAR;
+    cfg.loss = XB_LOSS_MSE;
+    cfg.bias = 0;
+    cfg.lr = 0.05;
+    cfg.batch_max = N;
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &cfg));
+    double in[N], t[N], noise[N], alpha = 0.0, beta = 0.0;
+    fill_normal(in, N, 78, 0);
+    fill_normal(noise, N, 78, 1);
+    for (int i = 0; i < N; i++) {
+        t[i] = -0.9 * in[i] + 0.2 * noise[i];
+        alpha += t[i] * in[i] / N;
+        beta += in[i] * in[i] / N;
+    }
+    double a = 0.62, b = -0.41;
+    xb_assert_ok(xb_net_set_weights(net, 1, &a, NULL));
+    xb_assert_ok(xb_net_set_weights(net, 2, &b, NULL));
+    for (int step = 0; step < 3000; step++) {
+        xb_assert_ok(xb_net_train_step(net, in, NULL, t, N, NULL));
+        double a1, b1;
+        xb_assert_ok(xb_net_get_weights(net, 1, &a1, NULL));
+        xb_assert_ok(xb_net_get_weights(net, 2, &b1, NULL));
+        double sdrift = -(a1 - a) / b;
+        xb_assert_close(a1 * a1 - b1 * b1, (a * a - b * b) * (1.0 - sdrift * sdrift), XB_TOL_EXACT,
+                        XB_TOL_EXACT);
+        a = a1;
+        b = b1;
+    }
+    xb_assert_close(a * b, alpha / beta, XB_TOL_SOLVER, 0.0);
+    xb_net_free(net);
+}
+
 /* The Lillicrap linear task (learning-channel.md §4.6): 30-20-10 linear, no
  * biases, T ~ U[-1,1], x ~ N(0, I), W ~ U[-0.01, 0.01], B ~ U[-0.5, 0.5].
  * Returns the normalised squared error on fresh samples; m gets the metrics. */
@@ -641,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_learning_rules_srbp__deep_net_has_direct_shapes),
         cmocka_unit_test(test_learning_rules_arbp__b_minus_wt_is_invariant),
         cmocka_unit_test(test_learning_rules_rbp__linear_chain_converges_on_the_invariant),
+        cmocka_unit_test(test_learning_rules_bp__linear_chain_conserves_a2_minus_b2),
         cmocka_unit_test(test_learning_rules_rbp__linear_teacher_aligns_and_learns),
         cmocka_unit_test(test_learning_rules_arbp__small_init_ends_near_symmetric),
         cmocka_unit_test(test_learning_rules_error_bits__k1_is_sign_and_k32_is_float),
