@@ -22,9 +22,9 @@ static double quant_levels(int bits)
 }
 
 /* Reference-column conductance of tile row rr. */
-static double gref_at(const xb__tile *tl, const double *G, int rr)
+static double gref_at(const xb_xbar *x, const xb__tile *tl, const double *G, int rr)
 {
-    return G[xb__dev_ref(tl, rr)];
+    return G[xb__dev_ref(tl, tl->no * x->nslices, rr)];
 }
 
 /* Read energy V^2 G t_read of every cell for normalised inputs xs (full
@@ -47,8 +47,11 @@ static void count_read(xb_xbar *x, int transpose, const double *xs, size_t nvec)
                 }
             } else {
                 for (int ii = 0; ii < tl->no; ii++) {
-                    double u = v[tl->o0 + ii];
-                    double cs = pair ? tl->colsum[2 * ii] + tl->colsum[2 * ii + 1] : tl->colsum[ii];
+                    double u = v[tl->o0 + ii], cs = 0.0;
+                    for (int sl = 0; sl < x->nslices; sl++) {
+                        int c = ii * x->nslices + sl;
+                        cs += pair ? tl->colsum[2 * c] + tl->colsum[2 * c + 1] : tl->colsum[c];
+                    }
                     e += u * u * cs;
                 }
             }
@@ -135,18 +138,18 @@ static void add_noise(const xb_xbar *x, double *out, size_t ld, const double *va
  * noise is one draw per vector shared by every output of the tile; transposed,
  * the reference cell of row rr carries G_ref,rr * sum_i d_i, which adds to the
  * row's variance. `in` is the tile's input with leading dim ld. */
-static void ref_noise(const xb_xbar *x, const xb__tile *tl, int transpose, const double *in,
-                      size_t ld, size_t nvec, double *out, size_t ldo, double *var, size_t ldv,
-                      uint64_t pos0)
+static void ref_noise(const xb_xbar *x, const xb__tile *tl, int transpose, double sk,
+                      const double *in, size_t ld, size_t nvec, double *out, size_t ldo,
+                      double *var, size_t ldv, uint64_t pos0)
 {
     const double *G = xb_devices_conductances(x->dev);
-    const double s2 = x->scale * x->scale * x->drift * x->drift, sg = x->read_noise;
+    const double s2 = sk * sk * x->scale * x->scale * x->drift * x->drift, sg = x->read_noise;
     for (size_t b = 0; b < nvec; b++) {
         const double *v = in + b * ld;
         if (!transpose) {
             double vr = 0.0;
             for (int rr = 0; rr < tl->nr; rr++) {
-                double gv = gref_at(tl, G, rr) * v[rr];
+                double gv = gref_at(x, tl, G, rr) * v[rr];
                 vr += gv * gv;
             }
             double e = sg * sqrt(s2 * vr) * xb_rng_normal_at(&x->rng_read, pos0 + b);
@@ -159,15 +162,15 @@ static void ref_noise(const xb_xbar *x, const xb__tile *tl, int transpose, const
                 sum += v[ii];
             }
             for (int rr = 0; rr < tl->nr; rr++) {
-                double gs = gref_at(tl, G, rr) * sum;
+                double gs = gref_at(x, tl, G, rr) * sum;
                 var[b * ldv + (size_t)rr] += s2 * gs * gs;
             }
         }
     }
 }
 
-static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, double *part, size_t nvec,
-                size_t n)
+static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, int sl, double *part,
+                size_t nvec, size_t n)
 {
     const double l = quant_levels(x->cfg.adc_bits);
     for (size_t b = 0; b < nvec; b++) {
@@ -176,7 +179,7 @@ static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, double *par
         if (x->cfg.adc_cal == XB_ADC_CAL_FIXED) {
             fs = x->cfg.adc_range;
         } else if (x->cfg.adc_cal == XB_ADC_CAL_WORST) {
-            fs = tl->adc_worst[transpose];
+            fs = tl->adc_worst[transpose][sl];
         } else {
             fs = 0.0;
             for (size_t k = 0; k < n; k++) {
@@ -196,14 +199,19 @@ static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, double *par
     }
 }
 
-/* One tile's partial outputs for normalised inputs xs, by the read backend. */
-static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, const double *xs, size_t na,
-                      size_t nvec, double *part)
+/* One tile's partial outputs of slice sl for normalised inputs xs, by the
+ * read backend. A forward read solves once (at sl = 0) and every slice takes
+ * its columns from the same currents; a transposed read drives one slice's
+ * columns at a time. */
+static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, int sl, const double *xs,
+                      size_t na, size_t nvec, double *part)
 {
     const double *G = xb_devices_conductances(x->dev);
-    const double vr = x->cfg.v_read, k = x->scale / vr;
+    const int K = x->nslices;
+    const double vr = x->cfg.v_read, kk = x->sig[sl] * x->scale / vr;
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
     const size_t pc = (size_t)tl->pcols, nr = (size_t)tl->nr, no = (size_t)tl->no;
+    const size_t ru = no * (size_t)K;
     if (tl->dirty) {
         /* gather the tile's row-major physical array for the backend */
         double *gp = x->gphys + tl->dev0;
@@ -218,32 +226,34 @@ static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, const double *xs,
         tl->dirty = 0;
     }
     if (!transpose) {
-        for (size_t b = 0; b < nvec; b++) {
-            for (size_t rr = 0; rr < nr; rr++) {
-                x->vbuf[b * nr + rr] = vr * xs[b * na + (size_t)tl->r0 + rr];
+        if (sl == 0) {
+            for (size_t b = 0; b < nvec; b++) {
+                for (size_t rr = 0; rr < nr; rr++) {
+                    x->vbuf[b * nr + rr] = vr * xs[b * na + (size_t)tl->r0 + rr];
+                }
             }
+            XB_TRY(x->solver->solve(tl->ws, 0, x->vbuf, nvec, x->ibuf));
         }
-        XB_TRY(x->solver->solve(tl->ws, 0, x->vbuf, nvec, x->ibuf));
         for (size_t b = 0; b < nvec; b++) {
             const double *i = x->ibuf + b * pc;
             for (size_t ii = 0; ii < no; ii++) {
-                part[b * no + ii] = pair ? k * (i[2 * ii] - i[2 * ii + 1]) : k * (i[ii] - i[no]);
+                size_t u = ii * (size_t)K + (size_t)sl;
+                part[b * no + ii] = pair ? kk * (i[2 * u] - i[2 * u + 1]) : kk * (i[u] - i[ru]);
             }
         }
     } else {
         for (size_t b = 0; b < nvec; b++) {
             double *v = x->vbuf + b * pc;
             const double *d = xs + b * na + (size_t)tl->o0;
+            memset(v, 0, pc * sizeof *v);
             for (size_t ii = 0; ii < no; ii++) {
+                size_t u = ii * (size_t)K + (size_t)sl;
                 if (pair) {
-                    v[2 * ii] = vr * d[ii];
-                    v[2 * ii + 1] = -vr * d[ii];
+                    v[2 * u] = vr * d[ii];
+                    v[2 * u + 1] = -vr * d[ii];
                 } else {
-                    v[ii] = vr * d[ii];
+                    v[u] = vr * d[ii];
                 }
-            }
-            if (!pair) {
-                v[no] = 0.0;
             }
         }
         XB_TRY(x->solver->solve(tl->ws, 1, x->vbuf, nvec, x->ibuf));
@@ -258,9 +268,9 @@ static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, const double *xs,
                 }
             }
             for (size_t rr = 0; rr < nr; rr++) {
-                double r = k * i[rr];
+                double r = kk * i[rr];
                 if (!pair) {
-                    r -= x->scale * x->drift * gref_at(tl, G, (int)rr) * sum;
+                    r -= x->sig[sl] * x->scale * x->drift * gref_at(x, tl, G, (int)rr) * sum;
                 }
                 part[b * nr + rr] = r;
             }
@@ -285,7 +295,7 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
     const int fast = x->solver_ideal && x->cfg.dac_bits == 0 && x->cfg.adc_bits == 0;
     const double d2 = x->drift * x->drift;
     const uint64_t pos0 = x->read_pos;
-    x->read_pos += (uint64_t)(x->ntiles + 2) * nvec * (nb + 1);
+    x->read_pos += (uint64_t)(x->ntiles * x->nslices + 2) * nvec * (nb + 1);
 
     normalise(x, in, nvec, na, x->xs, x->xscale, !fast && x->cfg.dac_bits > 0);
     count_read(x, transpose, x->xs, nvec);
@@ -315,10 +325,11 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
             for (int t = 0; t < x->ntiles; t++) {
                 const xb__tile *tl = &x->tiles[t];
                 if (!transpose) {
-                    ref_noise(x, tl, 0, in + tl->r0, na, nvec, out + tl->o0, nb, NULL, 0,
+                    ref_noise(x, tl, 0, 1.0, in + tl->r0, na, nvec, out + tl->o0, nb, NULL, 0,
                               pos0 + nvec * nb + (uint64_t)t * nvec);
                 } else {
-                    ref_noise(x, tl, 1, in + tl->o0, na, nvec, NULL, 0, x->var + tl->r0, nb, 0);
+                    ref_noise(x, tl, 1, 1.0, in + tl->o0, na, nvec, NULL, 0, x->var + tl->r0, nb,
+                              0);
                 }
             }
         }
@@ -327,59 +338,71 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
     }
 
     memset(out, 0, nvec * nb * sizeof *out);
+    const int K = x->nslices;
+    const size_t nw = (size_t)n_out * (size_t)n_in;
     for (int t = 0; t < x->ntiles; t++) {
         xb__tile *tl = &x->tiles[t];
         const size_t np = (size_t)(transpose ? tl->nr : tl->no);
         const size_t o_off = (size_t)(transpose ? tl->r0 : tl->o0);
         const size_t i_off = (size_t)(transpose ? tl->o0 : tl->r0);
-        const double *wsub = x->w + (size_t)tl->o0 * (size_t)n_in + (size_t)tl->r0;
-        if (x->solver_ideal) {
-            if (!transpose) {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, x->drift,
-                            x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part, (int)np);
-            } else {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, x->drift,
-                            x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part, (int)np);
-            }
-        } else {
-            XB_TRY(tile_solve(x, tl, transpose, x->xs, na, nvec, x->part));
-        }
-        if (noise) {
-            const size_t ni = (size_t)(transpose ? tl->no : tl->nr);
-            for (size_t b = 0; b < nvec; b++) {
-                for (size_t k = 0; k < ni; k++) {
-                    double u = x->xs[b * na + i_off + k];
-                    x->sq[b * ni + k] = u * u;
-                }
-            }
-            const double *qsub = x->q + (size_t)tl->o0 * (size_t)n_in + (size_t)tl->r0;
-            if (!transpose) {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, d2,
-                            x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
-            } else {
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, d2,
-                            x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
-            }
-            uint64_t tpos = pos0 + (uint64_t)t * nvec * (nb + 1);
-            if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
+        const size_t sub = (size_t)tl->o0 * (size_t)n_in + (size_t)tl->r0;
+        /* the reference column is one current for every slice: one draw */
+        const uint64_t refpos = pos0 + (uint64_t)t * (uint64_t)K * nvec * (nb + 1) + nvec * nb;
+        for (int sl = 0; sl < K; sl++) {
+            /* each slice has its own columns and ADC; partial sums are added
+             * digitally with the slice's significance (in wk and sig) */
+            const double *wsub = (K > 1 ? x->wk + (size_t)sl * nw : x->w) + sub;
+            if (x->solver_ideal) {
                 if (!transpose) {
-                    ref_noise(x, tl, 0, x->xs + i_off, na, nvec, x->part, np, NULL, 0,
-                              tpos + nvec * nb);
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr,
+                                x->drift, x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part,
+                                (int)np);
                 } else {
-                    ref_noise(x, tl, 1, x->xs + i_off, na, nvec, NULL, 0, x->var, np, 0);
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no,
+                                x->drift, x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part,
+                                (int)np);
                 }
+            } else {
+                XB_TRY(tile_solve(x, tl, transpose, sl, x->xs, na, nvec, x->part));
             }
-            add_noise(x, x->part, np, x->var, nvec, np, tpos);
-        }
-        if (x->cfg.adc_bits > 0) {
-            adc(x, tl, transpose, x->part, nvec, np);
-        }
-        for (size_t b = 0; b < nvec; b++) {
-            double sc = x->xscale[b];
-            double *o = out + b * nb + o_off;
-            const double *p = x->part + b * np;
-            for (size_t k = 0; k < np; k++) {
-                o[k] += sc * p[k];
+            if (noise) {
+                const size_t ni = (size_t)(transpose ? tl->no : tl->nr);
+                for (size_t b = 0; b < nvec; b++) {
+                    for (size_t k = 0; k < ni; k++) {
+                        double u = x->xs[b * na + i_off + k];
+                        x->sq[b * ni + k] = u * u;
+                    }
+                }
+                const double *qsub = (K > 1 ? x->qk + (size_t)sl * nw : x->q) + sub;
+                if (!transpose) {
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, d2,
+                                x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
+                } else {
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, d2,
+                                x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
+                }
+                uint64_t tpos = pos0 + (uint64_t)(t * K + sl) * nvec * (nb + 1);
+                if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
+                    if (!transpose) {
+                        ref_noise(x, tl, 0, x->sig[sl], x->xs + i_off, na, nvec, x->part, np,
+                                  NULL, 0, refpos);
+                    } else {
+                        ref_noise(x, tl, 1, x->sig[sl], x->xs + i_off, na, nvec, NULL, 0, x->var,
+                                  np, 0);
+                    }
+                }
+                add_noise(x, x->part, np, x->var, nvec, np, tpos);
+            }
+            if (x->cfg.adc_bits > 0) {
+                adc(x, tl, transpose, sl, x->part, nvec, np);
+            }
+            for (size_t b = 0; b < nvec; b++) {
+                double sc = x->xscale[b];
+                double *o = out + b * nb + o_off;
+                const double *p = x->part + b * np;
+                for (size_t k = 0; k < np; k++) {
+                    o[k] += sc * p[k];
+                }
             }
         }
     }

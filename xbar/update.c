@@ -69,72 +69,88 @@ static int counts_from_dw(xb_xbar *x, const double *dw)
     return XB_OK;
 }
 
-/* Assigns every weight's signed count to device pulses and writes them. */
+/* Adds the pulses of signed count n on pair (kp, kp + 1) by the pair policy
+ * (docs/xbar.md) to the write list. */
+static size_t pair_pulses(xb_xbar *x, const double *G, size_t kp, int32_t n, size_t npn)
+{
+    const size_t km = kp + 1;
+    int32_t ma, mb; /* a: the G+ move, b: the G- move */
+    int32_t m = n > 0 ? n : -n;
+    if (x->cfg.pair != XB_PAIR_HEADROOM) {
+        /* LTP only: G+ up for n > 0, G- up for n < 0 */
+        ma = n > 0 ? m : 0;
+        mb = n > 0 ? 0 : m;
+    } else {
+        /* room of each candidate move in nominal pulses; the roomier device
+         * takes what fits, the other one the rest up to its room */
+        const double inv_step = x->pmax / x->grange;
+        double gp = G[kp], gm = G[km], ra, rb;
+        if (n > 0) {
+            ra = (x->gmax - gp) * inv_step; /* G+ up */
+            rb = (gm - x->gmin) * inv_step; /* G- down */
+        } else {
+            ra = (gp - x->gmin) * inv_step; /* G+ down */
+            rb = (x->gmax - gm) * inv_step; /* G- up */
+        }
+        int first_a = ra >= rb;
+        double r1 = first_a ? ra : rb, r2 = first_a ? rb : ra;
+        int32_t m1 = r1 >= (double)m ? m : (int32_t)nearbyint(r1);
+        int32_t m2 = m - m1;
+        if ((double)m2 > r2) {
+            /* both estimates exhausted (rooms are nominal pulses; nonlinear
+             * devices differ): the rest to the roomier */
+            m2 = (int32_t)nearbyint(r2 > 0.0 ? r2 : 0.0);
+            m1 = m - m2;
+        }
+        ma = first_a ? m1 : m2;
+        mb = first_a ? m2 : m1;
+    }
+    /* G+ moves with the sign of n, G- against it */
+    if (ma != 0) {
+        x->npulses[kp] = n > 0 ? ma : -ma;
+        x->plist[npn++] = kp;
+    }
+    if (mb != 0) {
+        x->npulses[km] = n > 0 ? -mb : mb;
+        x->plist[npn++] = km;
+    }
+    return npn;
+}
+
+/* Assigns every weight's signed count (in pulses of the least significant
+ * slice) to device pulses, digit by digit over the slices, and writes them. */
 static int apply_counts(xb_xbar *x)
 {
-    const int n_in = x->cfg.n_in;
+    const int n_in = x->cfg.n_in, K = x->nslices;
     const double *G = xb_devices_conductances(x->dev);
-    const double gmin = x->gmin, gmax = x->gmax;
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
-    const int headroom = x->cfg.pair == XB_PAIR_HEADROOM;
-    const double inv_step = x->pmax / x->grange;
-    int32_t *npl = x->npulses;
-    size_t *pl = x->plist, npn = 0;
+    size_t npn = 0;
     for (int t = 0; t < x->ntiles; t++) {
         const xb__tile *tl = &x->tiles[t];
         for (int ii = 0; ii < tl->no; ii++) {
             const int32_t *nc = x->ncount + (size_t)(tl->o0 + ii) * (size_t)n_in + (size_t)tl->r0;
-            for (int rr = 0; rr < tl->nr; rr++) {
-                int32_t n = nc[rr];
-                if (n == 0) {
-                    continue;
-                }
-                if (!pair) {
-                    size_t k = xb__dev_one(tl, ii, rr);
-                    npl[k] = n;
-                    pl[npn++] = k;
-                    continue;
-                }
-                size_t kp = xb__dev_pair(tl, ii, rr, 0), km = kp + 1;
-                int32_t ma, mb; /* a: the G+ move, b: the G- move */
-                int32_t m = n > 0 ? n : -n;
-                if (!headroom) {
-                    /* LTP only: G+ up for n > 0, G- up for n < 0 */
-                    ma = n > 0 ? m : 0;
-                    mb = n > 0 ? 0 : m;
-                } else {
-                    /* room of each candidate move in nominal pulses; the
-                     * roomier device takes what fits, the other one the rest
-                     * up to its room */
-                    double gp = G[kp], gm = G[km], ra, rb;
-                    if (n > 0) {
-                        ra = (gmax - gp) * inv_step; /* G+ up */
-                        rb = (gm - gmin) * inv_step; /* G- down */
+            for (int k = 0; k < K; k++) {
+                const int u = ii * K + k;
+                for (int rr = 0; rr < tl->nr; rr++) {
+                    int32_t n = nc[rr];
+                    if (n == 0) {
+                        continue;
+                    }
+                    if (K > 1) {
+                        int32_t d[32];
+                        xb_xbar__digits(x, n, d);
+                        n = d[k];
+                        if (n == 0) {
+                            continue;
+                        }
+                    }
+                    if (!pair) {
+                        size_t kd = xb__dev_one(tl, u, rr);
+                        x->npulses[kd] = n;
+                        x->plist[npn++] = kd;
                     } else {
-                        ra = (gp - gmin) * inv_step; /* G+ down */
-                        rb = (gmax - gm) * inv_step; /* G- up */
+                        npn = pair_pulses(x, G, xb__dev_pair(tl, u, rr, 0), n, npn);
                     }
-                    int first_a = ra >= rb;
-                    double r1 = first_a ? ra : rb, r2 = first_a ? rb : ra;
-                    int32_t m1 = r1 >= (double)m ? m : (int32_t)nearbyint(r1);
-                    int32_t m2 = m - m1;
-                    if ((double)m2 > r2) {
-                        /* both estimates exhausted (rooms are nominal pulses;
-                         * nonlinear devices differ): the rest to the roomier */
-                        m2 = (int32_t)nearbyint(r2 > 0.0 ? r2 : 0.0);
-                        m1 = m - m2;
-                    }
-                    ma = first_a ? m1 : m2;
-                    mb = first_a ? m2 : m1;
-                }
-                /* G+ moves with the sign of n, G- against it */
-                if (ma != 0) {
-                    npl[kp] = n > 0 ? ma : -ma;
-                    pl[npn++] = kp;
-                }
-                if (mb != 0) {
-                    npl[km] = n > 0 ? -mb : mb;
-                    pl[npn++] = km;
                 }
             }
         }

@@ -54,6 +54,14 @@ static int validate(const xb_xbar_config *c)
         return xb__error_set(XB_EINVAL, "max_rows (%d) must be >= 0 and max_cols (%d) 0 or >= 2",
                              c->max_rows, c->max_cols);
     }
+    if (c->slices < 0 || c->slices > 32) {
+        return xb__error_set(XB_EINVAL, "slices (%d) must be in [0, 32]", c->slices);
+    }
+    if (c->slice_base != 0.0 &&
+        (!(c->slice_base >= 2.0) || c->slice_base != floor(c->slice_base) || c->slice_base > 1e6)) {
+        return xb__error_set(XB_EINVAL, "slice_base (%g) must be 0 or an integer >= 2",
+                             c->slice_base);
+    }
     if (c->max_pulses < 0 || c->verify_max_iter < 0) {
         return xb__error_set(XB_EINVAL, "max_pulses (%d) and verify_max_iter (%d) must be >= 0",
                              c->max_pulses, c->verify_max_iter);
@@ -85,6 +93,8 @@ void xb_xbar_free(xb_xbar *x)
     free(x->sums);
     free(x->w);
     free(x->q);
+    free(x->wk);
+    free(x->qk);
     free(x->npulses);
     free(x->ncount);
     free(x->dw);
@@ -110,7 +120,7 @@ void xb_xbar_free(xb_xbar *x)
 static int make_tiles(xb_xbar *x)
 {
     const xb_xbar_config *c = &x->cfg;
-    int per_out = c->mapping == XB_MAP_DIFF_PAIR ? 2 : 1;
+    int per_out = (c->mapping == XB_MAP_DIFF_PAIR ? 2 : 1) * x->nslices;
     int extra = c->mapping == XB_MAP_DIFF_PAIR ? 0 : 1;
     int tr = c->max_rows > 0 && c->max_rows < c->n_in ? c->max_rows : c->n_in;
     int to = c->n_out;
@@ -196,6 +206,7 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     }
     x->solver = cfg->read != NULL ? cfg->read : xb_solver_ideal;
     x->solver_ideal = x->solver == xb_solver_ideal;
+    x->nslices = cfg->slices > 1 ? cfg->slices : 1;
     if ((rc = make_tiles(x)) < 0) {
         goto fail;
     }
@@ -222,11 +233,26 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
         x->scale = 2.0 * cfg->w_max / x->grange;
         x->dw_pulse = 2.0 * cfg->w_max / x->pmax;
     }
+    {
+        /* slice k weighs base^k / sum_m base^m, so all slices full = w_max */
+        double base = cfg->slice_base > 0.0 ? cfg->slice_base : floor(x->pmax) + 1.0, sum = 0.0;
+        for (int k = 0; k < x->nslices; k++) {
+            x->sig[k] = pow(base, (double)k);
+            sum += x->sig[k];
+        }
+        for (int k = 0; k < x->nslices; k++) {
+            x->sig[k] /= sum;
+        }
+        x->base = base;
+        x->dw_pulse *= x->sig[0];
+    }
     x->gref = 0.5 * (x->gmin + x->gmax);
     x->read_noise = xb_devices_read_noise(x->dev);
     x->drift = 1.0;
     {
-        double mp = cfg->max_pulses > 0 ? (double)cfg->max_pulses : 4.0 * ceil(x->pmax);
+        /* in pulses of the least significant slice */
+        double mp = cfg->max_pulses > 0 ? (double)cfg->max_pulses
+                                        : 4.0 * ceil(x->pmax) / x->sig[0];
         x->max_pulses = mp > 1e9 ? 1000000000 : (int)mp;
     }
 
@@ -235,6 +261,12 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     x->w = alloc0(nw, sizeof *x->w, &failed);
     if (x->read_noise > 0.0) {
         x->q = alloc0(nw, sizeof *x->q, &failed);
+    }
+    if (x->nslices > 1) {
+        x->wk = alloc0(nw * (size_t)x->nslices, sizeof *x->wk, &failed);
+        if (x->read_noise > 0.0) {
+            x->qk = alloc0(nw * (size_t)x->nslices, sizeof *x->qk, &failed);
+        }
     }
     x->npulses = alloc0(x->ndev, sizeof *x->npulses, &failed);
     x->ncount = alloc0(nw, sizeof *x->ncount, &failed);
@@ -329,32 +361,62 @@ int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec)
     return XB_OK;
 }
 
+/* Signed digits of n (in LSB pulses) over the slices: d_k = n's base-`base`
+ * digit with the sign of n; the top slice takes what is left. */
+void xb_xbar__digits(const xb_xbar *x, int64_t n, int32_t *d)
+{
+    const int64_t b = (int64_t)x->base;
+    for (int k = 0; k < x->nslices - 1; k++) {
+        int64_t r = n % b;
+        d[k] = (int32_t)r;
+        n = (n - r) / b;
+    }
+    d[x->nslices - 1] = (int32_t)(n > INT32_MAX ? INT32_MAX : (n < -INT32_MAX ? -INT32_MAX : n));
+}
+
 void xb_xbar__targets(xb_xbar *x, const double *w)
 {
-    const int n_in = x->cfg.n_in;
+    const int n_in = x->cfg.n_in, K = x->nslices;
     const double wmax = x->cfg.w_max;
     const double *G = xb_devices_conductances(x->dev);
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    const double dg = x->grange / x->pmax;
     for (int t = 0; t < x->ntiles; t++) {
         const xb__tile *tl = &x->tiles[t];
+        const int ru = tl->no * K;
         for (int ii = 0; ii < tl->no; ii++) {
             const double *wr = w + (size_t)(tl->o0 + ii) * (size_t)n_in + (size_t)tl->r0;
             for (int rr = 0; rr < tl->nr; rr++) {
                 double v = wr[rr];
                 v = v > wmax ? wmax : (v < -wmax ? -wmax : v);
-                if (pair) {
-                    double dg = fabs(v) / x->scale;
-                    x->target[xb__dev_pair(tl, ii, rr, 0)] = x->gmin + (v > 0.0 ? dg : 0.0);
-                    x->target[xb__dev_pair(tl, ii, rr, 1)] = x->gmin + (v < 0.0 ? dg : 0.0);
+                /* conductance offset of each slice from its zero */
+                double off[32];
+                if (K == 1) {
+                    off[0] = v / x->scale;
                 } else {
-                    /* measured from the state the reference device reached */
-                    x->target[xb__dev_one(tl, ii, rr)] = G[xb__dev_ref(tl, rr)] + v / x->scale;
+                    /* whole LSB pulses, split into digits, one per slice */
+                    int32_t dgt[32];
+                    xb_xbar__digits(x, (int64_t)nearbyint(v / x->dw_pulse), dgt);
+                    for (int k = 0; k < K; k++) {
+                        off[k] = (double)dgt[k] * dg;
+                    }
+                }
+                for (int k = 0; k < K; k++) {
+                    int u = ii * K + k;
+                    if (pair) {
+                        double a = fabs(off[k]);
+                        x->target[xb__dev_pair(tl, u, rr, 0)] = x->gmin + (off[k] > 0.0 ? a : 0.0);
+                        x->target[xb__dev_pair(tl, u, rr, 1)] = x->gmin + (off[k] < 0.0 ? a : 0.0);
+                    } else {
+                        /* measured from the state the reference device reached */
+                        x->target[xb__dev_one(tl, u, rr)] = G[xb__dev_ref(tl, ru, rr)] + off[k];
+                    }
                 }
             }
         }
         if (!pair) {
             for (int rr = 0; rr < tl->nr; rr++) {
-                x->target[xb__dev_ref(tl, rr)] = x->gref;
+                x->target[xb__dev_ref(tl, ru, rr)] = x->gref;
             }
         }
     }
@@ -363,44 +425,64 @@ void xb_xbar__targets(xb_xbar *x, const double *w)
 static void tile_adc_worst(xb_xbar *x, xb__tile *tl)
 {
     const int n_in = x->cfg.n_in;
-    tl->adc_worst[0] = 0.0;
-    tl->adc_worst[1] = 0.0;
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)n_in;
     double *colabs = x->hs; /* nr scratch */
-    memset(colabs, 0, (size_t)tl->nr * sizeof *colabs);
-    for (int ii = 0; ii < tl->no; ii++) {
-        const double *wr = x->w + (size_t)(tl->o0 + ii) * (size_t)n_in + tl->r0;
-        double a = 0.0;
-        for (int rr = 0; rr < tl->nr; rr++) {
-            a += fabs(wr[rr]);
-            colabs[rr] += fabs(wr[rr]);
+    for (int sl = 0; sl < x->nslices; sl++) {
+        const double *w = x->nslices > 1 ? x->wk + (size_t)sl * nw : x->w;
+        double a0 = 0.0, a1 = 0.0;
+        memset(colabs, 0, (size_t)tl->nr * sizeof *colabs);
+        for (int ii = 0; ii < tl->no; ii++) {
+            const double *wr = w + (size_t)(tl->o0 + ii) * (size_t)n_in + tl->r0;
+            double a = 0.0;
+            for (int rr = 0; rr < tl->nr; rr++) {
+                a += fabs(wr[rr]);
+                colabs[rr] += fabs(wr[rr]);
+            }
+            a0 = a > a0 ? a : a0;
         }
-        tl->adc_worst[0] = a > tl->adc_worst[0] ? a : tl->adc_worst[0];
-    }
-    for (int rr = 0; rr < tl->nr; rr++) {
-        tl->adc_worst[1] = colabs[rr] > tl->adc_worst[1] ? colabs[rr] : tl->adc_worst[1];
+        for (int rr = 0; rr < tl->nr; rr++) {
+            a1 = colabs[rr] > a1 ? colabs[rr] : a1;
+        }
+        tl->adc_worst[0][sl] = a0;
+        tl->adc_worst[1][sl] = a1;
     }
 }
 
-/* Weight (and noise weight) of local output ii, row rr from the conductances. */
+/* Weight (and noise weight) of local output ii, row rr from the conductances:
+ * the sum over slices of sig_k scale (G+ - G-) (or G - G_ref). */
 static void weight_at(xb_xbar *x, const xb__tile *tl, const double *G, int ii, int rr)
 {
     const double s = x->scale;
+    const int K = x->nslices, pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
     size_t wo = (size_t)(tl->o0 + ii) * (size_t)x->cfg.n_in + (size_t)(tl->r0 + rr);
-    double a, b;
-    if (x->cfg.mapping == XB_MAP_DIFF_PAIR) {
-        a = G[xb__dev_pair(tl, ii, rr, 0)];
-        b = G[xb__dev_pair(tl, ii, rr, 1)];
-        x->w[wo] = s * (a - b);
-        if (x->q != NULL) {
-            x->q[wo] = s * s * (a * a + b * b);
+    double wsum = 0.0, qsum = 0.0;
+    double gr = pair ? 0.0 : G[xb__dev_ref(tl, tl->no * K, rr)];
+    for (int k = 0; k < K; k++) {
+        int u = ii * K + k;
+        double a, b, wv, qv;
+        if (pair) {
+            a = G[xb__dev_pair(tl, u, rr, 0)];
+            b = G[xb__dev_pair(tl, u, rr, 1)];
+            wv = x->sig[k] * s * (a - b);
+            qv = x->sig[k] * x->sig[k] * s * s * (a * a + b * b);
+        } else {
+            a = G[xb__dev_one(tl, u, rr)];
+            wv = x->sig[k] * s * (a - gr);
+            qv = x->sig[k] * x->sig[k] * s * s * a * a;
         }
-    } else {
-        a = G[xb__dev_one(tl, ii, rr)];
-        b = G[xb__dev_ref(tl, rr)];
-        x->w[wo] = s * (a - b);
-        if (x->q != NULL) {
-            x->q[wo] = s * s * a * a;
+        wsum += wv;
+        qsum += qv;
+        if (K > 1) {
+            x->wk[(size_t)k * nw + wo] = wv;
+            if (x->qk != NULL) {
+                x->qk[(size_t)k * nw + wo] = qv;
+            }
         }
+    }
+    x->w[wo] = wsum;
+    if (x->q != NULL) {
+        x->q[wo] = qsum;
     }
 }
 
@@ -433,20 +515,23 @@ void xb_xbar__refresh(xb_xbar *x)
     }
 }
 
-/* Physical row and column of device k of tile tl. */
+/* Physical row and column of device k of tile tl, and its output (no for the
+ * reference column). */
 static void locate(const xb_xbar *x, const xb__tile *tl, size_t k, int *rr, int *col, int *ii)
 {
     size_t loc = k - tl->dev0;
+    int u;
     if (x->cfg.mapping == XB_MAP_DIFF_PAIR) {
         size_t cell = loc / 2;
-        *ii = (int)(cell / (size_t)tl->nr);
+        u = (int)(cell / (size_t)tl->nr);
         *rr = (int)(cell % (size_t)tl->nr);
-        *col = 2 * *ii + (int)(loc % 2);
+        *col = 2 * u + (int)(loc % 2);
     } else {
-        *ii = (int)(loc / (size_t)tl->nr);
+        u = (int)(loc / (size_t)tl->nr);
         *rr = (int)(loc % (size_t)tl->nr);
-        *col = *ii;
+        *col = u;
     }
+    *ii = u / x->nslices;
 }
 
 /* NeuroSim write energy (device-models.md §5.1): per selected cell

@@ -76,13 +76,17 @@ typedef struct {
     double t_read;         /* read pulse width; 0 = 5 ns (NeuroSim RealDevice) */
     double c_wire;         /* wire capacitance charged per write pulse; 0 = ignored */
     int half_select;       /* 1: count V/2 half-select write energy (NeuroSim §6) */
+    /* bit slicing: each weight on `slices` pairs (or single devices) of
+     * significance slice_base^k, k = 0 (LSB) .. slices-1; docs/xbar.md */
+    int slices;            /* 0 or 1 = one pair per weight */
+    double slice_base;     /* 0 = P_max + 1 (the device's levels: exact digits) */
 } xb_xbar_config;
 
 #define XB_XBAR_CONFIG_INIT                                                    \
     {0, 0, 1.0, XB_DEVICE_CONFIG_INIT, XB_MAP_DIFF_PAIR, XB_UPDATE_PULSES, NULL,       \
      XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0,                                   \
      XB_PAIR_HEADROOM, XB_ADC_CAL_DYNAMIC, 0.0, 0, 0, 0, 0, 0, 0, 0.0,             \
-     0.0, 0.0, 0.0, 0.0, 1}
+     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0}
 
 typedef struct xb_xbar xb_xbar;
 

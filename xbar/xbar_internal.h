@@ -1,12 +1,13 @@
 /* xbar: private layout shared by the module's files.
  *
  * Devices live in ONE xb_devices block. Tile t owns the contiguous range
- * [dev0, dev0 + nr * pcols), ordered output-major so that a weight row of the
- * row-major W is a contiguous run of devices (updates and refreshes stream):
- *   pair mapping: device (ii, rr, s) = dev0 + (ii * nr + rr) * 2 + s, s = 0 for
- *                 G+ (physical column 2 ii), 1 for G- (column 2 ii + 1);
- *   ref mapping:  device (ii, rr) = dev0 + ii * nr + rr (column ii), and the
- *                 reference column's devices follow at dev0 + no * nr + rr.
+ * [dev0, dev0 + nr * pcols), ordered by column unit u then row, so that a
+ * weight row of the row-major W is a contiguous run of devices (updates and
+ * refreshes stream). With K slices, output ii, slice k is unit u = ii K + k.
+ *   pair mapping: device (u, rr, s) = dev0 + (u * nr + rr) * 2 + s, s = 0 for
+ *                 G+ (physical column 2 u), 1 for G- (column 2 u + 1);
+ *   ref mapping:  device (u, rr) = dev0 + u * nr + rr (column u), and the
+ *                 reference column's devices follow at unit u = no K.
  * Read backends get the row-major physical array gathered into x->gphys. */
 #ifndef XB_XBAR_INTERNAL_H
 #define XB_XBAR_INTERNAL_H
@@ -16,11 +17,12 @@
 typedef struct {
     int r0, nr;     /* inputs (physical rows) */
     int o0, no;     /* outputs */
-    int pcols;      /* physical columns: 2 * no (pair) or no + 1 (ref) */
+    int pcols;      /* physical columns: 2 K no (pair) or K no + 1 (ref) */
     size_t dev0;    /* first device of the tile in the block */
     double *rowsum; /* nr: sum of G over the row (borrowed from xbar->sums) */
     double *colsum; /* pcols: sum of G over the column */
-    double adc_worst[2]; /* XB_ADC_CAL_WORST: [0] max_i sum_j |W_ij|, [1] max_j sum_i |W_ij| */
+    /* XB_ADC_CAL_WORST, per slice: [0] max_i sum_j |W_ij|, [1] max_j sum_i |W_ij| */
+    double adc_worst[2][32];
     void *ws;       /* read-backend workspace (NULL on the ideal fast path) */
     int dirty;      /* conductances changed since the backend's setup */
     xb_xbar_counters cnt;
@@ -38,6 +40,10 @@ struct xb_xbar {
     double pmax;               /* pulses over the full range */
     double dw_pulse;           /* weight change per pulse */
     double read_noise;         /* relative sd per cell current */
+    int nslices;               /* K: devices (pairs) per weight */
+    double base;               /* significance ratio of adjacent slices */
+    double sig[32];            /* significance of slice k: base^k / sum_m base^m */
+    double *wk, *qk;           /* K x n_out x n_in per-slice weights and noise (K > 1) */
     double drift;              /* conductance drift factor at the read time (1 = none) */
     int max_pulses;
 
@@ -68,16 +74,20 @@ struct xb_xbar {
     xb_xbar_counters cnt;
 };
 
-static inline size_t xb__dev_pair(const xb__tile *t, int ii, int rr, int s)
+/* device of unit u (= ii K + k), tile row rr, side s */
+static inline size_t xb__dev_pair(const xb__tile *t, int u, int rr, int s)
 {
-    return t->dev0 + ((size_t)ii * (size_t)t->nr + (size_t)rr) * 2 + (size_t)s;
+    return t->dev0 + ((size_t)u * (size_t)t->nr + (size_t)rr) * 2 + (size_t)s;
 }
-static inline size_t xb__dev_one(const xb__tile *t, int ii, int rr)
+static inline size_t xb__dev_one(const xb__tile *t, int u, int rr)
 {
-    return t->dev0 + (size_t)ii * (size_t)t->nr + (size_t)rr;
+    return t->dev0 + (size_t)u * (size_t)t->nr + (size_t)rr;
 }
-/* reference-column device of tile row rr (ref mapping) */
-static inline size_t xb__dev_ref(const xb__tile *t, int rr) { return xb__dev_one(t, t->no, rr); }
+/* reference-column device of tile row rr (ref mapping); ref_unit = no K */
+static inline size_t xb__dev_ref(const xb__tile *t, int ref_unit, int rr)
+{
+    return xb__dev_one(t, ref_unit, rr);
+}
 
 /* Recomputes the weights, noise matrix, sums and ADC scales from the device
  * conductances after any write; marks every tile for a backend setup. */
@@ -88,6 +98,8 @@ void xb_xbar__refresh(xb_xbar *x);
 int xb_xbar__apply_pulses(xb_xbar *x, int program);
 /* Targets of every device for weights w[n_out * n_in] (x->target). */
 void xb_xbar__targets(xb_xbar *x, const double *w);
+/* Signed base digits of n over the slices (d[0] least significant). */
+void xb_xbar__digits(const xb_xbar *x, int64_t n, int32_t *d);
 /* Grows the read workspaces to nvec vectors (only on a larger batch than ever). */
 int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec);
 

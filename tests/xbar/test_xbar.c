@@ -874,6 +874,110 @@ static void test_xbar_read__drift_scales_outputs_by_power_law(void **state)
     }
 }
 
+/* Signed base-64 digits as docs/xbar.md defines them (C remainder). */
+static void digits64(long n, long *d0, long *d1)
+{
+    *d0 = n % 64;
+    *d1 = (n - *d0) / 64;
+}
+
+static void test_xbar_slices__two_pairs_per_weight_resolve_65x_finer(void **state)
+{
+    (void)state;
+    /* 64-level ideal device, 2 slices of base 64 (= levels): significance
+     * 1/65 and 64/65, one LSB pulse is w_max / (63 * 65) */
+    xb_xbar_config c = ideal_cfg(7, 3);
+    c.slices = 2;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    const double lsb = c.w_max / (63.0 * 65.0);
+    xb_assert_close(xb_xbar_dw_pulse(x), lsb, XB_TOL_EXACT, 0.0);
+    int in0, nin, out0, nout, rows, cols;
+    xb_assert_ok(xb_xbar_tile_shape(x, 0, &in0, &nin, &out0, &nout, &rows, &cols));
+    assert_int_equal(cols, 2 * 2 * 3);
+    double w[21], wr[21];
+    fill(w, 21, -0.7, 0.7, 18);
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_weights(x, wr));
+    for (int k = 0; k < 21; k++) {
+        if (fabs(wr[k] - w[k]) > 0.5 * lsb * (1.0 + 1e-9)) {
+            fail_msg("weight %d: %.17g vs %.17g (half LSB %g)", k, wr[k], w[k], 0.5 * lsb);
+        }
+    }
+    /* an update of 130 LSB pulses = digits (2, 2): four device pulses */
+    double dw[21] = {0};
+    dw[4] = 130.5 * lsb; /* trunc: 130 whatever the last bit of the division */
+    double before = wr[4];
+    c.update = XB_UPDATE_TRUNC;
+    xb_xbar_free(x);
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_update(x, dw));
+    xb_assert_ok(xb_xbar_weights(x, wr));
+    xb_assert_close(wr[4] - before, 130 * lsb, 1e-9, 1e-15);
+    xb_xbar_counters cnt;
+    xb_xbar_counters_get(x, &cnt);
+    assert_int_equal(cnt.pulses, 4);
+    xb_xbar_free(x);
+}
+
+static void test_xbar_slices__adc_per_slice_and_backends_agree(void **state)
+{
+    (void)state;
+    const int n_in = 5, n_out = 3, adc = 5;
+    for (int m = 0; m < 2; m++) {
+        xb_xbar_config c = ideal_cfg(n_in, n_out);
+        c.slices = 2;
+        c.mapping = m == 0 ? XB_MAP_DIFF_PAIR : XB_MAP_REF_COLUMN;
+        xb_xbar *fast, *slow;
+        xb_assert_ok(xb_xbar_create(&fast, &c));
+        c.read = &fake_solver;
+        xb_assert_ok(xb_xbar_create(&slow, &c));
+        double w[15], in[5] = {0.3, -0.8, 0.5, 0.1, -0.2}, y1[3], y2[3], z1[5], z2[5];
+        fill(w, 15, -0.6, 0.6, 19);
+        xb_assert_ok(xb_xbar_program(fast, w));
+        xb_assert_ok(xb_xbar_program(slow, w));
+        xb_assert_ok(xb_xbar_forward(fast, in, 1, y1));
+        xb_assert_ok(xb_xbar_forward(slow, in, 1, y2));
+        xb_assert_ok(xb_xbar_backward(fast, y1, 1, z1));
+        xb_assert_ok(xb_xbar_backward(slow, y1, 1, z2));
+        for (int i = 0; i < 3; i++) {
+            xb_assert_close(y2[i], y1[i], 1e-10, 1e-12);
+        }
+        for (int j = 0; j < 5; j++) {
+            xb_assert_close(z2[j], z1[j], 1e-10, 1e-12);
+        }
+        xb_xbar_free(fast);
+        xb_xbar_free(slow);
+    }
+    /* ADC with a fixed range on each slice's partial sum, then shift-add */
+    xb_xbar_config c = ideal_cfg(n_in, n_out);
+    c.slices = 2;
+    c.adc_bits = adc;
+    c.adc_cal = XB_ADC_CAL_FIXED;
+    c.adc_range = 0.4;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    double w[15], in[5] = {0.3, -0.8, 0.5, 0.1, -0.2}, y[3];
+    fill(w, 15, -0.6, 0.6, 20);
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_forward(x, in, 1, y));
+    const double lsb = c.w_max / (63.0 * 65.0), xm = 0.8;
+    for (int i = 0; i < n_out; i++) {
+        double p0 = 0.0, p1 = 0.0;
+        for (int j = 0; j < n_in; j++) {
+            long d0, d1;
+            digits64(lround(w[i * n_in + j] / lsb), &d0, &d1);
+            p0 += (double)d0 * lsb * in[j] / xm;
+            p1 += (double)d1 * 64.0 * lsb * in[j] / xm;
+        }
+        double q0 = fmax(-1.0, fmin(1.0, grid(p0 / 0.4, adc))) * 0.4;
+        double q1 = fmax(-1.0, fmin(1.0, grid(p1 / 0.4, adc))) * 0.4;
+        xb_assert_close(y[i], xm * (q0 + q1), 1e-9, 1e-12);
+    }
+    xb_xbar_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -894,6 +998,8 @@ int main(void)
         cmocka_unit_test(test_xbar_program__write_verify_counts_pulses_and_rounds),
         cmocka_unit_test(test_xbar_read__same_seed_same_noise),
         cmocka_unit_test(test_xbar_read__drift_scales_outputs_by_power_law),
+        cmocka_unit_test(test_xbar_slices__two_pairs_per_weight_resolve_65x_finer),
+        cmocka_unit_test(test_xbar_slices__adc_per_slice_and_backends_agree),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
     };
