@@ -78,6 +78,7 @@ static int energy_tables(FILE *fp, const xb_results *r, const xb_table_spec *bas
         xb_table *t = NULL;
         XB_TRY(xb_table_create(&t, r, &spec));
         fputs("\n", fp);
+        xb_table_set_brief(t, 1);
         int rc = xb_table_fprint(fp, t, XB_TABLE_MARKDOWN);
         xb_table_free(t);
         XB_TRY(rc);

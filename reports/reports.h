@@ -104,10 +104,16 @@ const xb_summary *xb_table_cell(const xb_table *t, size_t i, size_t j);
 
 /* Markdown and LaTeX show mean ± std (digits from the spread) and, without
  * column groups, n and the 95 % CI; settings that differ between rows are
- * columns, settings equal everywhere go once in the caption. CSV is long
+ * columns, settings equal everywhere go once in the caption (with their
+ * values; those that are 0, off, none, auto or empty by name only; bwd_x
+ * equal to x only counted). CSV is long
  * form with full precision: row keys, column key, n, mean, std, ci95_lo,
  * ci95_hi. */
 int xb_table_fprint(FILE *fp, const xb_table *t, xb_table_format fmt);
+
+/* brief != 0: the caption leaves the settings out (for a second table over
+ * the same rows, whose settings were already stated). */
+void xb_table_set_brief(xb_table *t, int brief);
 
 /* ---------------------------------------------------------------- figures */
 

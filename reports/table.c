@@ -27,6 +27,7 @@ struct xb_table {
     set_kind *set_kind;  /* nset */
     char **set_common;   /* nset: value when SET_COMMON */
     char **set_vals;     /* nr * nset: value when SET_SHOWN */
+    int brief;           /* caption without the settings */
 };
 
 static char *sdup(const char *s)
@@ -66,6 +67,13 @@ void xb_table_free(xb_table *t)
 }
 
 size_t xb_table_nrows(const xb_table *t) { return t ? t->nr : 0; }
+
+void xb_table_set_brief(xb_table *t, int brief)
+{
+    if (t) {
+        t->brief = brief;
+    }
+}
 size_t xb_table_ncols(const xb_table *t) { return t ? t->nc : 0; }
 
 const xb_summary *xb_table_cell(const xb_table *t, size_t i, size_t j)
@@ -393,6 +401,27 @@ static void n_range(const xb_table *t, size_t *lo, size_t *hi)
     }
 }
 
+static int trivial_value(const char *v)
+{
+    return !v[0] || !strcmp(v, "0") || !strcmp(v, "off") || !strcmp(v, "none") ||
+           !strcmp(v, "auto");
+}
+
+/* bwd_x that is common and equal to a common x */
+static int bwd_same_as_fwd(const xb_table *t, size_t s)
+{
+    const char *name = t->set_names[s];
+    if (strncmp(name, "bwd_", 4) != 0) {
+        return 0;
+    }
+    for (size_t q = 0; q < t->nset; q++) {
+        if (t->set_kind[q] == SET_COMMON && !strcmp(t->set_names[q], name + 4)) {
+            return !strcmp(t->set_common[q], t->set_common[s]);
+        }
+    }
+    return 0;
+}
+
 static void print_caption(FILE *fp, const xb_table *t, xb_table_format fmt)
 {
     const char *pm = fmt == XB_TABLE_LATEX ? "$\\pm$" : "±";
@@ -423,13 +452,30 @@ static void print_caption(FILE *fp, const xb_table *t, xb_table_format fmt)
         text(fp, t->ck_name, fmt);
         fputs(".", fp);
     }
-    const char *heads[] = {"Common settings: ", "Settings that follow the column: ",
+    if (t->brief) {
+        return;
+    }
+    /* common settings: the informative ones with their values; zero / off /
+     * empty ones by name only; bwd_x equal to a common x only counted */
+    const char *heads[] = {"Common settings: ", "Zero, off or empty in every row: ",
+                           "Settings that follow the column: ",
                            "Cells pool different values of: "};
-    const set_kind kinds[] = {SET_COMMON, SET_BY_COLUMN, SET_POOLED};
-    for (size_t q = 0; q < 3; q++) {
+    size_t same_as_fwd = 0;
+    for (size_t q = 0; q < 4; q++) {
         int first = 1;
         for (size_t s = 0; s < t->nset; s++) {
-            if (t->set_kind[s] != kinds[q]) {
+            set_kind k = t->set_kind[s];
+            int common = k == SET_COMMON;
+            int fwd = common && bwd_same_as_fwd(t, s);
+            int triv = common && !fwd && trivial_value(t->set_common[s]);
+            int want = q == 0 ? common && !fwd && !triv
+                     : q == 1 ? triv
+                     : q == 2 ? k == SET_BY_COLUMN
+                              : k == SET_POOLED;
+            if (q == 0 && fwd) {
+                same_as_fwd++;
+            }
+            if (!want) {
                 continue;
             }
             fputs(first ? " " : ", ", fp);
@@ -438,14 +484,19 @@ static void print_caption(FILE *fp, const xb_table *t, xb_table_format fmt)
             }
             first = 0;
             text(fp, t->set_names[s], fmt);
-            if (kinds[q] == SET_COMMON) {
+            if (q == 0) {
                 fputs(" = ", fp);
-                text(fp, t->set_common[s][0] ? t->set_common[s] : "(empty)", fmt);
+                text(fp, t->set_common[s], fmt);
             }
         }
         if (!first) {
             fputs(".", fp);
         }
+    }
+    if (same_as_fwd) {
+        fprintf(fp, " %zu bwd", same_as_fwd);
+        fputs(fmt == XB_TABLE_LATEX ? "\\_" : "_", fp);
+        fputs(" settings equal their forward counterparts.", fp);
     }
 }
 

@@ -202,6 +202,34 @@ static void test_reports_table__errors(void **state)
     unlink(path);
 }
 
+/* The caption states informative common settings with their values, the
+ * zero/off/empty ones by name, and only counts bwd_x equal to x. */
+static void test_reports_table__caption_compacts_common_settings(void **state)
+{
+    (void)state;
+    char *path = write_tmp("scenario,run,seed,epoch,test_acc,device,bwd_device,d2d,bwd_d2d,lr\n"
+                           "a,0,1,1,0.5,vteam,vteam,0,0.1,0.2\n"
+                           "b,1,1,1,0.6,vteam,vteam,0,0.1,0.3\n");
+    xb_results *r = NULL;
+    xb_assert_ok(xb_results_read(&r, path));
+    xb_table_spec spec = XB_TABLE_SPEC_INIT;
+    xb_table *t = NULL;
+    xb_assert_ok(xb_table_create(&t, r, &spec));
+    char *md = print_table(t, XB_TABLE_MARKDOWN);
+    assert_non_null(strstr(md, "| scenario | lr | n | test_acc | 95 % CI |"));
+    assert_non_null(strstr(md, "Common settings: device = vteam, bwd_d2d = 0.1. "
+                               "Zero, off or empty in every row: d2d. "
+                               "1 bwd_ settings equal their forward counterparts."));
+    free(md);
+    xb_table_set_brief(t, 1);
+    md = print_table(t, XB_TABLE_MARKDOWN);
+    assert_null(strstr(md, "Common settings"));
+    free(md);
+    xb_table_free(t);
+    xb_results_free(r);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_reports_table__csv_has_full_precision),
         cmocka_unit_test(test_reports_results__errors_name_line_column_value),
         cmocka_unit_test(test_reports_table__errors),
+        cmocka_unit_test(test_reports_table__caption_compacts_common_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
