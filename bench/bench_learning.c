@@ -10,7 +10,7 @@
  *    online SGD, one image per update) on 8000 samples with its nonlinear
  *    Ag:a-Si device, as in the NeuroSim V3.0 manual (learning-channel.md §4.8).
  *
- * Usage: bench_learning [n_samples_784] (default 2560). Skips (exit 0) when
+ * Usage: bench_learning [n_samples_784] (default 6400). Skips (exit 0) when
  * the dataset-fashion-mnist package is not installed. */
 #include "learning/learning.h"
 
@@ -94,7 +94,7 @@ static int crop_binarise(xb_dataset *out, const xb_dataset *in)
 
 int main(int argc, char **argv)
 {
-    size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 2560;
+    size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 6400;
     xb_dataset train = {0}, test = {0};
     int rc = xb_dataset_load_fashion_mnist(&train, &test, n > 8000 ? n : 8000, 1000);
     if (rc < 0) {
