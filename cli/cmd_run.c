@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "scenarios/scenarios.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <mpi.h>
 #include <signal.h>
@@ -44,35 +45,51 @@ static void usage(FILE *fp)
 
 /* ----------------------------------------------------------- progress */
 
+/* The bar counts epochs (runs differ in length, so epochs give the better
+ * ETA); the note shows runs done and the latest test accuracy. */
 typedef struct {
     xb_progress *bar;
-    size_t done, total;
+    const xb_scenario_file *f;
+    uint64_t epochs_done;
+    size_t runs_done, runs_total;
     double last_acc;
 } progress_state;
 
-static void draw(progress_state *ps, const xb_metrics *m)
+static void draw(progress_state *ps)
 {
-    char note[64] = "";
-    if (m && m->test_acc == m->test_acc) {
-        ps->last_acc = m->test_acc;
+    char note[96];
+    int k = snprintf(note, sizeof note, "runs %zu/%zu", ps->runs_done, ps->runs_total);
+    if (ps->last_acc >= 0 && k > 0) {
+        snprintf(note + k, sizeof note - (size_t)k, "  test acc %.3f", ps->last_acc);
     }
-    if (ps->last_acc >= 0) {
-        snprintf(note, sizeof note, "test acc %.3f", ps->last_acc);
+    xb_progress_update(ps->bar, ps->epochs_done, note);
+}
+
+/* One event: an epoch made durable (epoch >= 0), and/or a run finished. A
+ * run found complete on resume counts all its epochs at once. */
+static void account(progress_state *ps, size_t run, int epoch, double acc, int finished)
+{
+    if (epoch >= 0) {
+        ps->epochs_done++;
+        if (acc == acc) {
+            ps->last_acc = acc;
+        }
+    } else if (finished) {
+        ps->epochs_done += (uint64_t)xb_run_int(xb_scenario_file_run(ps->f, run), "epochs") + 1;
     }
-    xb_progress_update(ps->bar, ps->done, note);
+    ps->runs_done += finished ? 1 : 0;
+    draw(ps);
 }
 
 static void serial_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
 {
-    (void)run;
-    progress_state *ps = payload;
-    ps->done += finished ? 1 : 0;
-    draw(ps, m);
+    account(payload, run, m ? m->epoch : -1, m ? m->test_acc : -1.0, finished);
 }
 
 /* Worker processes report to the parent through a pipe; messages are far
  * below PIPE_BUF, so writes from several workers never interleave. */
 typedef struct {
+    uint64_t run;
     int32_t finished;
     int32_t epoch;
     double acc;
@@ -83,8 +100,7 @@ static int pipe_fd = -1;
 static void pipe_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
 {
     (void)payload;
-    (void)run;
-    progress_msg msg = {finished, m ? m->epoch : -1, m ? m->test_acc : -1.0};
+    progress_msg msg = {run, finished, m ? m->epoch : -1, m ? m->test_acc : -1.0};
     ssize_t w;
     do {
         w = write(pipe_fd, &msg, sizeof msg);
@@ -151,7 +167,16 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
     }
     close(fds[1]);
     progress_msg msg;
+    int forwarded = 0;
     for (;;) {
+        if (stop_flag && !forwarded) {
+            /* a signal sent to this process alone (kill PID) reaches the
+             * workers too; Ctrl-C already signals the whole process group */
+            for (int i = 0; i < started; i++) {
+                kill(pids[i], SIGINT);
+            }
+            forwarded = 1;
+        }
         ssize_t r = read(fds[0], &msg, sizeof msg);
         if (r < 0 && errno == EINTR) {
             continue;
@@ -159,11 +184,7 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
         if (r != (ssize_t)sizeof msg) {
             break;
         }
-        ps->done += msg.finished ? 1 : 0;
-        xb_metrics m;
-        xb_metrics_clear(&m, msg.epoch);
-        m.test_acc = msg.acc;
-        draw(ps, msg.epoch >= 0 ? &m : NULL);
+        account(ps, (size_t)msg.run, msg.epoch, msg.acc, msg.finished);
     }
     close(fds[0]);
     int failed = started < jobs, interrupted = 0;
@@ -335,12 +356,17 @@ int xb_cli_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    progress_state ps = {NULL, 0, 0, -1.0};
+    progress_state ps = {NULL, f, 0, 0, 0, -1.0};
+    uint64_t total_epochs = 0;
     /* runs this rank owns, for the bar */
     for (size_t i = (size_t)rank; i < n; i += (size_t)n_ranks) {
-        ps.total++;
+        ps.runs_total++;
+        total_epochs += (uint64_t)xb_run_int(xb_scenario_file_run(f, i), "epochs") + 1;
     }
-    xb_progress_create(&ps.bar, stderr, "runs", ps.total);
+    /* one BLAS thread per process: workers and ranks are the parallelism,
+     * and the results must not depend on how the work is split */
+    openblas_set_num_threads(1);
+    xb_progress_create(&ps.bar, stderr, "epochs", total_epochs);
     xb_runner_config cfg = XB_RUNNER_CONFIG_INIT;
     cfg.out_dir = out;
     cfg.resume = resume;
