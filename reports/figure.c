@@ -387,8 +387,21 @@ out:
     return rc;
 }
 
+/* 1 if columns a and b hold the same text in every row (bwd_d2d swept
+ * together with d2d). */
+static int same_column(const xb_results *r, size_t a, size_t b)
+{
+    for (size_t i = 0; i < xb_results_nrows(r); i++) {
+        if (strcmp(xb_results_cell(r, i, a), xb_results_cell(r, i, b))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The setting to sweep: the given one, or the only numeric setting that
- * takes two or more values. -1 if none. */
+ * takes two or more values (settings that copy it row for row do not count).
+ * -1 if none or ambiguous. */
 static long find_sweep(const xb_results *r, const char *given)
 {
     if (given) {
@@ -413,10 +426,11 @@ static long find_sweep(const xb_results *r, const char *given)
             }
         }
         if (numeric && varies) {
-            if (found >= 0) {
+            if (found < 0) {
+                found = (long)j;
+            } else if (!same_column(r, (size_t)found, j)) {
                 return -1; /* ambiguous: the user must name it */
             }
-            found = (long)j;
         }
     }
     return found;
@@ -444,7 +458,8 @@ static int fig_sweep(const xb_results *r, const xb__traj *tr, long sweep, const 
     }
     for (size_t j = 0; j < ncols; j++) {
         const char *name = xb_results_colname(r, j);
-        if ((long)j == sweep || xb_results_is_key(name) || xb_results_is_metric(name)) {
+        if ((long)j == sweep || xb_results_is_key(name) || xb_results_is_metric(name) ||
+            same_column(r, j, (size_t)sweep)) {
             continue;
         }
         const char *v0 = xb_results_cell(r, 0, j);
@@ -516,7 +531,8 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
     long *gi = NULL, *acols = NULL;
     size_t ngi = 0, na = 0;
     int rc;
-    if ((rc = xb__columns_resolve(r, spec->group ? spec->group : "scenario", &gi, &ngi)) < 0 ||
+    if ((rc = xb__columns_resolve(r, spec->group ? spec->group : xb__default_rows(r), &gi,
+                                  &ngi)) < 0 ||
         (rc = xb__traj_build(&tr, r)) < 0) {
         goto out;
     }

@@ -75,14 +75,15 @@ int xb_results_is_key(const char *name);
 typedef enum { XB_AT_FINAL = 0, XB_AT_BEST = 1, XB_AT_EPOCH = 2 } xb_at_kind;
 
 typedef struct {
-    const char *rows;  /* comma-separated columns that make the table rows */
+    const char *rows;  /* comma-separated columns that make the table rows; NULL: "run"
+                        * (one row per expanded scenario row) if present, else "scenario" */
     const char *cols;  /* comma-separated columns that make the table columns, or NULL */
     const char *value; /* metric to summarise */
     xb_at_kind at;     /* which epoch of each trajectory */
     long epoch;        /* for XB_AT_EPOCH */
 } xb_table_spec;
 
-#define XB_TABLE_SPEC_INIT {"scenario", NULL, "test_acc", XB_AT_FINAL, 0}
+#define XB_TABLE_SPEC_INIT {NULL, NULL, "test_acc", XB_AT_FINAL, 0}
 
 /* Parses "final", "best" or "epoch=N" into spec->at / spec->epoch. */
 int xb_table_spec_parse_at(xb_table_spec *spec, const char *text);
@@ -124,13 +125,13 @@ int xb_gnuplot_run(const char *dir, const char *script, const char *terminal,
                    const char *output);
 
 typedef struct {
-    const char *group; /* comma-separated columns, one curve per value (default "scenario") */
+    const char *group; /* comma-separated columns, one curve per value (NULL: as table rows) */
     const char *sweep; /* setting for "final accuracy vs swept variable"; NULL = auto */
     const char *value; /* metric of the sweep figure (default "test_acc") */
     int png, svg, pdf; /* which renderings to produce */
 } xb_figure_spec;
 
-#define XB_FIGURE_SPEC_INIT {"scenario", NULL, "test_acc", 1, 1, 1}
+#define XB_FIGURE_SPEC_INIT {NULL, NULL, "test_acc", 1, 1, 1}
 
 /* Writes into dir, for each figure <name>: <name>.csv (the plotted data),
  * <name>.gp (the script; it sets no terminal, so it can be restyled and

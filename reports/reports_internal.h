@@ -36,4 +36,8 @@ double xb__cell_number(const xb_results *r, size_t row, long col);
 /* Larger is better for accuracies; smaller for everything else. */
 int xb__metric_higher_better(const char *name);
 
+/* Rows of a table when none are asked for: "run" (one per expanded scenario
+ * row, so sweep points stay apart) if the file has it, else "scenario". */
+const char *xb__default_rows(const xb_results *r);
+
 #endif

@@ -135,6 +135,22 @@ static int in_list(const long *idx, size_t n, long j)
     return 0;
 }
 
+/* 1 if column j equals one of the row-key columns in every row (scenario
+ * when the rows are runs without sweeps): it would repeat the label. */
+static int copies_a_key(const xb_results *r, size_t j, const long *ri, size_t nri)
+{
+    for (size_t q = 0; q < nri; q++) {
+        size_t i = 0, n = xb_results_nrows(r);
+        while (i < n && !strcmp(xb_results_cell(r, i, j), xb_results_cell(r, i, (size_t)ri[q]))) {
+            i++;
+        }
+        if (i == n) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *spec)
 {
     XB_ASSERT_ARG(out != NULL && r != NULL && spec != NULL && spec->value != NULL);
@@ -158,7 +174,7 @@ int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *sp
                            spec->value, xb__results_path(r));
         goto out;
     }
-    if ((rc = xb__columns_resolve(r, spec->rows ? spec->rows : "scenario", &ri, &nri)) < 0 ||
+    if ((rc = xb__columns_resolve(r, spec->rows ? spec->rows : xb__default_rows(r), &ri, &nri)) < 0 ||
         (rc = xb__columns_resolve(r, spec->cols, &ci, &nci)) < 0 ||
         (rc = xb__traj_build(&tr, r)) < 0) {
         goto out;
@@ -268,7 +284,7 @@ int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *sp
         const char *name = xb_results_colname(r, j);
         if (in_list(ri, nri, (long)j) || in_list(ci, nci, (long)j) ||
             xb_results_is_metric(name) || !strcmp(name, "run") || !strcmp(name, "seed") ||
-            !strcmp(name, "epoch")) {
+            !strcmp(name, "epoch") || copies_a_key(r, j, ri, nri)) {
             continue;
         }
         /* settings are constant along a trajectory: compare first rows only,

@@ -238,3 +238,8 @@ int xb__traj_value(const xb_results *r, const xb__traj *t, size_t k, long vcol, 
                          xb__results_path(r), xb_results_cell(r, row0, (size_t)cs),
                          xb_results_cell(r, row0, (size_t)csd), xb__results_line(r, row0), epoch);
 }
+
+const char *xb__default_rows(const xb_results *r)
+{
+    return xb_results_find(r, "run") >= 0 ? "run" : "scenario";
+}

@@ -115,12 +115,48 @@ static void test_reports_figure__gnuplot_error_is_reported(void **state)
                     "no_such_file.csv");
 }
 
+/* A sweep of d2d that the backward array copies (bwd_d2d) is still one
+ * swept variable, and one curve: means by hand (0.5, 0.7) -> 0.6, etc. */
+static void test_reports_figure__sweep_with_a_copied_column(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("scenario,run,seed,epoch,test_acc,d2d,bwd_d2d\n"
+          "s,s/d2d=0,1,1,0.5,0,0\ns,s/d2d=0,2,1,0.7,0,0\n"
+          "s,s/d2d=0.2,1,1,0.4,0.2,0.2\ns,s/d2d=0.2,2,1,0.2,0.2,0.2\n",
+          fp);
+    fclose(fp);
+    xb_results *r = NULL;
+    xb_assert_ok(xb_results_read(&r, path));
+    xb_figure_spec spec = XB_FIGURE_SPEC_INIT;
+    spec.png = spec.pdf = 0;
+    char names[128];
+    xb_assert_ok(xb_figures_write(r, dir, &spec, names, sizeof names));
+    assert_string_equal(names, "fig_test_acc,fig_sweep");
+    size_t len;
+    char *csv = slurp("fig_sweep.csv", &len);
+    double x0, m0, s0, x1, m1, s1;
+    assert_int_equal(sscanf(csv, "d2d,test_acc,test_acc std\n%lf,%lf,%lf\n%lf,%lf,%lf", &x0, &m0,
+                            &s0, &x1, &m1, &s1),
+                     6);
+    xb_assert_close(m0, 0.6, XB_TOL_EXACT, 0.0);
+    xb_assert_close(s0, 0.2 / sqrt(2.0), XB_TOL_EXACT, 0.0);
+    xb_assert_close(x1, 0.2, XB_TOL_EXACT, 0.0);
+    xb_assert_close(m1, 0.3, XB_TOL_EXACT, 0.0);
+    free(csv);
+    xb_results_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reports_figure__valid_png_svg_pdf_with_data),
         cmocka_unit_test(test_reports_figure__missing_gnuplot_is_a_clear_error),
         cmocka_unit_test(test_reports_figure__gnuplot_error_is_reported),
+        cmocka_unit_test(test_reports_figure__sweep_with_a_copied_column),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
