@@ -125,19 +125,22 @@ int xb_spice_run(const char *netlist, const char *const *names, size_t n, double
 
 typedef enum {
     XB_WRITE_V2 = 0, /* unselected lines at V/2: half-selected cells see V/2, others 0 */
-    XB_WRITE_V3 = 1  /* unselected rows V/3, columns 2V/3: half-selected V/3, others -V/3 */
+    XB_WRITE_V3 = 1, /* unselected rows V/3, columns 2V/3: half-selected V/3, others -V/3 */
+    XB_WRITE_FLOAT = 2 /* unselected lines floating (NAN): the sneak paths set their voltage */
 } xb_write_scheme;
 
 /* End voltages of every line to write cell (sel_row, sel_col) with v_write
  * (selected row at v_write, selected column at 0 V); sel_col = -1 selects
- * every column (a whole-row write, all columns at 0 V). */
+ * every column (a whole-row write, all columns at 0 V). A floating line gets
+ * NAN, which the write-voltage functions below read as "not driven". */
 int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
                   xb_write_scheme scheme, int sel_row, int sel_col, double v_write);
 
 /* Voltage across every memristor during a write, rows x cols row-major, row
  * side minus column side (so a cell under +v_write sees about +v_write): every
  * row driven to u_row[r] and every column to u_col[c] at its peripheral end
- * through r_source plus the wires of c (1T1R: transistors on, the drop over
+ * through r_source plus the wires of c (u = NAN: that line floats, which needs
+ * r_source or wire resistance > 0 on its kind of line) (1T1R: transistors on, the drop over
  * r_access excluded). Exact nodal solve, one factorisation per call (about
  * 15 ms at 64 x 64, 0.4 s at 256 x 256). xbar/ applies half-select
  * disturbance by feeding these voltages to the device model of each cell. */

@@ -31,7 +31,29 @@ typedef struct {
     double g_seg_row, g_seg_col; /* 1 / r_wire (0 if no wire resistance) */
     double g_term_row, g_term_col; /* termination conductance (0 if line fixed) */
     double r_access;           /* 1T1R series resistance, 0 for 0T1R */
+    /* writes only: lines left floating (no termination); NULL = none */
+    const unsigned char *open_row, *open_col;
 } xb_nodal_lines;
+
+/* Termination conductance of row r / column c, 0 if the line floats. */
+static inline double xb_nodal__gtr(const xb_nodal_lines *m, int r)
+{
+    return (m->open_row != NULL && m->open_row[r]) ? 0.0 : m->g_term_row;
+}
+static inline double xb_nodal__gtc(const xb_nodal_lines *m, int c)
+{
+    return (m->open_col != NULL && m->open_col[c]) ? 0.0 : m->g_term_col;
+}
+/* Current a line's termination injects at end potential u (0 if floating:
+ * u is NAN there, and 0 * NAN would poison the sum). */
+static inline double xb_nodal__drr(const xb_nodal_lines *m, int r, double u)
+{
+    return (m->open_row != NULL && m->open_row[r]) ? 0.0 : m->g_term_row * u;
+}
+static inline double xb_nodal__drc(const xb_nodal_lines *m, int c, double u)
+{
+    return (m->open_col != NULL && m->open_col[c]) ? 0.0 : m->g_term_col * u;
+}
 
 void xb_nodal__lines_init(xb_nodal_lines *m, const xb_circuit_config *c, xb_nodal_mode mode);
 /* Node index of the row-line (column-line) node at cell (r, c), or -1 if fixed. */
@@ -40,6 +62,11 @@ long xb_nodal__col_node(const xb_nodal_lines *m, int r, int c);
 long xb_nodal__nodes(const xb_nodal_lines *m);
 /* Effective cell conductances (1T1R: in series with r_access). */
 void xb_nodal__g_eff(const xb_nodal_lines *m, const double *g, double *geff_out);
+
+/* Write end potentials: finite, or NAN for a floating line where that line
+ * kind has a resistance to its driver; at least one line driven (write.c). */
+int xb_circuits__validate_write_bias(const xb_circuit_config *c, const double *u_row,
+                                     const double *u_col);
 
 /* Cell I-V for unit conductance: returns f(v), *df_out = f'(v) (may be NULL). */
 double xb_nodal__iv(const xb_circuit_config *c, double v, double *df_out);

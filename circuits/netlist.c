@@ -3,6 +3,7 @@
  * would turn a 0-ohm resistor into 1 mohm), so both solve one circuit. */
 #include "circuits/circuits_internal.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,9 @@ int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
     xb_nodal__lines_init(&m, c, mode);
     char p[32], q[32];
     for (int r = 0; r < c->rows; r++) {
+        if (isnan(u_row[r])) {
+            continue; /* a floating line: no source, no termination */
+        }
         xb_sb__printf(sb, "VUR%d ur%d 0 DC %.17g\n", r, r, u_row[r]);
         if (m.nr > 0) {
             row_node(p, sizeof p, &m, r, 0);
@@ -79,6 +83,9 @@ int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
         }
     }
     for (int k = 0; k < c->cols; k++) {
+        if (isnan(u_col[k])) {
+            continue;
+        }
         xb_sb__printf(sb, "VUC%d uc%d 0 DC %.17g\n", k, k, u_col[k]);
         if (m.nc > 0) {
             col_node(q, sizeof q, &m, c->rows - 1, k);

@@ -45,6 +45,7 @@ typedef struct {
     double *geff;
     unsigned version; /* bumped by every setup; 0: never set up */
     double *g;        /* raw conductances (nonlinear cells) */
+    unsigned char *open; /* write mode: floating rows, then columns (NULL: none) */
     nodal_sys *sys[XB_NODAL_NMODES];
     cholmod_common cc;
     klu_common kc;
@@ -100,6 +101,7 @@ static void nodal_free(void *ws)
     cholmod_finish(&w->cc);
     free(w->geff);
     free(w->g);
+    free(w->open);
     free(w->u);
     free(w);
 }
@@ -153,6 +155,10 @@ static int sys_create(nodal_ws *w, xb_nodal_mode mode, nodal_sys **out)
         return xb__error_set(XB_ENOMEM, "out of memory");
     }
     xb_nodal__lines_init(&s->m, &w->cfg, mode);
+    if (mode == XB_NODAL_WRITE && w->open != NULL) {
+        s->m.open_row = w->open;
+        s->m.open_col = w->open + w->cfg.rows;
+    }
     long n = xb_nodal__nodes(&s->m);
     s->n = (int)n;
     s->nstamps = count_stamps(&s->m);
@@ -302,10 +308,10 @@ static int sys_factor(nodal_ws *w, nodal_sys *s)
         }
     }
     for (int r = 0; r < m->rows && m->nr > 0; r++) {
-        s->Ax[s->diag_pos[xb_nodal__row_node(m, r, 0)]] += m->g_term_row;
+        s->Ax[s->diag_pos[xb_nodal__row_node(m, r, 0)]] += xb_nodal__gtr(m, r);
     }
     for (int c = 0; c < m->cols && m->nc > 0; c++) {
-        s->Ax[s->diag_pos[xb_nodal__col_node(m, m->rows - 1, c)]] += m->g_term_col;
+        s->Ax[s->diag_pos[xb_nodal__col_node(m, m->rows - 1, c)]] += xb_nodal__gtc(m, c);
     }
     if (s->n == 0) {
         s->version = w->version;
@@ -363,12 +369,12 @@ static void build_rhs(const nodal_sys *s, const double *geff, const double *u, d
     memset(rhs, 0, (size_t)s->n * sizeof *rhs);
     if (m->nr > 0) {
         for (int r = 0; r < m->rows; r++) {
-            rhs[xb_nodal__row_node(m, r, 0)] += m->g_term_row * ur[r];
+            rhs[xb_nodal__row_node(m, r, 0)] += xb_nodal__drr(m, r, ur[r]);
         }
     }
     if (m->nc > 0) {
         for (int c = 0; c < m->cols; c++) {
-            rhs[xb_nodal__col_node(m, m->rows - 1, c)] += m->g_term_col * uc[c];
+            rhs[xb_nodal__col_node(m, m->rows - 1, c)] += xb_nodal__drc(m, c, uc[c]);
         }
     }
     if (m->nr == 0 || m->nc == 0) {
@@ -451,11 +457,11 @@ static double residual(const nodal_ws *w, const nodal_sys *s, const double *u, c
     memset(f, 0, (size_t)s->n * sizeof *f);
     for (int r = 0; r < m->rows && m->nr > 0; r++) {
         long p = xb_nodal__row_node(m, r, 0);
-        f[p] += m->g_term_row * (x[p] - ur[r]);
+        f[p] += xb_nodal__gtr(m, r) * x[p] - xb_nodal__drr(m, r, ur[r]);
     }
     for (int c = 0; c < m->cols && m->nc > 0; c++) {
         long q = xb_nodal__col_node(m, m->rows - 1, c);
-        f[q] += m->g_term_col * (x[q] - uc[c]);
+        f[q] += xb_nodal__gtc(m, c) * x[q] - xb_nodal__drc(m, c, uc[c]);
     }
     for (long k = 0; k < s->nstamps; k++) {
         long p = s->sp[k], q = s->sq[k];
@@ -697,6 +703,17 @@ int xb_nodal__write_voltages(const xb_circuit_config *c, const double *g, const 
         xb_nodal__g_eff(&m, g, w->geff);
         memcpy(w->g, g, (size_t)c->rows * (size_t)c->cols * sizeof *w->g);
         w->version = 1;
+        w->open = calloc((size_t)c->rows + (size_t)c->cols, 1);
+        if (w->open == NULL) {
+            nodal_free(ws);
+            return xb__error_set(XB_ENOMEM, "out of memory");
+        }
+        for (int r = 0; r < c->rows; r++) {
+            w->open[r] = isnan(u_row[r]) ? 1 : 0;
+        }
+        for (int k = 0; k < c->cols; k++) {
+            w->open[c->rows + k] = isnan(u_col[k]) ? 1 : 0;
+        }
         memcpy(w->u, u_row, (size_t)c->rows * sizeof *w->u);
         memcpy(w->u + c->rows, u_col, (size_t)c->cols * sizeof *w->u);
         nodal_sys *s;

@@ -36,6 +36,7 @@ typedef struct {
     double *mr[3], *cr[3], *mc[3], *cc[3];
     int nmodes; /* 2 for a read backend, 3 for a writer */
     double *g;  /* writer only: raw conductances (1T1R memristor voltage) */
+    unsigned char *open; /* writer only: floating rows, then columns */
     double *a, *b, *d; /* row-line, column-line voltages, scratch */
 } fast_ws;
 
@@ -46,6 +47,7 @@ static void fast_free(void *ws)
         return;
     }
     free(w->g);
+    free(w->open);
     for (int t = 0; t < 3; t++) {
         free(w->mr[t]);
         free(w->cr[t]);
@@ -88,6 +90,11 @@ static int create_modes(void **ws_out, const xb_circuit_config *c, int nmodes)
     ok = ok && (w->d = malloc(n * sizeof *w->d)) != NULL;
     if (nmodes == 3) {
         ok = ok && (w->g = malloc(n * sizeof *w->g)) != NULL;
+        ok = ok && (w->open = calloc((size_t)c->rows + (size_t)c->cols, 1)) != NULL;
+        if (ok) {
+            w->m[2].open_row = w->open;
+            w->m[2].open_col = w->open + c->rows;
+        }
     }
     for (int t = 0; t < nmodes && ok; t++) {
         ok = ok && (w->mr[t] = malloc(n * sizeof *w->mr[t])) != NULL;
@@ -122,7 +129,7 @@ static void factor_lines(fast_ws *w, int t)
             double *mrr = mr + (size_t)r * (size_t)C, *crr = cr + (size_t)r * (size_t)C;
             double cprev = 0.0;
             for (int k = 0; k < C; k++) {
-                double diag = gr[k] + (k > 0 ? gs : m->g_term_row) + (k + 1 < C ? gs : 0.0);
+                double diag = gr[k] + (k > 0 ? gs : xb_nodal__gtr(m, r)) + (k + 1 < C ? gs : 0.0);
                 double piv = diag - (k > 0 ? gs * cprev : 0.0);
                 mrr[k] = 1.0 / piv;
                 crr[k] = (k + 1 < C ? -gs : 0.0) * mrr[k];
@@ -131,7 +138,7 @@ static void factor_lines(fast_ws *w, int t)
         }
     } else if (m->nr == 1) {
         for (int r = 0; r < R; r++) {
-            double s = m->g_term_row;
+            double s = xb_nodal__gtr(m, r);
             for (int k = 0; k < C; k++) {
                 s += g[(size_t)r * (size_t)C + (size_t)k];
             }
@@ -144,7 +151,7 @@ static void factor_lines(fast_ws *w, int t)
         for (int r = 0; r < R; r++) {
             for (int c = 0; c < C; c++) {
                 size_t k = (size_t)r * (size_t)C + (size_t)c;
-                double diag = g[k] + (r > 0 ? gs : 0.0) + (r + 1 < R ? gs : m->g_term_col);
+                double diag = g[k] + (r > 0 ? gs : 0.0) + (r + 1 < R ? gs : xb_nodal__gtc(m, c));
                 double cprev = r > 0 ? -cc[k - (size_t)C] : 0.0;
                 double piv = diag - (r > 0 ? gs * cprev : 0.0);
                 mc[k] = 1.0 / piv;
@@ -153,7 +160,7 @@ static void factor_lines(fast_ws *w, int t)
         }
     } else if (m->nc == 1) {
         for (int c = 0; c < C; c++) {
-            double s = m->g_term_col;
+            double s = xb_nodal__gtc(m, c);
             for (int r = 0; r < R; r++) {
                 s += g[(size_t)r * (size_t)C + (size_t)c];
             }
@@ -193,7 +200,7 @@ static double sweep_rows(fast_ws *w, int t, const double *ur)
         const double *gr = g + o, *br = b + o;
         double *ar = a + o, *dr = d + o;
         if (m->nr == 1) {
-            double s = m->g_term_row * ur[r];
+            double s = xb_nodal__drr(m, r, ur[r]);
             for (int k = 0; k < C; k++) {
                 s += gr[k] * br[k];
             }
@@ -208,7 +215,7 @@ static double sweep_rows(fast_ws *w, int t, const double *ur)
         const double *mrr = w->mr[t] + o, *crr = w->cr[t] + o;
         double gs = m->g_seg_row, prev = 0.0;
         for (int k = 0; k < C; k++) {
-            double f = gr[k] * br[k] + (k == 0 ? m->g_term_row * ur[r] : 0.0);
+            double f = gr[k] * br[k] + (k == 0 ? xb_nodal__drr(m, r, ur[r]) : 0.0);
             prev = (f + gs * prev) * mrr[k];
             dr[k] = prev;
         }
@@ -236,7 +243,7 @@ static double sweep_cols(fast_ws *w, int t, const double *uc)
     }
     if (m->nc == 1) {
         for (int c = 0; c < C; c++) {
-            d[c] = m->g_term_col * uc[c];
+            d[c] = xb_nodal__drc(m, c, uc[c]);
         }
         for (int r = 0; r < R; r++) {
             size_t o = (size_t)r * (size_t)C;
@@ -262,7 +269,7 @@ static double sweep_cols(fast_ws *w, int t, const double *uc)
         for (int c = 0; c < C; c++) {
             double f = g[o + (size_t)c] * a[o + (size_t)c];
             if (r + 1 == R) {
-                f += m->g_term_col * uc[c];
+                f += xb_nodal__drc(m, c, uc[c]);
             }
             double prev = r > 0 ? d[o - (size_t)C + (size_t)c] : 0.0;
             d[o + (size_t)c] = (f + gs * prev) * mc[o + (size_t)c];
@@ -296,8 +303,9 @@ static int solve_one(fast_ws *w, int t, const double *ur, const double *uc, int 
     /* start from the lines at their end potentials (the zero-wire guess) */
     for (int r = 0; r < R; r++) {
         for (int c = 0; c < C; c++) {
-            w->a[(size_t)r * (size_t)C + (size_t)c] = ur[r];
-            w->b[(size_t)r * (size_t)C + (size_t)c] = uc[c];
+            /* a floating line (NAN) starts at 0 V */
+            w->a[(size_t)r * (size_t)C + (size_t)c] = isnan(ur[r]) ? 0.0 : ur[r];
+            w->b[(size_t)r * (size_t)C + (size_t)c] = isnan(uc[c]) ? 0.0 : uc[c];
         }
     }
     *iters_out = 0;
@@ -421,15 +429,21 @@ int xb_circuit_writer_voltages(xb_circuit_writer *wr, const double *u_row, const
         return xb__error_set(XB_EINVAL, "circuit writer: voltages called before setup");
     }
     int R = w->cfg.rows, C = w->cfg.cols;
+    XB_TRY(xb_circuits__validate_write_bias(&w->cfg, u_row, u_col));
+    /* floating lines change the line factors: refactor when the set changes */
+    int changed = 0;
     for (int r = 0; r < R; r++) {
-        if (!isfinite(u_row[r])) {
-            return xb__error_set(XB_EINVAL, "row %d voltage %g is not finite", r, u_row[r]);
-        }
+        unsigned char o = isnan(u_row[r]) ? 1 : 0;
+        changed |= o != w->open[r];
+        w->open[r] = o;
     }
     for (int k = 0; k < C; k++) {
-        if (!isfinite(u_col[k])) {
-            return xb__error_set(XB_EINVAL, "column %d voltage %g is not finite", k, u_col[k]);
-        }
+        unsigned char o = isnan(u_col[k]) ? 1 : 0;
+        changed |= o != w->open[R + k];
+        w->open[R + k] = o;
+    }
+    if (changed) {
+        factor_lines(w, XB_NODAL_WRITE);
     }
     int iters = 0;
     XB_TRY(solve_one(w, XB_NODAL_WRITE, u_row, u_col, &iters));

@@ -36,6 +36,7 @@ void xb_nodal__lines_init(xb_nodal_lines *m, const xb_circuit_config *c, xb_noda
     m->g_term_row = t_row > 0.0 ? 1.0 / t_row : 0.0;
     m->g_term_col = t_col > 0.0 ? 1.0 / t_col : 0.0;
     m->r_access = c->cell == XB_CELL_1T1R ? c->r_access : 0.0;
+    m->open_row = m->open_col = NULL;
 }
 
 long xb_nodal__row_node(const xb_nodal_lines *m, int r, int c)

@@ -31,8 +31,10 @@ int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
     } else if (scheme == XB_WRITE_V3) {
         ur = v_write / 3.0;
         uc = 2.0 * v_write / 3.0;
+    } else if (scheme == XB_WRITE_FLOAT) {
+        ur = uc = NAN;
     } else {
-        return xb__error_set(XB_EINVAL, "write scheme %d is neither V/2 (0) nor V/3 (1)",
+        return xb__error_set(XB_EINVAL, "write scheme %d is not V/2 (0), V/3 (1) or floating (2)",
                              (int)scheme);
     }
     for (int r = 0; r < rows; r++) {
@@ -44,22 +46,43 @@ int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
     return XB_OK;
 }
 
+int xb_circuits__validate_write_bias(const xb_circuit_config *c, const double *u_row,
+                                     const double *u_col)
+{
+    int driven = 0;
+    for (int r = 0; r < c->rows; r++) {
+        if (isinf(u_row[r])) {
+            return xb__error_set(XB_EINVAL, "row %d voltage %g is not finite", r, u_row[r]);
+        }
+        driven += !isnan(u_row[r]);
+        if (isnan(u_row[r]) && !(c->r_wire_row + c->r_source > 0.0)) {
+            return xb__error_set(XB_EINVAL, "row %d floats (NAN) but r_wire_row + r_source is 0: "
+                                 "a floating line needs a resistance to its driver", r);
+        }
+    }
+    for (int k = 0; k < c->cols; k++) {
+        if (isinf(u_col[k])) {
+            return xb__error_set(XB_EINVAL, "column %d voltage %g is not finite", k, u_col[k]);
+        }
+        driven += !isnan(u_col[k]);
+        if (isnan(u_col[k]) && !(c->r_wire_col + c->r_source > 0.0)) {
+            return xb__error_set(XB_EINVAL, "column %d floats (NAN) but r_wire_col + r_source is "
+                                 "0: a floating line needs a resistance to its driver", k);
+        }
+    }
+    if (driven == 0) {
+        return xb__error_set(XB_EINVAL, "every line floats: at least one must be driven");
+    }
+    return XB_OK;
+}
+
 int xb_circuit_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
                               const double *u_row, const double *u_col)
 {
     XB_ASSERT_ARG(vcell_out != NULL);
     XB_ASSERT_ARG(u_row != NULL && u_col != NULL);
     XB_TRY(xb_circuits__validate_config(c));
-    for (int r = 0; r < c->rows; r++) {
-        if (!isfinite(u_row[r])) {
-            return xb__error_set(XB_EINVAL, "row %d voltage %g is not finite", r, u_row[r]);
-        }
-    }
-    for (int k = 0; k < c->cols; k++) {
-        if (!isfinite(u_col[k])) {
-            return xb__error_set(XB_EINVAL, "column %d voltage %g is not finite", k, u_col[k]);
-        }
-    }
+    XB_TRY(xb_circuits__validate_write_bias(c, u_row, u_col));
     return xb_nodal__write_voltages(c, g, u_row, u_col, vcell_out);
 }
 
@@ -92,6 +115,7 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
     *text_out = NULL;
     XB_TRY(xb_circuits__validate_config(c));
     XB_TRY(validate_drift(p));
+    XB_TRY(xb_circuits__validate_write_bias(c, u_row, u_col));
     if (!(pulse->rise > 0.0) || !(pulse->fall > 0.0) || !(pulse->width >= 0.0) ||
         !(pulse->delay >= 0.0) || !(pulse->t_stop > 0.0) || !(pulse->max_step > 0.0)) {
         return xb__error_set(XB_EINVAL, "pulse rise (%g s), fall (%g s), t_stop (%g s) and "

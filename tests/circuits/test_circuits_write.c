@@ -41,6 +41,10 @@ static void test_circuits_write__bias_schemes(void **state)
     }
     xb_assert_ok(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V3, 0, 1, 1.2));
     xb_assert_close(uc[0], 0.8, XB_TOL_EXACT, 0.0);
+    xb_assert_ok(xb_write_bias(ur, uc, 3, 4, XB_WRITE_FLOAT, 2, 1, 1.2));
+    assert_true(isnan(ur[0]) && isnan(ur[1]) && isnan(uc[0]) && isnan(uc[3]));
+    xb_assert_close(ur[2], 1.2, XB_TOL_EXACT, 0.0);
+    xb_assert_close(uc[1], 0.0, XB_TOL_EXACT, 0.0);
     xb_assert_error(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V2, 3, 0, 1.0), XB_EINVAL,
                     "selected row 3");
     xb_assert_error(xb_write_bias(ur, uc, 3, 4, XB_WRITE_V2, 0, 4, 1.0), XB_EINVAL,
@@ -68,10 +72,10 @@ static void test_circuits_write__zero_wire_is_bias_difference(void **state)
 }
 
 /* With wires, the nodal cell voltages equal ngspice's op of the same network
- * (every line end a source at its bias), node by node. */
-static void test_circuits_write__wired_matches_spice(void **state)
+ * (every driven line end a source at its bias), node by node, with the
+ * unselected lines biased (V/2) or floating. */
+static void wired_vs_spice(xb_write_scheme scheme)
 {
-    (void)state;
     enum { R = 6, C = 7 };
     xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
     c.rows = R;
@@ -82,7 +86,7 @@ static void test_circuits_write__wired_matches_spice(void **state)
     double g[R * C], ur[R], uc[C], v[R * C];
     fill(g, R * C, 1e-5, 1e-3, 2);
     const double vw = 1.2;
-    xb_assert_ok(xb_write_bias(ur, uc, R, C, XB_WRITE_V2, 4, 5, vw));
+    xb_assert_ok(xb_write_bias(ur, uc, R, C, scheme, 4, 5, vw));
     xb_assert_ok(xb_circuit_write_voltages(v, &c, g, ur, uc));
 
     xb_sb sb = {0};
@@ -111,6 +115,17 @@ static void test_circuits_write__wired_matches_spice(void **state)
     /* the wires eat part of the write voltage */
     assert_true(v[4 * C + 5] < vw * (1.0 - 1e-3));
     assert_true(v[4 * C + 5] > 0.5 * vw);
+    if (scheme == XB_WRITE_FLOAT) {
+        /* sneak paths: an unselected cell sees a voltage without any bias */
+        assert_true(fabs(v[0]) > 1e-3 * vw);
+    }
+}
+
+static void test_circuits_write__wired_matches_spice(void **state)
+{
+    (void)state;
+    wired_vs_spice(XB_WRITE_V2);
+    wired_vs_spice(XB_WRITE_FLOAT);
 }
 
 /* The fast writer against the exact solve on a wired 1T1R array: each node
@@ -134,9 +149,12 @@ static void test_circuits_write__fast_writer_vs_exact(void **state)
     xb_assert_error(xb_circuit_writer_voltages(w, ur, uc, vf), XB_EINVAL, "before setup");
     xb_assert_ok(xb_circuit_writer_setup(w, g));
     const double vw = 1.2;
-    for (int sel = 0; sel < 3; sel++) {
-        xb_write_scheme sc = sel == 1 ? XB_WRITE_V3 : XB_WRITE_V2;
+    for (int sel = 0; sel < 5; sel++) {
+        xb_write_scheme sc = sel == 1 ? XB_WRITE_V3 : (sel >= 3 ? XB_WRITE_FLOAT : XB_WRITE_V2);
         xb_assert_ok(xb_write_bias(ur, uc, R, C, sc, 7 * sel + 3, sel == 2 ? -1 : 5 * sel, vw));
+        if (sel == 4) {
+            ur[0] = 0.0; /* one unselected row grounded, the rest floating */
+        }
         xb_assert_ok(xb_circuit_write_voltages(ve, &c, g, ur, uc));
         xb_assert_ok(xb_circuit_writer_voltages(w, ur, uc, vf));
         assert_true(xb_circuit_writer_iterations(w) > 1);
@@ -252,8 +270,14 @@ static void test_circuits_write__errors(void **state)
     x0 = 0.5;
     p.r_off = 50.0;
     xb_assert_error(xb_spice_tran_states(&x, &c, &p, &x0, &ur, &uc, &pulse), XB_EINVAL, "r_off");
-    double g = 1e-4, nan_v = NAN, v;
-    xb_assert_error(xb_circuit_write_voltages(&v, &c, &g, &nan_v, &uc), XB_EINVAL, "row 0");
+    double g = 1e-4, nan_v = NAN, inf_v = INFINITY, v;
+    xb_assert_error(xb_circuit_write_voltages(&v, &c, &g, &inf_v, &uc), XB_EINVAL,
+                    "row 0 voltage inf");
+    xb_assert_error(xb_circuit_write_voltages(&v, &c, &g, &nan_v, &uc), XB_EINVAL,
+                    "row 0 floats (NAN)");
+    c.r_source = 10.0;
+    xb_assert_error(xb_circuit_write_voltages(&v, &c, &g, &nan_v, &nan_v), XB_EINVAL,
+                    "every line floats");
 }
 
 int main(void)
