@@ -44,6 +44,8 @@ void xb_net_free(xb_net *net)
     free(net->mgr);
     for (int i = 0; i < 4; i++) {
         free(net->sal[i]);
+    }
+    for (int i = 0; i < 6; i++) {
         free(net->sal_i[i]);
     }
     free(net);
@@ -99,10 +101,11 @@ static int alloc_workspaces(xb_net *net)
         return XB_ENOMEM;
     }
     if (net->cfg.sal_steps > 0) {
-        for (int i = 0; i < 4; i++) {
-            net->sal[i] = alloc_d(net->nmax);
-            net->sal_i[i] = calloc(net->nmax, sizeof(int));
-            if (net->sal[i] == NULL || net->sal_i[i] == NULL) {
+        for (int i = 0; i < 6; i++) {
+            if (i < 4 && (net->sal[i] = alloc_d(net->nmax)) == NULL) {
+                return XB_ENOMEM;
+            }
+            if ((net->sal_i[i] = calloc(net->nmax, sizeof(int))) == NULL) {
                 return XB_ENOMEM;
             }
         }
@@ -404,7 +407,7 @@ int xb_net_update(xb_net *net)
                         net->mgr, K->cols);
             XB_TRY(desired_change(net, K, net->mgr, net->dw, net->wbuf));
             XB_TRY(xb_net__mat_add(K, net->dw));
-        } else if (c->sal_steps > 0) {
+        } else if (c->sal_steps > 0 && net->steps % (uint64_t)(c->sal_every > 1 ? c->sal_every : 1) == 0) {
             XB_TRY(xb_net__sal_phase(net, l));
         } else if (c->rule == XB_RULE_SIGN) {
             /* K tracks sign(W): the desired change is target - current, so

@@ -51,7 +51,8 @@ struct xb_net {
     /* SAL neuron state (nmax each), allocated only when sal_steps > 0:
      * membrane/spike flags and STDP traces; PSP and refractory counters */
     double *sal[4];
-    int *sal_i[4];
+    int *sal_i[6];
+    uint64_t sal_phases; /* phases run so far: positions in the spike stream */
 };
 
 /* rules.c */

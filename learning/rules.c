@@ -191,9 +191,12 @@ int xb_net__validate(xb_net_config *c)
         return xb__error_set(XB_EINVAL, "loss 'softmax_ce' needs >= 2 outputs, sizes[%d] is %d",
                              c->n_layers, c->sizes[c->n_layers]);
     }
-    if (c->sal_steps < 0 || c->sal_tref < 0 || !(c->sal_lr >= 0.0) || !isfinite(c->sal_lr)) {
-        return xb__error_set(XB_EINVAL, "sal_steps (%d), sal_tref (%d) and sal_lr (%g) must be >= 0",
-                             c->sal_steps, c->sal_tref, c->sal_lr);
+    if (c->sal_steps < 0 || c->sal_tref < 0 || c->sal_every < 0 || !(c->sal_lr >= 0.0) ||
+        !isfinite(c->sal_lr)) {
+        return xb__error_set(XB_EINVAL,
+                             "sal_steps (%d), sal_tref (%d), sal_every (%d) and sal_lr (%g) must be "
+                             ">= 0",
+                             c->sal_steps, c->sal_tref, c->sal_every, c->sal_lr);
     }
     if (c->sal_steps > 0 && c->rule != XB_RULE_RBP && c->rule != XB_RULE_SPARSE_RBP) {
         return xb__error_set(XB_EINVAL,

@@ -14,117 +14,122 @@
  * makes i fire after k (depression proportional to K_ki): the fixed point is
  * K proportional to W, i.e. B aligned with W^T. After a phase of T steps,
  * dK = sal_lr * (summed pairings) / T is handed to the matrix (on hardware
- * as desired changes to its array). The dynamics use the noiseless weights. */
+ * as desired changes to its array). The dynamics use the noiseless weights.
+ *
+ * Membrane inputs are kept incrementally: a PSP adds its weight column (row)
+ * when it starts and removes it when it ends, so a step costs O(spikes * n)
+ * rather than O(n_l * n_{l-1}). */
 #include "learning/net_internal.h"
 
 #include <math.h>
 #include <string.h>
 
+/* Spike draws of one population; flags in spk, refractory counters in ref. */
+static void draw_spikes(const xb_rng *r, uint64_t pos, int n, const double *u, double tref,
+                        int *ref, int *spk)
+{
+    for (int j = 0; j < n; j++) {
+        if (ref[j] > 0) {
+            ref[j]--;
+            spk[j] = 0;
+            continue;
+        }
+        /* sigma(u - ln t_ref) = 1 / (1 + t_ref e^-u) */
+        double p = 1.0 / (1.0 + tref * exp(-u[j]));
+        spk[j] = xb_rng_uniform_at(r, pos + (uint64_t)j) < p;
+    }
+}
+
 int xb_net__sal_phase(xb_net *net, int l)
 {
     const xb_net_config *c = &net->cfg;
     xb_net__mat *K = &net->K[l];
-    int nk = K->rows, ni = K->cols;
+    const size_t nk = (size_t)K->rows, ni = (size_t)K->cols;
     double *w = net->mW[l], *k = net->mK[l], *dk = net->dw;
     XB_TRY(xb_net__mat_get(&net->W[l], w));
     XB_TRY(xb_net__mat_get(K, k));
-    int tref = c->sal_tref > 0 ? c->sal_tref : 10;
-    double decay = exp(-1.0 / (double)tref);
+    const int tref = c->sal_tref > 0 ? c->sal_tref : 10;
+    const double decay = exp(-1.0 / (double)tref);
     double *ui = net->sal[0], *uk = net->sal[1], *xi = net->sal[2], *xk = net->sal[3];
-    int *pspi = net->sal_i[0], *pspk = net->sal_i[1], *refi = net->sal_i[2],
-        *refk = net->sal_i[3];
-    memset(dk, 0, (size_t)nk * (size_t)ni * sizeof *dk);
-    memset(xi, 0, (size_t)ni * sizeof *xi);
-    memset(xk, 0, (size_t)nk * sizeof *xk);
-    for (int j = 0; j < ni; j++) {
-        pspi[j] = refi[j] = 0;
-    }
-    for (int j = 0; j < nk; j++) {
-        pspk[j] = refk[j] = 0;
-    }
+    int *pspi = net->sal_i[0], *pspk = net->sal_i[1], *refi = net->sal_i[2], *refk = net->sal_i[3];
+    int *spi = net->sal_i[4], *spk = net->sal_i[5];
+    memset(dk, 0, nk * ni * sizeof *dk);
+    memset(ui, 0, ni * sizeof *ui);
+    memset(uk, 0, nk * sizeof *uk);
+    memset(xi, 0, ni * sizeof *xi);
+    memset(xk, 0, nk * sizeof *xk);
+    memset(pspi, 0, ni * sizeof *pspi);
+    memset(refi, 0, ni * sizeof *refi);
+    memset(pspk, 0, nk * sizeof *pspk);
+    memset(refk, 0, nk * sizeof *refk);
     xb_rng r;
     xb_rng_init(&r, c->seed, XB_RNG_SPIKE, (uint32_t)l);
-    uint64_t per_step = (uint64_t)ni + (uint64_t)nk;
-    uint64_t base = net->steps * (uint64_t)c->sal_steps * per_step;
+    const uint64_t per_step = (uint64_t)ni + (uint64_t)nk;
+    const uint64_t base = net->sal_phases * (uint64_t)c->sal_steps * per_step;
+    net->sal_phases++;
     for (int t = 0; t < c->sal_steps; t++) {
-        /* membrane inputs from the PSPs held over from earlier steps */
-        for (int i = 0; i < ni; i++) {
-            ui[i] = 0.0;
-        }
-        for (int q = 0; q < nk; q++) {
-            double s = 0.0;
-            const double *wq = w + (size_t)q * (size_t)ni, *kq = k + (size_t)q * (size_t)ni;
-            for (int i = 0; i < ni; i++) {
-                s += pspi[i] > 0 ? wq[i] : 0.0;
-            }
-            uk[q] = s;
-            if (pspk[q] > 0) {
-                for (int i = 0; i < ni; i++) {
-                    ui[i] += kq[i];
-                }
-            }
-        }
-        for (int i = 0; i < ni; i++) {
+        const uint64_t pos = base + (uint64_t)t * per_step;
+        draw_spikes(&r, pos, (int)ni, ui, (double)tref, refi, spi);
+        draw_spikes(&r, pos + ni, (int)nk, uk, (double)tref, refk, spk);
+        for (size_t i = 0; i < ni; i++) {
             xi[i] *= decay;
-            pspi[i] -= pspi[i] > 0;
         }
-        for (int q = 0; q < nk; q++) {
+        for (size_t q = 0; q < nk; q++) {
             xk[q] *= decay;
-            pspk[q] -= pspk[q] > 0;
         }
-        uint64_t pos = base + (uint64_t)t * per_step;
-        /* lower spikes: causal pairings with every upper neuron's last spike */
-        for (int i = 0; i < ni; i++) {
-            if (refi[i] > 0) {
-                refi[i]--;
-                ui[i] = NAN; /* marks "no spike" below */
-                continue;
-            }
-            double p = 1.0 / (1.0 + (double)tref * exp(-ui[i]));
-            ui[i] = xb_rng_uniform_at(&r, pos + (uint64_t)i) < p ? 1.0 : NAN;
-        }
-        for (int q = 0; q < nk; q++) {
-            if (refk[q] > 0) {
-                refk[q]--;
-                uk[q] = NAN;
-                continue;
-            }
-            double p = 1.0 / (1.0 + (double)tref * exp(-uk[q]));
-            uk[q] = xb_rng_uniform_at(&r, pos + (uint64_t)ni + (uint64_t)q) < p ? 1.0 : NAN;
-        }
-        for (int i = 0; i < ni; i++) {
-            if (ui[i] == 1.0) {
-                for (int q = 0; q < nk; q++) {
-                    dk[(size_t)q * (size_t)ni + (size_t)i] -= xk[q];
+        /* pairings with earlier spikes (traces hold exp(-dt/tau) of the
+         * nearest one); same-step spikes do not pair */
+        for (size_t i = 0; i < ni; i++) {
+            if (spi[i]) {
+                for (size_t q = 0; q < nk; q++) {
+                    dk[q * ni + i] -= xk[q];
                 }
             }
         }
-        for (int q = 0; q < nk; q++) {
-            if (uk[q] == 1.0) {
-                double *dq = dk + (size_t)q * (size_t)ni;
-                for (int i = 0; i < ni; i++) {
+        for (size_t q = 0; q < nk; q++) {
+            if (spk[q]) {
+                double *dq = dk + q * ni;
+                for (size_t i = 0; i < ni; i++) {
                     dq[i] += xi[i];
                 }
             }
         }
-        for (int i = 0; i < ni; i++) {
-            if (ui[i] == 1.0) {
-                xi[i] = 1.0; /* nearest spike: the trace restarts */
+        /* PSP bookkeeping for the next step: ending PSPs leave, new ones
+         * enter (refractory = PSP length, so they never overlap) */
+        for (size_t i = 0; i < ni; i++) {
+            if (pspi[i] > 0 && --pspi[i] == 0) {
+                for (size_t q = 0; q < nk; q++) {
+                    uk[q] -= w[q * ni + i];
+                }
+            }
+            if (spi[i]) {
+                for (size_t q = 0; q < nk; q++) {
+                    uk[q] += w[q * ni + i];
+                }
                 pspi[i] = tref;
                 refi[i] = tref;
+                xi[i] = 1.0;
             }
         }
-        for (int q = 0; q < nk; q++) {
-            if (uk[q] == 1.0) {
-                xk[q] = 1.0;
+        for (size_t q = 0; q < nk; q++) {
+            const double *kq = k + q * ni;
+            if (pspk[q] > 0 && --pspk[q] == 0) {
+                for (size_t i = 0; i < ni; i++) {
+                    ui[i] -= kq[i];
+                }
+            }
+            if (spk[q]) {
+                for (size_t i = 0; i < ni; i++) {
+                    ui[i] += kq[i];
+                }
                 pspk[q] = tref;
                 refk[q] = tref;
+                xk[q] = 1.0;
             }
         }
     }
-    double scale = c->sal_lr / (double)c->sal_steps;
-    size_t n = (size_t)nk * (size_t)ni;
-    for (size_t q = 0; q < n; q++) {
+    const double scale = c->sal_lr / (double)c->sal_steps;
+    for (size_t q = 0; q < nk * ni; q++) {
         /* sparse_rbp: an absent synapse (exactly 0) does not grow */
         dk[q] = (c->rule == XB_RULE_SPARSE_RBP && k[q] == 0.0) ? 0.0 : dk[q] * scale;
     }

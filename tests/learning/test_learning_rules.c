@@ -599,8 +599,22 @@ static void test_learning_rules_sal__spiking_phases_align_b_with_wt(void **state
     assert_true(changed > 0);
     xb_net_free(net);
 
-    c.rule = XB_RULE_ARBP;
+    /* sal_every = 2: updates 0, 2, 4, ... run a phase, 1, 3, ... do not */
+    c.rule = XB_RULE_RBP;
     c.sparsity = 0.0;
+    c.sal_every = 2;
+    xb_assert_ok(xb_net_create(&net, &c));
+    xb_assert_ok(xb_net_get_backward(net, 2, k0));
+    xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    xb_assert_ok(xb_net_get_backward(net, 2, k));
+    assert_memory_not_equal(k, k0, sizeof k);
+    memcpy(k0, k, sizeof k);
+    xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    xb_assert_ok(xb_net_get_backward(net, 2, k));
+    assert_memory_equal(k, k0, sizeof k);
+    xb_net_free(net);
+
+    c.rule = XB_RULE_ARBP;
     xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "rule must be 'rbp' or 'sparse_rbp'");
 }
 
