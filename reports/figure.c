@@ -196,6 +196,9 @@ static int write_script(const char *dir, const fig_meta *m)
             "set grid\n"
             "n = %zu\n",
             m->name, m->title, m->name, m->name, m->title, m->xlabel, m->ylabel, m->ncurves);
+    if (m->ncurves > 16) {
+        fputs("set key off  # too many curves for a legend: the CSV header names them\n", fp);
+    }
     if (m->band) {
         fprintf(fp,
                 "plot for [i=1:n] '%s.csv' using 1:(column(2*i)-column(2*i+1)):"
@@ -254,7 +257,22 @@ static void curve_data_free(curve_data *c)
     free(c->std);
 }
 
-/* Samples: curve[k], x[k], y[k] for k < n; NaN y are skipped. */
+static size_t find_x(const double *xs, size_t nx, double x)
+{
+    size_t lo = 0, hi = nx;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (xs[mid] <= x) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Samples: curve[k], x[k], y[k] for k < n; NaN y are skipped. Samples are
+ * bucketed by (curve, x) first, so the cost is O(n log n), not O(curves x n). */
 static int curve_data_build(curve_data *c, const long *curve, const double *x, const double *y,
                             size_t n, double *scratch)
 {
@@ -265,26 +283,41 @@ static int curve_data_build(curve_data *c, const long *curve, const double *x, c
     }
     memcpy(scratch, x, n * sizeof *x);
     c->nx = distinct(scratch, n, c->xs);
-    c->mean = malloc((nc * c->nx + 1) * sizeof *c->mean);
-    c->std = malloc((nc * c->nx + 1) * sizeof *c->std);
-    if (!c->mean || !c->std) {
+    size_t nb = nc * c->nx;
+    c->mean = malloc((nb + 1) * sizeof *c->mean);
+    c->std = malloc((nb + 1) * sizeof *c->std);
+    size_t *start = calloc(nb + 2, sizeof *start);
+    size_t *bin = malloc((n ? n : 1) * sizeof *bin);
+    if (!c->mean || !c->std || !start || !bin) {
+        free(start);
+        free(bin);
         return xb__error_set(XB_ENOMEM, "out of memory");
     }
-    for (size_t q = 0; q < nc; q++) {
-        for (size_t p = 0; p < c->nx; p++) {
-            size_t m = 0;
-            for (size_t k = 0; k < n; k++) {
-                if (curve[k] == (long)q && x[k] == c->xs[p] && !isnan(y[k])) {
-                    scratch[m++] = y[k];
-                }
-            }
-            xb_summary s;
-            XB_TRY(xb_summary_compute(&s, scratch, m));
-            c->mean[q * c->nx + p] = s.mean;
-            c->std[q * c->nx + p] = s.std;
+    for (size_t k = 0; k < n; k++) {
+        bin[k] = (size_t)-1;
+        if (!isnan(y[k]) && !isnan(x[k])) {
+            bin[k] = (size_t)curve[k] * c->nx + find_x(c->xs, c->nx, x[k]);
+            start[bin[k] + 2]++;
         }
     }
-    return XB_OK;
+    for (size_t b = 0; b < nb; b++) { /* counts -> offsets (CSR) */
+        start[b + 2] += start[b + 1];
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (bin[k] != (size_t)-1) {
+            scratch[start[bin[k] + 1]++] = y[k];
+        }
+    }
+    int rc = XB_OK;
+    for (size_t b = 0; b < nb && rc == XB_OK; b++) {
+        xb_summary s;
+        rc = xb_summary_compute(&s, scratch + start[b], start[b + 1] - start[b]);
+        c->mean[b] = s.mean;
+        c->std[b] = s.std;
+    }
+    free(start);
+    free(bin);
+    return rc;
 }
 
 static int write_data(const char *dir, const char *name, const char *xname, const curve_data *c)
