@@ -66,6 +66,7 @@ void xb_net__mat_free(xb_net__mat *m)
         return;
     }
     free(m->w);
+    free(m->vel);
     xb_xbar_free(m->xb);
     memset(m, 0, sizeof *m);
 }

@@ -265,12 +265,13 @@ typedef struct {
     double sal_lr; /* eta_SAL: dB = sal_lr * summed pairings / sal_steps */
     int sal_tref;  /* refractory period = PSP length = STDP tau, steps; 0 = 10 */
     int sal_every; /* run the phases after every sal_every-th update; 0 or 1 = every */
+    double momentum; /* mu: v <- mu v + (g + decay w), dW = -lr v (W, b, adapted K) */
 } xb_net_config;
 
 #define XB_NET_CONFIG_INIT                                                     \
     {0, {0}, XB_ACT_SIGMOID, XB_LOSS_SOFTMAX_CE, 1, 0.1, 0.0, 0, 128,          \
      XB_INIT_NORMAL, 0.0, XB_RULE_BP, XB_NET_CHANNEL_AUTO, XB_INIT_NORMAL, 0.0,    \
-     0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT, 0, 0.04, 10, 1}
+     0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT, 0, 0.04, 10, 1, 0.0}
 
 /* Name lookups for scenario columns. *_find returns XB_ENOTFOUND with a
  * message listing the valid names; *_name never returns NULL. */

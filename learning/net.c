@@ -22,6 +22,7 @@ void xb_net_free(xb_net *net)
         xb_net__mat_free(&net->K[l]); /* before W: a shared K only points at W */
         xb_net__mat_free(&net->W[l]);
         free(net->b[l]);
+        free(net->vb[l]);
         free(net->rmag[l]);
         free(net->a[l]);
         free(net->h[l]);
@@ -150,6 +151,14 @@ int xb_net_create(xb_net **out, const xb_net_config *cfg)
                 return xb__error_set(XB_ENOMEM, "biases of layer %d", l);
             }
         }
+        if (c.momentum > 0.0) {
+            net->W[l].vel = alloc_d((size_t)rows * (size_t)cols);
+            net->vb[l] = c.bias ? alloc_d((size_t)rows) : NULL;
+            if (net->W[l].vel == NULL || (c.bias && net->vb[l] == NULL)) {
+                xb_net_free(net);
+                return xb__error_set(XB_ENOMEM, "momentum buffers of layer %d", l);
+            }
+        }
         if (l < 2) {
             continue;
         }
@@ -181,6 +190,13 @@ int xb_net_create(xb_net **out, const xb_net_config *cfg)
         if (rc < 0) {
             xb_net_free(net);
             return rc;
+        }
+        int adapted = c.rule == XB_RULE_BP || c.rule == XB_RULE_ARBP || c.rule == XB_RULE_ASRBP;
+        if (c.momentum > 0.0 && adapted) {
+            if ((net->K[l].vel = alloc_d(nk)) == NULL) {
+                xb_net_free(net);
+                return xb__error_set(XB_ENOMEM, "momentum buffer of backward matrix %d", l);
+            }
         }
     }
     *out = net;
@@ -342,15 +358,19 @@ static int desired_change(const xb_net *net, const xb_net__mat *m, const double 
 {
     const xb_net_config *c = &net->cfg;
     size_t n = (size_t)m->rows * (size_t)m->cols;
-    for (size_t i = 0; i < n; i++) {
-        double gi = c->manhattan ? (g[i] > 0.0 ? 1.0 : (g[i] < 0.0 ? -1.0 : 0.0)) : g[i];
-        dw[i] = -c->lr * gi;
-    }
     if (c->decay > 0.0) {
         XB_TRY(xb_net__mat_get(m, wbuf));
-        for (size_t i = 0; i < n; i++) {
-            dw[i] -= c->lr * c->decay * wbuf[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        double gi = c->manhattan ? (g[i] > 0.0 ? 1.0 : (g[i] < 0.0 ? -1.0 : 0.0)) : g[i];
+        if (c->decay > 0.0) {
+            gi += c->decay * wbuf[i];
         }
+        if (m->vel != NULL) {
+            m->vel[i] = c->momentum * m->vel[i] + gi;
+            gi = m->vel[i];
+        }
+        dw[i] = -c->lr * gi;
     }
     return XB_OK;
 }
@@ -378,7 +398,12 @@ int xb_net_update(xb_net *net)
         }
         if (net->b[l] != NULL) {
             for (int i = 0; i < W->rows; i++) {
-                net->b[l][i] -= c->lr * net->gb[l][i];
+                double gi = net->gb[l][i];
+                if (net->vb[l] != NULL) {
+                    net->vb[l][i] = c->momentum * net->vb[l][i] + gi;
+                    gi = net->vb[l][i];
+                }
+                net->b[l][i] -= c->lr * gi;
             }
         }
         if (l < 2 || net->K[l].shared) {

@@ -13,6 +13,7 @@ typedef struct {
     int rows, cols;
     int shared;     /* 1: this is the forward matrix itself (bidirectional) */
     int stochastic; /* 1: its array updates by pulse coincidence (needs the factors) */
+    double *vel;    /* momentum velocity (rows x cols), or NULL */
 } xb_net__mat;
 
 struct xb_net {
@@ -23,6 +24,7 @@ struct xb_net {
 
     xb_net__mat W[XB_NET_MAX_LAYERS + 1]; /* 1..L */
     double *b[XB_NET_MAX_LAYERS + 1];     /* 1..L, NULL without biases */
+    double *vb[XB_NET_MAX_LAYERS + 1];    /* bias velocities (momentum), or NULL */
     xb_net__mat K[XB_NET_MAX_LAYERS + 1]; /* 2..L backward matrices */
     int has_k;                            /* 0 for a single-layer network */
     double *rmag[XB_NET_MAX_LAYERS + 1];  /* sign rule: |R_l| */

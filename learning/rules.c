@@ -162,6 +162,9 @@ int xb_net__validate(xb_net_config *c)
     if (!(c->lr >= 0.0) || !isfinite(c->lr)) {
         return xb__error_set(XB_EINVAL, "lr (%g) must be finite and >= 0", c->lr);
     }
+    if (!(c->momentum >= 0.0 && c->momentum < 1.0)) {
+        return xb__error_set(XB_EINVAL, "momentum (%g) must be in [0, 1)", c->momentum);
+    }
     if (!(c->decay >= 0.0) || !isfinite(c->decay)) {
         return xb__error_set(XB_EINVAL, "decay (%g) must be finite and >= 0", c->decay);
     }
@@ -230,11 +233,12 @@ int xb_net__validate(xb_net_config *c)
         int bwd_stoch = c->channel == XB_NET_CHANNEL_CONJOINED ? c->fwd.update == XB_UPDATE_STOCHASTIC
                                                            : c->bwd.update == XB_UPDATE_STOCHASTIC;
         int fwd_stoch = c->fwd.update == XB_UPDATE_STOCHASTIC;
-        if ((fwd_stoch || bwd_stoch) && (c->decay > 0.0 || c->manhattan)) {
+        if ((fwd_stoch || bwd_stoch) && (c->decay > 0.0 || c->manhattan || c->momentum > 0.0)) {
             return xb__error_set(XB_EINVAL,
                                  "update scheme 'stochastic' programs only the outer product "
-                                 "d h^T: decay (%g) and manhattan (%d) need a pulse-count scheme",
-                                 c->decay, c->manhattan);
+                                 "d h^T: decay (%g), manhattan (%d) and momentum (%g) need a "
+                                 "pulse-count scheme",
+                                 c->decay, c->manhattan, c->momentum);
         }
         if (bwd_stoch && c->rule == XB_RULE_SIGN) {
             return xb__error_set(XB_EINVAL, "rule 'sign' rewrites B to sign(W) (.) |R|, which is "

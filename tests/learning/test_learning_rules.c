@@ -508,6 +508,42 @@ static void test_learning_rules_manhattan__step_is_lr_times_sign(void **state)
     xb_net_free(net);
 }
 
+/* Momentum (heavy ball): v <- mu v + g, dW = -lr v, so two steps give
+ * W_2 - W_1 = -lr (mu g_1 + g_2); under arbp B follows with the same change
+ * and B - W^T stays constant (§3.2 claim 1). */
+static void test_learning_rules_momentum__heavy_ball_and_arbp_invariant(void **state)
+{
+    (void)state;
+    const int sizes[] = {9, 7, 4};
+    xb_net_config c;
+    net_config(&c, XB_RULE_ARBP, 2, sizes);
+    c.momentum = 0.9;
+    c.lr = 0.0731;
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &c));
+    double x[NB * 9], w1[28], w2[28], g1[28], g2[28], k[28], k0[28], w0[28];
+    int labels[NB];
+    xb_assert_ok(xb_net_get_weights(net, 2, w0, NULL));
+    xb_assert_ok(xb_net_get_backward(net, 2, k0));
+    fill_normal(x, NB * 9, 12, 0);
+    labels_for(labels, 4, 12);
+    xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    xb_assert_ok(xb_net_get_gradient(net, 2, g1));
+    xb_assert_ok(xb_net_get_weights(net, 2, w1, NULL));
+    xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    xb_assert_ok(xb_net_get_gradient(net, 2, g2));
+    xb_assert_ok(xb_net_get_weights(net, 2, w2, NULL));
+    xb_assert_ok(xb_net_get_backward(net, 2, k));
+    for (int i = 0; i < 28; i++) {
+        xb_assert_close(w2[i] - w1[i], -c.lr * (c.momentum * g1[i] + g2[i]), XB_TOL_EXACT,
+                        XB_TOL_EXACT);
+        xb_assert_close(k[i] - w2[i], k0[i] - w0[i], 0.0, XB_TOL_EXACT);
+    }
+    xb_net_free(net);
+    c.momentum = 1.0;
+    xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "momentum (1)");
+}
+
 /* Metrics: bp is aligned with itself (0 degrees everywhere); rbp's weight
  * angle is the plain angle between K and W. */
 static void test_learning_rules_metrics__bp_zero_and_rbp_matches_angle(void **state)
@@ -705,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_learning_rules_switches__backward_neurons_follow_the_equations),
         cmocka_unit_test(test_learning_rules_sign_and_sparse__feedback_structure),
         cmocka_unit_test(test_learning_rules_manhattan__step_is_lr_times_sign),
+        cmocka_unit_test(test_learning_rules_momentum__heavy_ball_and_arbp_invariant),
         cmocka_unit_test(test_learning_rules_metrics__bp_zero_and_rbp_matches_angle),
         cmocka_unit_test(test_learning_rules_sal__spiking_phases_align_b_with_wt),
         cmocka_unit_test(test_learning_rules_drtp__projects_the_target),
