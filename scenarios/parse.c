@@ -43,6 +43,11 @@ struct xb_scenario_file {
     int oom;
     const char *const *overrides; /* "column=value", during parsing only */
     size_t n_overrides;
+    /* the schema followed by this file's device-parameter columns p_<name>,
+     * bwd_p_<name> (names owned in dyn_names) */
+    xb_scn_column *cols;
+    size_t n_cols, n_schema;
+    char *dyn_names[XB_SCN_MAX_PARAM_COLUMNS];
 };
 
 /* ------------------------------------------------------------ utilities */
@@ -137,6 +142,8 @@ static void excerpt(char *out, size_t n, const char *s)
     }
     out[k < n ? k : n - 1] = '\0';
 }
+
+static char *dupstr_(const char *s);
 
 /* ------------------------------------------------------------ CSV layer */
 
@@ -465,6 +472,16 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
                 return -1;
             }
         }
+        if (!strcmp(c->name, "pulse_data") || !strcmp(c->name, "bwd_pulse_data") ||
+            ((!strcmp(c->name, "device") || !strcmp(c->name, "bwd_device")) &&
+             strlen(s) > 4 && !strcmp(s + strlen(s) - 4, ".csv"))) {
+            if (!xb_file_exists(s)) {
+                snprintf(why, wn, "no such file (paths are relative to the working directory)");
+                return -1;
+            }
+            snprintf(canon, cn, "%s", s);
+            return 0;
+        }
         if (!strcmp(c->name, "device") || !strcmp(c->name, "bwd_device")) {
             if (xb_scn__device_lookup(s, NULL, NULL) != 0) {
                 const char *names[128];
@@ -502,6 +519,10 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
     }
     case XB_SCN_REAL: {
         double v;
+        if (parse_real(s, &v) != 0 && c->min <= -1e300) {
+            snprintf(why, wn, "expected a number (the model checks its range)");
+            return -1;
+        }
         if (parse_real(s, &v) != 0 || v < c->min || v > c->max) {
             snprintf(why, wn, "expected a number in [%.15g, %.15g]%s%s%s", c->min, c->max,
                      c->unit[0] ? " (" : "", c->unit, c->unit[0] ? ")" : "");
@@ -753,6 +774,64 @@ list:;
     return bad ? -1 : 0;
 }
 
+/* ------------------------------------------------------ parameter columns */
+
+/* Is name p_<param> or bwd_p_<param> for a parameter some model has? Returns
+ * 1 if so, 0 if it has the form but no model has the parameter (suggestion
+ * in sug), -1 if it is not of that form. */
+static int param_column(const char *name, const char **sug)
+{
+    const char *p = !strncmp(name, "p_", 2) ? name + 2 : !strncmp(name, "bwd_p_", 6) ? name + 6 : NULL;
+    *sug = NULL;
+    if (!p) {
+        return -1;
+    }
+    const char *names[512];
+    size_t n = 0;
+    for (size_t i = 0; i < xb_device_model_count(); i++) {
+        const xb_device_type *t = xb_device_model_at(i);
+        for (int k = 0; k < t->n_params; k++) {
+            if (!strcmp(t->params[k].name, p)) {
+                return 1;
+            }
+            if (n < 512) {
+                names[n++] = t->params[k].name;
+            }
+        }
+    }
+    *sug = xb_scn__suggest(p, names, n);
+    return 0;
+}
+
+/* Index of column name in f->cols, registering a parameter column on first
+ * use; -1 if unknown. */
+static int file_column(xb_scenario_file *f, const char *name)
+{
+    for (size_t j = 0; j < f->n_cols; j++) {
+        if (!strcmp(f->cols[j].name, name)) {
+            return (int)j;
+        }
+    }
+    const char *sug;
+    if (param_column(name, &sug) != 1 || f->n_cols - f->n_schema >= XB_SCN_MAX_PARAM_COLUMNS) {
+        return -1;
+    }
+    size_t k = f->n_cols - f->n_schema;
+    f->dyn_names[k] = dupstr_(name);
+    if (!f->dyn_names[k]) {
+        f->oom = 1;
+        return -1;
+    }
+    int bwd = !strncmp(name, "bwd_", 4);
+    f->cols[f->n_cols] = (xb_scn_column){
+        f->dyn_names[k], XB_SCN_REAL, "", "", -1e300, 1e300, NULL, "Device parameters",
+        bwd ? "Backward array: a parameter of the backward device model; empty means the "
+              "forward value when both arrays use the same device, else the model's value."
+            : "A parameter of the device model, over the preset's or model's value.",
+        1, NULL};
+    return (int)f->n_cols++;
+}
+
 /* ------------------------------------------------------------- expansion */
 
 int xb_scn__device_lookup(const char *name, const xb_device_type **model_out,
@@ -819,6 +898,11 @@ static int push_run(xb_scenario_file *f, const xb_run *r)
 
 static char *dupstr(const char *s)
 {
+    return dupstr_(s);
+}
+
+static char *dupstr_(const char *s)
+{
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
     if (d) {
@@ -830,8 +914,8 @@ static char *dupstr(const char *s)
 /* vals[j]: values of schema column j for this row (n == 0: not given). */
 static int expand_row(xb_scenario_file *f, int line, strlist *vals)
 {
-    size_t nc;
-    const xb_scn_column *sc = xb_scenario_schema(&nc);
+    size_t nc = f->n_cols;
+    const xb_scn_column *sc = f->cols;
     int seeds_col = xb_scenario_column_find("seeds");
     size_t *idx = calloc(nc, sizeof *idx);
     if (!idx) {
@@ -868,6 +952,17 @@ static int expand_row(xb_scenario_file *f, int line, strlist *vals)
                     v = vals[j].v[idx[j]];
                 } else if ((v = device_default(sc[j].name, text, dbuf, sizeof dbuf)) != NULL) {
                     /* resolved from the device */
+                } else if (j >= f->n_schema && !strncmp(sc[j].name, "bwd_", 4)) {
+                    /* bwd_p_X: the forward p_X when both arrays use one device */
+                    int fj = -1;
+                    for (size_t q = f->n_schema; q < nc; q++) {
+                        if (!strcmp(sc[q].name, sc[j].name + 4)) {
+                            fj = (int)q;
+                        }
+                    }
+                    int same = !strcmp(text[xb_scenario_column_find("device")],
+                                       text[xb_scenario_column_find("bwd_device")]);
+                    v = (fj >= 0 && same) ? (vals[fj].n ? vals[fj].v[idx[fj]] : "") : "";
                 } else if (sc[j].inherit) {
                     int fj = xb_scenario_column_find(sc[j].inherit);
                     v = text[fj]; /* forward columns come first in the schema */
@@ -875,8 +970,9 @@ static int expand_row(xb_scenario_file *f, int line, strlist *vals)
                     v = sc[j].def;
                 }
                 text[j] = dupstr(v ? v : "");
-                num[j] = (sc[j].type == XB_SCN_INT || sc[j].type == XB_SCN_REAL ||
-                          sc[j].type == XB_SCN_SEEDS)
+                num[j] = ((sc[j].type == XB_SCN_INT || sc[j].type == XB_SCN_REAL ||
+                           sc[j].type == XB_SCN_SEEDS) &&
+                          text[j] && text[j][0])
                              ? strtod(text[j], NULL)
                              : NAN;
                 if (!text[j]) {
@@ -898,6 +994,8 @@ static int expand_row(xb_scenario_file *f, int line, strlist *vals)
             snprintf(r.id, sizeof r.id, "%016llx", (unsigned long long)h);
             r.text = text;
             r.num = num;
+            r.n_params = nc - f->n_schema;
+            r.param_names = (const char *const *)f->dyn_names;
             if (push_run(f, &r) != 0) {
                 for (size_t j = 0; j < nc; j++) {
                     free((char *)text[j]);
@@ -935,11 +1033,11 @@ static void validate(xb_scenario_file *f)
     if (f->n_rows == 0) {
         return;
     }
-    size_t nc;
-    const xb_scn_column *sc = xb_scenario_schema(&nc);
+    size_t nc = f->n_schema + XB_SCN_MAX_PARAM_COLUMNS; /* room for parameter columns */
+    const xb_scn_column *sc = f->cols;
     row *hdr = &f->rows[0];
-    int *map = malloc((hdr->n + 1) * sizeof *map); /* header field -> schema column */
-    int *seen = malloc(nc * sizeof *seen);         /* schema column -> header field */
+    int *map = malloc((hdr->n + 1) * sizeof *map); /* header field -> file column */
+    int *seen = malloc(nc * sizeof *seen);         /* file column -> header field */
     if (!map || !seen) {
         free(map);
         free(seen);
@@ -956,10 +1054,23 @@ static void validate(xb_scenario_file *f)
         snprintf(name, sizeof name, "%s", h->text);
         trim(name);
         excerpt(ex, sizeof ex, name);
-        int j = xb_scenario_column_find(name);
+        int j = file_column(f, name);
         map[i] = j;
+        const char *psug = NULL;
         if (name[0] == '\0') {
             add_error(f, h->line, h->col, NULL, "empty column name in the header");
+            header_ok = 0;
+        } else if (j < 0 && param_column(name, &psug) == 0) {
+            if (psug) {
+                add_error(f, h->line, h->col, ex,
+                          "no device model has a parameter '%s' (did you mean '%s'?)",
+                          strchr(name, '_') + (strncmp(name, "bwd_", 4) ? 1 : 3), psug);
+            } else {
+                add_error(f, h->line, h->col, ex,
+                          "no device model has a parameter '%s' (`xbarsim device show MODEL` "
+                          "lists them)",
+                          strchr(name, '_') + (strncmp(name, "bwd_", 4) ? 1 : 3));
+            }
             header_ok = 0;
         } else if (j < 0) {
             const char *sug = xb_scenario_column_suggest(name);
@@ -1009,7 +1120,7 @@ static void validate(xb_scenario_file *f)
         size_t nl = eq ? (size_t)(eq - o) : strlen(o);
         snprintf(name, sizeof name, "%.*s", (int)(nl < 127 ? nl : 127), o);
         excerpt(ex, sizeof ex, name);
-        int j = xb_scenario_column_find(name);
+        int j = eq ? file_column(f, name) : -1;
         if (!eq) {
             add_error(f, 0, 0, NULL, "'%s': expected column=value", ex);
         } else if (j < 0 || !strcmp(name, "scenario")) {
@@ -1130,8 +1241,7 @@ static void free_rows(xb_scenario_file *f)
 
 static void free_runs(xb_scenario_file *f)
 {
-    size_t nc;
-    xb_scenario_schema(&nc);
+    size_t nc = f->n_cols;
     for (size_t i = 0; i < f->n_runs; i++) {
         for (size_t j = 0; j < nc; j++) {
             free((char *)f->runs[i].text[j]);
@@ -1163,6 +1273,14 @@ int xb_scenario_file_parse_with(xb_scenario_file **out, const char *path, const 
     snprintf(f->path, sizeof f->path, "%s", path);
     snprintf(f->hash, sizeof f->hash, "%016llx",
              (unsigned long long)xb_scn__fnv(XB_SCN_FNV_INIT, data ? data : "", len));
+    const xb_scn_column *schema = xb_scenario_schema(&f->n_schema);
+    f->cols = calloc(f->n_schema + XB_SCN_MAX_PARAM_COLUMNS, sizeof *f->cols);
+    if (!f->cols) {
+        free(f);
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    memcpy(f->cols, schema, f->n_schema * sizeof *f->cols);
+    f->n_cols = f->n_schema;
     f->data = data ? data : "";
     f->overrides = overrides;
     f->n_overrides = overrides ? n_overrides : 0;
@@ -1217,6 +1335,10 @@ void xb_scenario_file_free(xb_scenario_file *f)
     free_runs(f);
     free_rows(f);
     free(f->err);
+    for (size_t k = 0; k + f->n_schema < f->n_cols; k++) {
+        free(f->dyn_names[k]);
+    }
+    free(f->cols);
     free(f);
 }
 
@@ -1257,21 +1379,38 @@ const char *xb_scenario_file_hash(const xb_scenario_file *f)
 
 /* ---------------------------------------------------------------- getters */
 
-const char *xb_run_text(const xb_run *r, const char *column)
+/* Index into r->text of a schema or parameter column, or -1. */
+static int run_column(const xb_run *r, const char *column)
 {
     int j = xb_scenario_column_find(column);
+    if (j >= 0 || !r) {
+        return j;
+    }
+    size_t ns;
+    xb_scenario_schema(&ns);
+    for (size_t k = 0; k < r->n_params; k++) {
+        if (!strcmp(r->param_names[k], column)) {
+            return (int)(ns + k);
+        }
+    }
+    return -1;
+}
+
+const char *xb_run_text(const xb_run *r, const char *column)
+{
+    int j = run_column(r, column);
     return (r && j >= 0) ? r->text[j] : "";
 }
 
 double xb_run_real(const xb_run *r, const char *column)
 {
-    int j = xb_scenario_column_find(column);
+    int j = run_column(r, column);
     return (r && j >= 0) ? r->num[j] : NAN;
 }
 
 long xb_run_int(const xb_run *r, const char *column)
 {
-    int j = xb_scenario_column_find(column);
+    int j = run_column(r, column);
     return (r && j >= 0) ? strtol(r->text[j], NULL, 10) : 0;
 }
 

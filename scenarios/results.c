@@ -169,7 +169,7 @@ static int is_setting(const xb_scn_column *c)
     return strcmp(c->name, "scenario") && strcmp(c->name, "seeds");
 }
 
-static void header(sbuf *b, int L)
+static void header(sbuf *b, int L, const xb_run *any)
 {
     const char *mn[64];
     size_t nm = xb_scn__metric_names(mn, 64);
@@ -187,6 +187,10 @@ static void header(sbuf *b, int L)
             sb_puts(b, ",");
             sb_puts(b, sc[j].name);
         }
+    }
+    for (size_t k = 0; any && k < any->n_params; k++) {
+        sb_puts(b, ",");
+        sb_puts(b, any->param_names[k]);
     }
     sb_puts(b, "\n");
 }
@@ -233,6 +237,10 @@ static void format_row(sbuf *b, const xb_run *r, const xb_metrics *m, int L, int
             sb_field(b, r->text[j]);
         }
     }
+    for (size_t k = 0; k < r->n_params; k++) {
+        sb_puts(b, ",");
+        sb_field(b, r->text[nc + k]);
+    }
     sb_puts(b, "\n");
 }
 
@@ -277,7 +285,7 @@ static int read_part(const xb_scenario_file *f, const xb_run *r, const char *dir
     char *text;
     XB_TRY(xb_file_read(path, &text, NULL));
     sbuf hb = {0};
-    header(&hb, file_layers(f));
+    header(&hb, file_layers(f), r);
     if (hb.oom) {
         free(text);
         return xb__error_set(XB_ENOMEM, "out of memory");
@@ -350,7 +358,7 @@ int xb_scn__part_open(xb_scn_part **out, const xb_scenario_file *f, size_t i, co
             return rc;
         }
     }
-    header(&p->buf, p->L);
+    header(&p->buf, p->L, p->r);
     for (size_t k = 0; k < p->n_old; k++) {
         sb_puts(&p->buf, p->old_rows[k]);
         sb_puts(&p->buf, "\n");
@@ -459,7 +467,7 @@ int xb_results_assemble(const xb_scenario_file *f, const char *out_dir)
 {
     XB_ASSERT_ARG(f != NULL && out_dir != NULL);
     sbuf b = {0};
-    header(&b, file_layers(f));
+    header(&b, file_layers(f), xb_scenario_file_run(f, 0));
     char **rows = malloc(XB_SCN_MAX_ROWS * sizeof *rows);
     if (!rows) {
         return xb__error_set(XB_ENOMEM, "out of memory");
@@ -580,6 +588,12 @@ int xb_results_manifest(const xb_scenario_file *f, const char *out_dir, const ch
             json_str(&b, sc[j].name);
             sb_puts(&b, ": ");
             json_str(&b, r->text[j]);
+        }
+        for (size_t k = 0; k < r->n_params; k++) {
+            sb_puts(&b, ", ");
+            json_str(&b, r->param_names[k]);
+            sb_puts(&b, ": ");
+            json_str(&b, r->text[nc + k]);
         }
         sb_puts(&b, "}}");
     }

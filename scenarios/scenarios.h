@@ -60,6 +60,11 @@ typedef struct {
     char message[640];
 } xb_scenario_error;
 
+/* Device-parameter columns a file may add: p_<param> sets a parameter of the
+ * forward arrays' device model by name (e.g. p_nl_ltp), bwd_p_<param> of the
+ * backward arrays'. */
+#define XB_SCN_MAX_PARAM_COLUMNS 32
+
 /* One unit of work: an expanded row at one seed. */
 typedef struct {
     char scenario[64];  /* the row's `scenario` cell */
@@ -69,6 +74,10 @@ typedef struct {
     int line;           /* line of the row in the file */
     const char **text;  /* per schema column: canonical value (inherited ones resolved) */
     const double *num;  /* per schema column: numeric value (NAN for text and choices) */
+    /* device-parameter columns of the file, after the schema columns:
+     * name param_names[k], value text[n_schema + k] ("" = model/preset value) */
+    size_t n_params;
+    const char *const *param_names;
 } xb_run;
 
 typedef struct xb_scenario_file xb_scenario_file;
@@ -104,7 +113,8 @@ const char *xb_scenario_file_hash(const xb_scenario_file *f);
  * ..."; returns XB_EIO if any. The CLI calls it before any work. */
 int xb_scenario_file_check_runs(xb_scenario_file *f);
 
-/* Typed getters by column name (the name must be in the schema). */
+/* Typed getters by column name (a schema column or a parameter column of
+ * the run's file; "" / NAN for a parameter column the file lacks). */
 const char *xb_run_text(const xb_run *r, const char *column);
 double xb_run_real(const xb_run *r, const char *column);
 long xb_run_int(const xb_run *r, const char *column);

@@ -20,7 +20,12 @@
 #define XB_ARRAY_COLUMNS(X)                                                                      \
     X(device, XB_SCN_TEXT, "", "ideal", 0, 0, NULL,                                              \
       "Device model or published preset by name (`xbarsim device list`); a model name wins "    \
-      "over a preset of the same name, `preset:NAME` forces the preset.")                        \
+      "over a preset of the same name, `preset:NAME` forces the preset; a path ending in "      \
+      "`.csv` is a device file written by `xbarsim device fit`.")                                \
+    X(pulse_data, XB_SCN_TEXT, "", "", 0, 0, NULL,                                               \
+      "Measured pulse-response curves (CSV with columns pulse, conductance and optionally "      \
+      "direction ltp|ltd): the device becomes the piecewise step model built from them, "        \
+      "instead of `device`. Paths are relative to the working directory.")                       \
     X(w_max, XB_SCN_REAL, "", "1", 1e-6, 1e6, NULL,                                              \
       "Weight magnitude mapped to the full conductance range Gmax - Gmin.")                      \
     X(d2d, XB_SCN_REAL, "", "", 0, 1, NULL,                                                      \
@@ -329,8 +334,17 @@ int xb_scenario_schema_markdown(FILE *fp)
             "Every cell of the file is checked before any work starts, and every error is "
             "reported at once as `file:line:column: column 'name': value 'x': what is allowed`. "
             "`xbarsim run --check FILE` only validates; `xbarsim run --dry-run FILE` lists the "
-            "runs with a time estimate.\n\n"
+            "runs with a time estimate; `--set column=value` overrides a column in every row.\n\n"
+            "## Device parameters\n\n"
+            "Besides the columns below, `p_<name>` sets parameter `<name>` of the forward arrays' "
+            "device model over the preset's or the model's value (e.g. `p_nl_ltp` with "
+            "`device = agsi`), and `bwd_p_<name>` that of the backward arrays' model (empty: the "
+            "forward value when both arrays use the same device). Values are numbers in the "
+            "parameter's unit and may be swept; each is checked by the model before any work. "
+            "`xbarsim device list` names the models and presets, `xbarsim device show NAME` "
+            "lists a model's parameters with their units.\n\n"
             "## Columns\n");
+
     const char *group = "";
     char buf[256];
     for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++) {

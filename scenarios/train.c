@@ -98,16 +98,40 @@ static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x, 
     const char *dev = xb_run_text(r, COL("device"));
     const xb_device_type *type = NULL;
     const xb_device_preset *preset = NULL;
-    if (xb_scn__device_lookup(dev, &type, &preset) != 0) {
+    const char *curves = xb_run_text(r, COL("pulse_data"));
+    size_t dl = strlen(dev);
+    if (curves[0]) {
+        /* measured pulse-response curves: the piecewise step model */
+        XB_TRY(xb_device_piecewise_from_csv(curves, params_buf));
+        x->device.type = xb_device_piecewise;
+        x->device.params = params_buf;
+    } else if (dl > 4 && !strcmp(dev + dl - 4, ".csv")) {
+        XB_TRY(xb_device_file_read(dev, &type, params_buf));
+        x->device.type = type;
+        x->device.params = params_buf;
+    } else if (xb_scn__device_lookup(dev, &type, &preset) != 0) {
         return xb__error_set(XB_ENOTFOUND, "column '%s': unknown device '%s'", COL("device"), dev);
-    }
-    if (preset) {
+    } else if (preset) {
         /* the preset's model and parameters; its reported variability is
          * already in the run's c2c/d2d columns (resolved by the parser) */
         XB_TRY(xb_device_preset_config(preset->name, &x->device, params_buf));
     } else {
+        XB_TRY(xb_device_params_default(type, params_buf));
         x->device.type = type;
-        x->device.params = NULL;
+        x->device.params = params_buf;
+    }
+    /* p_<name> / bwd_p_<name> columns over those values */
+    size_t plen = strlen(prefix);
+    for (size_t k = 0; k < r->n_params; k++) {
+        const char *pc = r->param_names[k];
+        const char *v = xb_run_text(r, pc);
+        if (strncmp(pc, prefix, plen) || strncmp(pc + plen, "p_", 2) || !v[0]) {
+            continue;
+        }
+        int rc = xb_device_param_set(x->device.type, params_buf, pc + plen + 2, strtod(v, NULL));
+        if (rc < 0) {
+            return xb__error_prefix(rc, "column '%s': ", pc);
+        }
     }
     x->device.d2d_gbounds = xb_run_real(r, COL("d2d"));
     x->device.c2c = xb_run_real(r, COL("c2c"));

@@ -105,6 +105,12 @@ static const struct {
      "column 'activaton': unknown column (did you mean 'activation'?)"},
     {"unknown_device.csv", 1, 3, 9,
      "column 'bwd_device': value 'agsii': expected a device model or preset (`xbarsim device list`) (did you mean 'agsi'?)"},
+    {"missing_pulse_data.csv", 1, 2, 3,
+     "column 'pulse_data': value 'nope.csv': no such file (paths are relative to the working directory)"},
+    {"unknown_parameter.csv", 1, 1, 10,
+     "column 'p_nl_lpt': no device model has a parameter 'nl_lpt' (did you mean 'nl_ltp'?)"},
+    {"bad_parameter_value.csv", 1, 2, 5,
+     "column 'p_nl_ltp': value 'x': expected a number (the model checks its range)"},
     {"unknown_column.csv", 1, 1, 10,
      "column 'lrate': unknown column (did you mean 'lr'?)"},
     {"unknown_column_far.csv", 1, 1, 10,
@@ -275,6 +281,44 @@ static void test_scenarios_check__learning_rules_before_any_work(void **state)
     xb_scenario_file_free(f);
     f = parse_ok("scenario,rule,channel,hidden\nok,rbp;srbp;sign,twin,16\n");
     xb_assert_ok(xb_scenario_file_check_runs(f));
+    xb_scenario_file_free(f);
+}
+
+static void test_scenarios_params__device_parameter_columns(void **state)
+{
+    (void)state;
+    /* p_<name> columns are the device model's own parameters (devices.h
+     * xb_device_neurosim_params: nl_ltp), swept like any column */
+    xb_scenario_file *f = parse_ok("scenario,device,p_nl_ltp,bwd_device,bwd_p_gmax\n"
+                                   "q,agsi,1;2.5,ideal,2e-6\n");
+    assert_int_equal(xb_scenario_file_n_runs(f), 2);
+    const xb_run *r = xb_scenario_file_run(f, 1);
+    assert_string_equal(r->name, "q/p_nl_ltp=2.5");
+    assert_string_equal(xb_run_text(r, "p_nl_ltp"), "2.5");
+    xb_assert_close(xb_run_real(r, "bwd_p_gmax"), 2e-6, XB_TOL_EXACT, 0);
+    xb_assert_ok(xb_scenario_file_check_runs(f));
+    xb_scenario_file_free(f);
+
+    /* the backward array inherits p_ when it uses the same device */
+    f = parse_ok("scenario,device,p_nl_ltp\nq,agsi,3\n");
+    /* not a column of this file: empty */
+    assert_string_equal(xb_run_text(xb_scenario_file_run(f, 0), "bwd_p_nl_ltp"), "");
+    xb_scenario_file_free(f);
+    f = parse_ok("scenario,device,p_nl_ltp,bwd_p_nl_ltp\nq,agsi,3,\n");
+    assert_string_equal(xb_run_text(xb_scenario_file_run(f, 0), "bwd_p_nl_ltp"), "3");
+    xb_scenario_file_free(f);
+
+    /* a parameter no model has: header error with the nearest name */
+    f = NULL;
+    const char *bad = "scenario,p_nl_lpt\nq,1\n";
+    xb_assert_error(xb_scenario_file_parse(&f, "mem.csv", bad, strlen(bad)), XB_EIO,
+                    "mem.csv:1:10: column 'p_nl_lpt': no device model has a parameter 'nl_lpt' "
+                    "(did you mean 'nl_ltp'?)");
+    xb_scenario_file_free(f);
+
+    /* a parameter the chosen model lacks: caught by the run check */
+    f = parse_ok("scenario,device,p_levels\nq,agsi,8\n");
+    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "mem.csv:2:1: run 'q': column 'p_levels': ");
     xb_scenario_file_free(f);
 }
 
@@ -604,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_scenarios_expand__bwd_inherits_forward),
         cmocka_unit_test(test_scenarios_expand__device_variability_defaults),
         cmocka_unit_test(test_scenarios_check__learning_rules_before_any_work),
+        cmocka_unit_test(test_scenarios_params__device_parameter_columns),
         cmocka_unit_test(test_scenarios_parse__bom_crlf_quotes),
         cmocka_unit_test(test_scenarios_schema__defaults_are_valid),
         cmocka_unit_test(test_scenarios_schema__docs_match),
