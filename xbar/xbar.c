@@ -62,6 +62,10 @@ static int validate(const xb_xbar_config *c)
         return xb__error_set(XB_EINVAL, "slice_base (%g) must be 0 or an integer >= 2",
                              c->slice_base);
     }
+    if (c->write_scheme != XB_WRITE_V2 && c->write_scheme != XB_WRITE_V3) {
+        return xb__error_set(XB_EINVAL, "write_scheme (%d) is neither V/2 (0) nor V/3 (1)",
+                             (int)c->write_scheme);
+    }
     if (c->max_pulses < 0 || c->verify_max_iter < 0) {
         return xb__error_set(XB_EINVAL, "max_pulses (%d) and verify_max_iter (%d) must be >= 0",
                              c->max_pulses, c->verify_max_iter);
@@ -104,6 +108,13 @@ void xb_xbar_free(xb_xbar *x)
     free(x->gprev);
     free(x->hs);
     free(x->gphys);
+    free(x->dist_state);
+    free(x->dist_sbuf);
+    free(x->dist_scale);
+    free(x->dist_g);
+    free(x->dist_colp);
+    free(x->dist_ord);
+    free(x->dist_params);
     free(x->xs);
     free(x->sq);
     free(x->var);
@@ -245,6 +256,16 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
         }
         x->base = base;
         x->dw_pulse *= x->sig[0];
+    }
+    {
+        /* line voltages of the write scheme, as fractions of V_w (circuits) */
+        double ur[2], uc[2];
+        if ((rc = xb_write_bias(ur, uc, 2, 2, cfg->write_scheme, 0, 0, 1.0)) < 0) {
+            goto fail;
+        }
+        x->wfrac[0] = ur[0] - uc[1];
+        x->wfrac[1] = ur[1] - uc[0];
+        x->wfrac[2] = ur[1] - uc[1];
     }
     x->gref = 0.5 * (x->gmin + x->gmax);
     x->read_noise = xb_devices_read_noise(x->dev);
@@ -560,7 +581,8 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
     G = xb_devices_conductances(x->dev);
     const double v2 = x->cfg.v_write * x->cfg.v_write;
     const double v2pw = v2 * x->cfg.pulse_width, v2c = v2 * x->cfg.c_wire;
-    const double khalf = 0.25 * v2pw;
+    const double f1 = x->wfrac[0] * x->wfrac[0], f2 = x->wfrac[1] * x->wfrac[1];
+    const double f3 = x->wfrac[2] * x->wfrac[2];
     uint64_t total = 0;
     double etot = 0.0;
     int ref_touched = 0;
@@ -609,13 +631,25 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
                 s1[at] += a * G[k];
                 s2[at] += a * tl->colsum[col];
             }
-            double eh = 0.0;
-            for (size_t at = 0; at < 2 * (size_t)tl->nr; at++) {
-                if (pm[at] > 0.0) {
-                    eh += pm[at] * tl->rowsum[at % (size_t)tl->nr] - 2.0 * s1[at] + s2[at];
-                }
+            /* per phase, over all cells of the tile (docs/xbar.md):
+             * f1^2 sum G e1 + f2^2 sum G e2 + f3^2 sum G e3 */
+            double gtot = 0.0;
+            for (int rr = 0; rr < tl->nr; rr++) {
+                gtot += tl->rowsum[rr];
             }
-            e += khalf * eh;
+            double eh = 0.0;
+            for (int ph = 0; ph < 2; ph++) {
+                double pr = 0.0, ptot = 0.0, a1 = 0.0, a2 = 0.0;
+                for (int rr = 0; rr < tl->nr; rr++) {
+                    size_t at = (size_t)ph * (size_t)tl->nr + (size_t)rr;
+                    pr += pm[at] * tl->rowsum[rr];
+                    ptot += pm[at];
+                    a1 += s1[at];
+                    a2 += s2[at];
+                }
+                eh += f1 * (pr - a1) + f2 * (a2 - a1) + f3 * (ptot * gtot - pr - a2 + a1);
+            }
+            e += v2pw * eh;
         }
         if (program) {
             tl->cnt.pulses_program += p;
@@ -629,12 +663,20 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
             tile_adc_worst(x, tl);
         }
     }
+    int disturbed = 0;
+    if (x->cfg.disturb && np > 0) {
+        rc = xb_xbar__disturb(x);
+        disturbed = 1;
+    }
     for (size_t q = 0; q < np; q++) {
         x->npulses[x->plist[q]] = 0;
     }
     x->nplist = 0;
-    if (ref_touched) {
-        xb_xbar__refresh(x); /* a reference device moved: its whole row of weights did */
+    XB_TRY(rc);
+    if (ref_touched || disturbed) {
+        /* a reference device moved (its whole row of weights did), or the
+         * disturbance moved every exposed cell */
+        xb_xbar__refresh(x);
     }
     if (program) {
         x->cnt.pulses_program += total;
@@ -644,6 +686,7 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
     x->cnt.energy_write += etot;
     return XB_OK;
 }
+
 
 int xb_xbar_program(xb_xbar *x, const double *w)
 {

@@ -75,18 +75,22 @@ typedef struct {
     double pulse_width;    /* write pulse width; 0 = 10 ns (NeuroSim IdealDevice) */
     double t_read;         /* read pulse width; 0 = 5 ns (NeuroSim RealDevice) */
     double c_wire;         /* wire capacitance charged per write pulse; 0 = ignored */
-    int half_select;       /* 1: count V/2 half-select write energy (NeuroSim §6) */
+    int half_select;       /* 1: count half-select write energy (NeuroSim §6) */
     /* bit slicing: each weight on `slices` pairs (or single devices) of
      * significance slice_base^k, k = 0 (LSB) .. slices-1; docs/xbar.md */
     int slices;            /* 0 or 1 = one pair per weight */
     double slice_base;     /* 0 = P_max + 1 (the device's levels: exact digits) */
+    /* writes: line biasing of unselected lines (energy and disturbance) */
+    xb_write_scheme write_scheme; /* XB_WRITE_V2 (default) or XB_WRITE_V3 */
+    int disturb;           /* 1: half-selected cells of state-equation models move
+                            * under their partial write voltage (docs/xbar.md) */
 } xb_xbar_config;
 
 #define XB_XBAR_CONFIG_INIT                                                    \
     {0, 0, 1.0, XB_DEVICE_CONFIG_INIT, XB_MAP_DIFF_PAIR, XB_UPDATE_PULSES, NULL,       \
      XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0,                                   \
      XB_PAIR_HEADROOM, XB_ADC_CAL_DYNAMIC, 0.0, 0, 0, 0, 0, 0, 0, 0.0,             \
-     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0}
+     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0}
 
 typedef struct xb_xbar xb_xbar;
 
@@ -137,6 +141,7 @@ typedef struct {
     uint64_t array_reads;    /* physical array read operations (vectors x tiles) */
     double energy_read;      /* J, V^2 G t_read summed over cells and reads */
     double energy_write;     /* J, NeuroSim write energy incl. half-select if on */
+    uint64_t disturb_writes; /* writes whose half-select disturbance was integrated */
 } xb_xbar_counters;
 
 void xb_xbar_counters_get(const xb_xbar *x, xb_xbar_counters *out);

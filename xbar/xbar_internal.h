@@ -60,6 +60,10 @@ struct xb_xbar {
     double *gprev;    /* ndev: their conductances before the write */
     double *gphys;    /* ndev: row-major physical arrays for read backends (or NULL) */
     double *hs;       /* 6 * max tile rows: half-select accumulators */
+    double wfrac[3];  /* write bias fractions: sel row/unsel col, unsel row/sel col, both unsel */
+    /* half-select disturbance workspaces (allocated on first use) */
+    double *dist_state, *dist_sbuf, *dist_scale, *dist_g, *dist_colp;
+    void *dist_ord, *dist_params;
     int32_t *ncount;  /* n_out x n_in: signed pulse counts per weight */
     double *dw;       /* n_out x n_in: dW of update_outer */
     double *target;   /* ndev: programming targets */
@@ -98,6 +102,9 @@ void xb_xbar__refresh(xb_xbar *x);
 int xb_xbar__apply_pulses(xb_xbar *x, int program);
 /* Targets of every device for weights w[n_out * n_in] (x->target). */
 void xb_xbar__targets(xb_xbar *x, const double *w);
+/* Integrates the half-select exposure of the write in x->npulses through
+ * the device model (state-equation models only), then reprograms. */
+int xb_xbar__disturb(xb_xbar *x);
 /* Signed base digits of n over the slices (d[0] least significant). */
 void xb_xbar__digits(const xb_xbar *x, int64_t n, int32_t *d);
 /* Grows the read workspaces to nvec vectors (only on a larger batch than ever). */

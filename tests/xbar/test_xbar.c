@@ -978,6 +978,90 @@ static void test_xbar_slices__adc_per_slice_and_backends_agree(void **state)
     xb_xbar_free(x);
 }
 
+static void test_xbar_energy__v3_scheme_charges_every_cell(void **state)
+{
+    (void)state;
+    /* 2 rows x 1 output pair, +4 pulses on G+ of row 0 from W = 0 (all at
+     * Gmin). V/3 (device-models.md §6): the other cell of row 0, the other
+     * cell of column 0 and the cell sharing neither see |V/3| for 4 steps;
+     * V/2: only the first two, at V/2 */
+    const double gmin = 100e-9, step = (5e-6 - 100e-9) / 63.0, vw = 2.0, pw = 10e-9;
+    for (int scheme = 0; scheme < 2; scheme++) {
+        xb_xbar_config c = ideal_cfg(2, 1);
+        c.write_scheme = scheme == 0 ? XB_WRITE_V2 : XB_WRITE_V3;
+        xb_xbar *x;
+        xb_assert_ok(xb_xbar_create(&x, &c));
+        double dw[2] = {4 * xb_xbar_dw_pulse(x), 0.0};
+        xb_assert_ok(xb_xbar_update(x, dw));
+        xb_xbar_counters cnt;
+        xb_xbar_counters_get(x, &cnt);
+        double sel = vw * vw * (gmin + gmin + 4 * step) / 2 * pw * 4;
+        double half = scheme == 0 ? (vw / 2) * (vw / 2) * pw * 4 * 2 * gmin
+                                  : (vw / 3) * (vw / 3) * pw * 4 * 3 * gmin;
+        xb_assert_close(cnt.energy_write, sel + half, 1e-12, 0.0);
+        xb_xbar_free(x);
+    }
+}
+
+static void test_xbar_disturb__half_selected_cells_follow_the_device_model(void **state)
+{
+    (void)state;
+    /* VTEAM demo defaults (device-models.md §2.3d): v_off = 20 mV, so the
+     * V/2 = 0.25 V of an LTD write (v_down = 0.5 V) moves half-selected cells,
+     * while V/2 = -0.125 V of an LTP write (v_up = -0.25 V) stays inside
+     * v_on = -0.2 V and moves nothing. Reference column mapping, 2 x 1. */
+    const xb_device_type *vt = xb_device_model_find("vteam");
+    if (vt == NULL) {
+        skip();
+    }
+    xb_xbar_config c = ideal_cfg(2, 1);
+    c.mapping = XB_MAP_REF_COLUMN;
+    c.update = XB_UPDATE_TRUNC;
+    c.device.type = vt;
+    c.disturb = 1;
+    xb_xbar *b; /* one array: building the VTEAM pulse table takes seconds */
+    double w0[2] = {0.0, 0.0}, wb[2], dw[2];
+    xb_assert_ok(xb_xbar_create(&b, &c));
+    xb_assert_ok(xb_xbar_program(b, w0));
+
+    /* LTP on row 0: row 1 sees -0.125 V, inside the thresholds */
+    dw[0] = 3.5 * xb_xbar_dw_pulse(b);
+    dw[1] = 0.0;
+    xb_assert_ok(xb_xbar_update(b, dw));
+    xb_assert_ok(xb_xbar_weights(b, wb));
+    assert_true(wb[0] > 0.0);
+    xb_assert_close(wb[1], 0.0, 0.0, XB_TOL_EXACT);
+
+    /* LTD on row 0: the cell of row 1 under the selected column takes 3
+     * exposures of 0.25 V; the reference cell of row 1 sees 0 V */
+    dw[0] = -3.5 * xb_xbar_dw_pulse(b);
+    xb_assert_ok(xb_xbar_update(b, dw));
+    xb_assert_ok(xb_xbar_weights(b, wb));
+
+    unsigned char p[XB_DEVICE_PARAMS_MAX];
+    xb_assert_ok(xb_device_params_default(vt, p));
+    double gmin, gmax, g0, s0, g1, scale = 0.5 * 0.5, t_end;
+    vt->bounds(p, &gmin, &gmax);
+    g0 = 0.5 * (gmin + gmax);
+    xb_assert_ok(vt->set_conductance(p, 0, 1, &g0, &s0));
+    xb_assert_ok(vt->conductance(p, 0, 1, &s0, &g0));
+    xb_device_waveform wave;
+    xb_assert_ok(xb_device_write_pulse(vt, p, &wave, &t_end));
+    const xb_device_ode_settings set = XB_DEVICE_ODE_SETTINGS_INIT;
+    for (int k = 0; k < 3; k++) {
+        xb_assert_ok(xb_device_integrate(vt, p, 0, 1, &s0, &scale, &wave, t_end, 0, NULL, &set,
+                                         NULL));
+    }
+    xb_assert_ok(vt->conductance(p, 0, 1, &s0, &g1));
+    double expect = 2.0 * c.w_max / (gmax - gmin) * (g1 - g0);
+    assert_true(expect < 0.0); /* LTD voltage lowers G */
+    xb_assert_close(wb[1], expect, XB_TOL_ODE, 0.0);
+    xb_xbar_counters cnt;
+    xb_xbar_counters_get(b, &cnt);
+    assert_int_equal(cnt.disturb_writes, 2);
+    xb_xbar_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1000,6 +1084,8 @@ int main(void)
         cmocka_unit_test(test_xbar_read__drift_scales_outputs_by_power_law),
         cmocka_unit_test(test_xbar_slices__two_pairs_per_weight_resolve_65x_finer),
         cmocka_unit_test(test_xbar_slices__adc_per_slice_and_backends_agree),
+        cmocka_unit_test(test_xbar_energy__v3_scheme_charges_every_cell),
+        cmocka_unit_test(test_xbar_disturb__half_selected_cells_follow_the_device_model),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
     };
