@@ -21,6 +21,8 @@
 #include <string.h>
 
 #define FAST_MAGIC 0x66617374u
+/* CG steps before giving up (the Lanczos matrix is kept whole) */
+#define XB_FAST_LANCZOS_MAX 5000
 
 typedef struct {
     unsigned magic;
@@ -38,6 +40,8 @@ typedef struct {
     double *g;  /* writer only: raw conductances (1T1R memristor voltage) */
     unsigned char *open; /* writer only: floating rows, then columns */
     double *a, *b, *d; /* row-line, column-line voltages, scratch */
+    double *pr, *pz, *pp, *pq; /* CG vectors (rows x cols) */
+    double *ldiag, *loff;      /* Lanczos matrix, XB_FAST_LANCZOS_MAX each */
 } fast_ws;
 
 static void fast_free(void *ws)
@@ -58,6 +62,12 @@ static void fast_free(void *ws)
     free(w->a);
     free(w->b);
     free(w->d);
+    free(w->pr);
+    free(w->pz);
+    free(w->pp);
+    free(w->pq);
+    free(w->ldiag);
+    free(w->loff);
     free(w);
 }
 
@@ -88,6 +98,12 @@ static int create_modes(void **ws_out, const xb_circuit_config *c, int nmodes)
     ok = ok && (w->a = malloc(n * sizeof *w->a)) != NULL;
     ok = ok && (w->b = malloc(n * sizeof *w->b)) != NULL;
     ok = ok && (w->d = malloc(n * sizeof *w->d)) != NULL;
+    ok = ok && (w->pr = malloc(n * sizeof *w->pr)) != NULL;
+    ok = ok && (w->pz = malloc(n * sizeof *w->pz)) != NULL;
+    ok = ok && (w->pp = malloc(n * sizeof *w->pp)) != NULL;
+    ok = ok && (w->pq = malloc(n * sizeof *w->pq)) != NULL;
+    ok = ok && (w->ldiag = malloc(XB_FAST_LANCZOS_MAX * sizeof *w->ldiag)) != NULL;
+    ok = ok && (w->loff = malloc(XB_FAST_LANCZOS_MAX * sizeof *w->loff)) != NULL;
     if (nmodes == 3) {
         ok = ok && (w->g = malloc(n * sizeof *w->g)) != NULL;
         ok = ok && (w->open = calloc((size_t)c->rows + (size_t)c->cols, 1)) != NULL;
@@ -288,6 +304,211 @@ static double sweep_cols(fast_ws *w, int t, const double *uc)
     return delta;
 }
 
+
+/* ------------------------------------------------- PCG on the columns
+ *
+ * Eliminating the row-line voltages a leaves the column-line voltages b with
+ * the Schur complement S = A22 - D A11^-1 D (D = diag of the cell
+ * conductances), SPD. Block Gauss-Seidel is Richardson iteration on S b = h
+ * preconditioned by A22 (the column line solves); conjugate gradients with
+ * the same preconditioner needs about the square root as many steps when the
+ * cells couple the lines strongly, for the same work per step (one row and
+ * one column line solve each). The smallest eigenvalue lambda of A22^-1 S,
+ * estimated from the CG coefficients (the Lanczos matrix), turns the
+ * preconditioned residual z into the error estimate |z| / lambda, the same
+ * quantity the Gauss-Seidel rule estimates. */
+
+/* out = A11^-1 rhs, every row line (merged lines sum their cells). */
+static void row_apply_inv(fast_ws *w, int t, const double *rhs, double *out)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    for (int r = 0; r < R; r++) {
+        size_t o = (size_t)r * (size_t)C;
+        if (m->nr == 1) {
+            double s = 0.0;
+            for (int k = 0; k < C; k++) {
+                s += rhs[o + (size_t)k];
+            }
+            double x = s * w->mr[t][r];
+            for (int k = 0; k < C; k++) {
+                out[o + (size_t)k] = x;
+            }
+            continue;
+        }
+        const double *mrr = w->mr[t] + o, *crr = w->cr[t] + o;
+        double gs = m->g_seg_row, prev = 0.0;
+        for (int k = 0; k < C; k++) {
+            prev = (rhs[o + (size_t)k] + gs * prev) * mrr[k];
+            out[o + (size_t)k] = prev;
+        }
+        double next = 0.0;
+        for (int k = C - 1; k >= 0; k--) {
+            next = out[o + (size_t)k] - crr[k] * next;
+            out[o + (size_t)k] = next;
+        }
+    }
+}
+
+/* out = A22^-1 rhs, every column line at once (nc == rows). */
+static void col_apply_inv(fast_ws *w, int t, const double *rhs, double *out)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    const double *mc = w->mc[t], *cc = w->cc[t];
+    double gs = m->g_seg_col;
+    for (int r = 0; r < R; r++) {
+        size_t o = (size_t)r * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            double prev = r > 0 ? out[o - (size_t)C + (size_t)c] : 0.0;
+            out[o + (size_t)c] = (rhs[o + (size_t)c] + gs * prev) * mc[o + (size_t)c];
+        }
+    }
+    for (int r = R - 2; r >= 0; r--) {
+        size_t o = (size_t)r * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            out[o + (size_t)c] -= cc[o + (size_t)c] * out[o + (size_t)C + (size_t)c];
+        }
+    }
+}
+
+/* q = S p = A22 p - D A11^-1 (D p); uses w->d and w->a as scratch. */
+static void schur_apply(fast_ws *w, int t, const double *p, double *q)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    size_t n = (size_t)R * (size_t)C;
+    const double *g = w->geff;
+    double gs = m->g_seg_col;
+    for (size_t k = 0; k < n; k++) {
+        w->d[k] = g[k] * p[k];
+    }
+    row_apply_inv(w, t, w->d, w->a);
+    for (int r = 0; r < R; r++) {
+        size_t o = (size_t)r * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            size_t k = o + (size_t)c;
+            double diag = g[k] + (r > 0 ? gs : 0.0) + (r + 1 < R ? gs : xb_nodal__gtc(m, c));
+            double v = diag * p[k];
+            if (r > 0) {
+                v -= gs * p[k - (size_t)C];
+            }
+            if (r + 1 < R) {
+                v -= gs * p[k + (size_t)C];
+            }
+            q[k] = v - g[k] * w->a[k];
+        }
+    }
+}
+
+/* Smallest eigenvalue of the symmetric tridiagonal (diag, off), n >= 1, by
+ * Sturm-sequence bisection. */
+static double tridiag_min_eig(const double *diag, const double *off, int n)
+{
+    double lo = diag[0], hi = diag[0];
+    for (int i = 0; i < n; i++) {
+        double rad = (i > 0 ? fabs(off[i - 1]) : 0.0) + (i + 1 < n ? fabs(off[i]) : 0.0);
+        lo = fmin(lo, diag[i] - rad);
+        hi = fmax(hi, diag[i] + rad);
+    }
+    for (int it = 0; it < 100 && hi - lo > 1e-12 * fmax(fabs(hi), 1e-300); it++) {
+        double x = 0.5 * (lo + hi), q = 1.0;
+        int below = 0;
+        for (int i = 0; i < n; i++) {
+            q = diag[i] - x - (i > 0 ? off[i - 1] * off[i - 1] / q : 0.0);
+            if (q == 0.0) {
+                q = -1e-300;
+            }
+            below += q < 0.0;
+        }
+        if (below >= 1) {
+            hi = x;
+        } else {
+            lo = x;
+        }
+    }
+    return lo;
+}
+
+static int solve_pcg(fast_ws *w, int t, const double *ur, const double *uc, double scale,
+                     int *iters_out)
+{
+    const xb_nodal_lines *m = &w->m[t];
+    int R = m->rows, C = m->cols;
+    size_t n = (size_t)R * (size_t)C;
+    double *b = w->b, *r = w->pr, *z = w->pz, *p = w->pp, *q = w->pq;
+    /* h = f2 + D A11^-1 f1: the drives of the column and the row terminations */
+    memset(w->pz, 0, n * sizeof *w->pz);
+    for (int i = 0; i < R; i++) {
+        w->pz[(size_t)i * (size_t)C] = xb_nodal__drr(m, i, ur[i]);
+    }
+    row_apply_inv(w, t, w->pz, w->pq);
+    for (size_t k = 0; k < n; k++) {
+        w->pq[k] *= w->geff[k];
+    }
+    for (int c = 0; c < C; c++) {
+        w->pq[(size_t)(R - 1) * (size_t)C + (size_t)c] += xb_nodal__drc(m, c, uc[c]);
+    }
+    /* r = h - S b (b holds the initial guess) */
+    schur_apply(w, t, b, r);
+    for (size_t k = 0; k < n; k++) {
+        r[k] = w->pq[k] - r[k];
+    }
+    col_apply_inv(w, t, r, z);
+    memcpy(p, z, n * sizeof *p);
+    double rz = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        rz += r[k] * z[k];
+    }
+    double alpha_prev = 1.0, beta_prev = 0.0, est = HUGE_VAL, lmin = 0.0;
+    int maxit = w->max_iter < XB_FAST_LANCZOS_MAX ? w->max_iter : XB_FAST_LANCZOS_MAX;
+    for (int it = 1; it <= maxit; it++) {
+        *iters_out = it;
+        if (rz <= 0.0) {
+            return XB_OK; /* r = 0: b is exact */
+        }
+        schur_apply(w, t, p, q);
+        double pq = 0.0;
+        for (size_t k = 0; k < n; k++) {
+            pq += p[k] * q[k];
+        }
+        if (!(pq > 0.0)) {
+            return xb__error_set(XB_ENOCONV, "nodal_fast: CG breakdown at step %d (p.Sp = %g)",
+                                 it, pq);
+        }
+        double alpha = rz / pq, zmax = 0.0;
+        for (size_t k = 0; k < n; k++) {
+            b[k] += alpha * p[k];
+            r[k] -= alpha * q[k];
+        }
+        col_apply_inv(w, t, r, z);
+        double rz_new = 0.0;
+        for (size_t k = 0; k < n; k++) {
+            rz_new += r[k] * z[k];
+            zmax = fmax(zmax, fabs(z[k]));
+        }
+        double beta = rz_new / rz;
+        /* Lanczos matrix of A22^-1 S from the CG coefficients */
+        w->ldiag[it - 1] = 1.0 / alpha + (it > 1 ? beta_prev / alpha_prev : 0.0);
+        w->loff[it - 1] = sqrt(fmax(beta, 0.0)) / alpha;
+        lmin = tridiag_min_eig(w->ldiag, w->loff, it);
+        est = lmin > 0.0 ? zmax / lmin : HUGE_VAL;
+        if (est <= w->tol * scale || rz_new == 0.0) {
+            return XB_OK;
+        }
+        for (size_t k = 0; k < n; k++) {
+            p[k] = z[k] + beta * p[k];
+        }
+        rz = rz_new;
+        alpha_prev = alpha;
+        beta_prev = beta;
+    }
+    return xb__error_set(XB_ENOCONV,
+                         "nodal_fast: no convergence in %d CG steps (error estimate %.3g V, "
+                         "smallest eigenvalue estimate %.3g, tolerance %.3g V)",
+                         maxit, est, lmin, w->tol * scale);
+}
+
 /* One vector: iterate until the estimated error is below tol * scale. */
 static int solve_one(fast_ws *w, int t, const double *ur, const double *uc, int *iters_out)
 {
@@ -310,6 +531,12 @@ static int solve_one(fast_ws *w, int t, const double *ur, const double *uc, int 
     }
     *iters_out = 0;
     if (scale == 0.0) {
+        return XB_OK;
+    }
+    if (m->nc == R && R > 1 && m->nr > 0) {
+        /* b holds the initial guess; then the rows follow from b exactly */
+        XB_TRY(solve_pcg(w, t, ur, uc, scale, iters_out));
+        sweep_rows(w, t, ur);
         return XB_OK;
     }
     double prev = HUGE_VAL, est = HUGE_VAL, rho = 1.0;

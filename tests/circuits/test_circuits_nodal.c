@@ -230,6 +230,54 @@ static void test_circuits_nodal__fast_and_klu_vs_cholmod(void **state)
     }
 }
 
+/* The fast solver's bound holds where the cells couple the lines strongly
+ * (N^2 r_wire g_max = 58: CG on the column Schur complement) and where a line
+ * kind is merged (no column wire, load resistor: Gauss-Seidel). */
+static void fast_vs_exact(const xb_circuit_config *c, double gmax, uint32_t seed)
+{
+    int R = c->rows, C = c->cols;
+    double *g = malloc((size_t)R * C * sizeof *g), *v = malloc((size_t)R * sizeof *v);
+    double *ref = malloc((size_t)C * sizeof *ref), *out = malloc((size_t)C * sizeof *out);
+    assert_true(g && v && ref && out);
+    fill(g, (size_t)R * C, 0.01 * gmax, gmax, seed);
+    fill(v, (size_t)R, 0.0, 0.3, seed + 1);
+    run(xb_solver_nodal, c, g, 0, v, 1, ref);
+    run(xb_solver_nodal_fast, c, g, 0, v, 1, out);
+    double vmax = 0.0;
+    for (int k = 0; k < R; k++) {
+        vmax = fmax(vmax, v[k]);
+    }
+    for (int o = 0; o < C; o++) {
+        double gsum = 0.0;
+        for (int k = 0; k < R; k++) {
+            gsum += g[k * C + o];
+        }
+        xb_assert_close(out[o], ref[o], 0.0, 2.0 * XB_NODAL_FAST_TOL * vmax * gsum);
+    }
+    free(g);
+    free(v);
+    free(ref);
+    free(out);
+}
+
+static void test_circuits_nodal__fast_strong_coupling_and_merged_lines(void **state)
+{
+    (void)state;
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = c.cols = 48;
+    c.r_wire_row = c.r_wire_col = 25.0;
+    fast_vs_exact(&c, 1e-3, 16);
+    c.rows = 23;
+    c.cols = 31;
+    c.r_wire_col = 0.0;
+    c.r_sense = 117.0;
+    fast_vs_exact(&c, 1e-4, 18);
+    c.r_wire_row = 0.0;
+    c.r_wire_col = 3.7;
+    c.r_source = 41.0;
+    fast_vs_exact(&c, 1e-4, 20);
+}
+
 /* Wires change the answer: the exact solve must differ from the ideal read by
  * more than rounding, and every column current must be smaller (IR drop). */
 static void test_circuits_nodal__ir_drop_reduces_current(void **state)
@@ -283,7 +331,7 @@ static void test_circuits_nodal__errors(void **state)
     fill(vv, 32, 0.1, 0.3, 13);
     xb_assert_ok(xb_solver_nodal_fast->create(&ws, &c));
     xb_assert_ok(xb_solver_nodal_fast->setup(ws, g));
-    xb_assert_error(xb_solver_nodal_fast->solve(ws, 0, vv, 1, o), XB_ENOCONV, "2 sweeps");
+    xb_assert_error(xb_solver_nodal_fast->solve(ws, 0, vv, 1, o), XB_ENOCONV, "no convergence in 2");
     xb_solver_nodal_fast->free(ws);
     assert_int_equal(xb_solver_nodal_fast_iterations(NULL), -1);
 }
@@ -335,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_circuits_nodal__load_resistor),
         cmocka_unit_test(test_circuits_nodal__reciprocity),
         cmocka_unit_test(test_circuits_nodal__fast_and_klu_vs_cholmod),
+        cmocka_unit_test(test_circuits_nodal__fast_strong_coupling_and_merged_lines),
         cmocka_unit_test(test_circuits_nodal__ir_drop_reduces_current),
         cmocka_unit_test(test_circuits_nodal__errors),
         cmocka_unit_test(test_circuits_nodal__nonlinear_zero_wire),
