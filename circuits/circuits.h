@@ -315,6 +315,8 @@ typedef struct {
     double e_read;    /* one MVM through all its tiles, including partial-sum adds: J */
     double t_read;    /* tiles in parallel: s */
     double e_pulse;   /* per cell pulse: J */
+    double t_update;  /* one pulse to every cell, row by row, LTP then LTD phase
+                       * (2 * rows * t_write), tiles in parallel: s */
     double n_cells;   /* physical cells used */
 } xb_cost_matrix;
 
@@ -327,6 +329,7 @@ typedef struct {
     double e_fwd, t_fwd; /* forward pass of one sample: J, s (layers in sequence) */
     double e_bwd, t_bwd; /* backward pass of one sample */
     double e_pulse;      /* mean energy per cell pulse over the forward arrays: J */
+    double t_update;     /* forward matrices updated in parallel: the slowest t_update */
 } xb_cost_network;
 
 /* Maps the layer widths w[0..nw) (input first) onto arrays for a channel.
@@ -337,10 +340,15 @@ int xb_cost_network_create(xb_cost_network *out, const xb_cost_params *p, const 
 void xb_cost_network_free(xb_cost_network *n);
 
 /* Prints the matrices of a network and its totals: Markdown (engineering
- * units: um^2, pJ, ns) when csv = 0, else CSV in SI units with a header line
- * when header != 0. `design` names the rows. */
+ * units: um^2, pJ, ns, us) when csv = 0, else CSV in SI units with a header
+ * line when header != 0. `design` names the rows. */
 int xb_cost_network_fprint(FILE *fp, const xb_cost_network *n, const char *design, int csv,
                            int header);
+
+/* Prints every physical array (tile) of the network: matrix, tile position,
+ * used rows x cols, area, read energy and latency, energy per pulse. */
+int xb_cost_network_fprint_arrays(FILE *fp, const xb_cost_network *n, const xb_cost_params *p,
+                                  const xb_cost_arch *a, const char *design, int csv);
 
 /* Energy and latency of counted events on one physical array (rows x cols
  * used, read in read_dirs), for turning the read/pulse counters of a training

@@ -380,6 +380,8 @@ static int map_matrix(xb_cost_matrix *m, const xb_cost_params *p, const xb_cost_
             double t = (read_dirs & XB_COST_READ_FWD) ? ar.t_read : ar.t_read_t;
             t_max = t > t_max ? t : t_max;
             m->e_pulse = ar.e_pulse; /* per pulse; the same for every full tile */
+            double tu = 2.0 * r * p->t_write;
+            m->t_update = tu > m->t_update ? tu : m->t_update;
         }
     }
     /* partial sums of the row tiles: (tiles_r - 1) additions per output */
@@ -471,6 +473,9 @@ int xb_cost_network_create(xb_cost_network *out, const xb_cost_params *p, const 
     for (int l = 0; l < L; l++) {
         cells += out->m[l].n_cells;
         e += out->m[l].n_cells * out->m[l].e_pulse;
+        if (out->m[l].t_update > out->t_update) {
+            out->t_update = out->m[l].t_update;
+        }
     }
     out->e_pulse = e / cells;
     return XB_OK;
@@ -487,15 +492,15 @@ int xb_cost_network_fprint(FILE *fp, const xb_cost_network *n, const char *desig
     if (csv) {
         if (header) {
             fputs("design,channel,role,layer,n_in,n_out,tiles_r,tiles_c,cells,area_cells_m2,"
-                  "area_periph_m2,e_read_J,t_read_s,e_pulse_J\n",
+                  "area_periph_m2,e_read_J,t_read_s,e_pulse_J,t_update_s\n",
                   fp);
         }
         for (size_t k = 0; k < n->n; k++) {
             const xb_cost_matrix *m = &n->m[k];
             xb_csv_field(fp, design);
-            fprintf(fp, ",%s,%s,%d,%d,%d,%d,%d,%.0f,%.6e,%.6e,%.6e,%.6e,%.6e\n", ch, m->role,
-                    m->layer, m->n_in, m->n_out, m->tiles_r, m->tiles_c, m->n_cells,
-                    m->area_cells, m->area_periph, m->e_read, m->t_read, m->e_pulse);
+            fprintf(fp, ",%s,%s,%d,%d,%d,%d,%d,%.0f,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e\n", ch,
+                    m->role, m->layer, m->n_in, m->n_out, m->tiles_r, m->tiles_c, m->n_cells,
+                    m->area_cells, m->area_periph, m->e_read, m->t_read, m->e_pulse, m->t_update);
         }
         double ac = 0.0, ap = 0.0, cells = 0.0;
         for (size_t k = 0; k < n->n; k++) {
@@ -504,27 +509,80 @@ int xb_cost_network_fprint(FILE *fp, const xb_cost_network *n, const char *desig
             cells += n->m[k].n_cells;
         }
         xb_csv_field(fp, design);
-        fprintf(fp, ",%s,total_fwd,,,,,,%.0f,%.6e,%.6e,%.6e,%.6e,%.6e\n", ch, cells, ac, ap,
-                n->e_fwd, n->t_fwd, n->e_pulse);
+        fprintf(fp, ",%s,total_fwd,,,,,,%.0f,%.6e,%.6e,%.6e,%.6e,%.6e,%.6e\n", ch, cells, ac, ap,
+                n->e_fwd, n->t_fwd, n->e_pulse, n->t_update);
         xb_csv_field(fp, design);
-        fprintf(fp, ",%s,total_bwd,,,,,,,,,%.6e,%.6e,\n", ch, n->e_bwd, n->t_bwd);
+        fprintf(fp, ",%s,total_bwd,,,,,,,,,%.6e,%.6e,,\n", ch, n->e_bwd, n->t_bwd);
         return ferror(fp) ? xb__error_set(XB_EIO, "write error") : XB_OK;
     }
     fprintf(fp, "| matrix | layer | n_in x n_out | tiles | cells | area cells (um^2) | "
                 "area periphery (um^2) | read energy (pJ) | read latency (ns) | "
-                "energy per pulse (pJ) |\n"
-                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                "energy per pulse (pJ) | update latency (us) |\n"
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (size_t k = 0; k < n->n; k++) {
         const xb_cost_matrix *m = &n->m[k];
-        fprintf(fp, "| %s%s | %d | %d x %d | %d x %d | %.0f | %.4g | %.4g | %.4g | %.4g | %.4g |\n",
+        fprintf(fp,
+                "| %s%s | %d | %d x %d | %d x %d | %.0f | %.4g | %.4g | %.4g | %.4g | %.4g | %.4g |\n",
                 m->role, n->srbp && !strcmp(m->role, "bwd") ? " (D)" : "", m->layer, m->n_in,
                 m->n_out, m->tiles_r, m->tiles_c, m->n_cells, m->area_cells * 1e12,
-                m->area_periph * 1e12, m->e_read * 1e12, m->t_read * 1e9, m->e_pulse * 1e12);
+                m->area_periph * 1e12, m->e_read * 1e12, m->t_read * 1e9, m->e_pulse * 1e12,
+                m->t_update * 1e6);
     }
     fprintf(fp, "\nDesign %s, channel %s: total area %.4g um^2; per sample, forward pass %.4g pJ "
                 "in %.4g ns, backward pass %.4g pJ in %.4g ns; mean energy per write pulse "
-                "(forward arrays) %.4g pJ.\n",
+                "(forward arrays) %.4g pJ; one pulse to every forward cell (row by row, LTP and "
+                "LTD phases, layers in parallel) %.4g us.\n",
             design, ch, n->area * 1e12, n->e_fwd * 1e12, n->t_fwd * 1e9, n->e_bwd * 1e12,
-            n->t_bwd * 1e9, n->e_pulse * 1e12);
+            n->t_bwd * 1e9, n->e_pulse * 1e12, n->t_update * 1e6);
+    return ferror(fp) ? xb__error_set(XB_EIO, "write error") : XB_OK;
+}
+
+int xb_cost_network_fprint_arrays(FILE *fp, const xb_cost_network *n, const xb_cost_params *p,
+                                  const xb_cost_arch *a, const char *design, int csv)
+{
+    XB_ASSERT_ARG(fp != NULL && n != NULL && design != NULL);
+    XB_TRY(validate_arch(p, a));
+    const char *ch = xb_cost_channel_name(n->channel);
+    if (csv) {
+        fputs("design,channel,role,layer,tile_r,tile_c,rows,cols,array_rows,array_cols,"
+              "area_cells_m2,area_periph_m2,e_read_J,t_read_s,e_pulse_J\n",
+              fp);
+    } else {
+        fprintf(fp, "| matrix | layer | tile | used rows x cols | array | area cells (um^2) | "
+                    "area periphery (um^2) | read energy (pJ) | read latency (ns) | "
+                    "energy per pulse (pJ) |\n"
+                    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    }
+    for (size_t k = 0; k < n->n; k++) {
+        const xb_cost_matrix *m = &n->m[k];
+        int fwd_dir = !strcmp(m->role, "fwd") || n->srbp || n->channel == XB_CHANNEL_DISTINCT;
+        int cols_needed = m->n_out * a->cells_per_weight;
+        int R = a->array_rows ? a->array_rows : m->n_in;
+        int C = a->array_cols ? a->array_cols : cols_needed;
+        for (int i = 0; i < m->tiles_r; i++) {
+            int r = i + 1 < m->tiles_r ? R : m->n_in - i * R;
+            for (int j = 0; j < m->tiles_c; j++) {
+                int c = j + 1 < m->tiles_c ? C : cols_needed - j * C;
+                xb_cost_array_result ar;
+                int dirs = fwd_dir ? XB_COST_READ_FWD : XB_COST_READ_BWD;
+                XB_TRY(xb_cost_array(&ar, p, a, r, c, dirs));
+                /* the matrix's own accounting of shared cells and periphery */
+                double ac = m->area_cells > 0.0 ? ar.area_cells : 0.0;
+                double ap = m->shares_periphery ? 0.0 : ar.area_periph;
+                double e = fwd_dir ? ar.e_read : ar.e_read_t;
+                double t = fwd_dir ? ar.t_read : ar.t_read_t;
+                if (csv) {
+                    xb_csv_field(fp, design);
+                    fprintf(fp, ",%s,%s,%d,%d,%d,%d,%d,%d,%d,%.6e,%.6e,%.6e,%.6e,%.6e\n", ch,
+                            m->role, m->layer, i, j, r, c, R, C, ac, ap, e, t, ar.e_pulse);
+                } else {
+                    fprintf(fp, "| %s | %d | %d,%d | %d x %d | %d x %d | %.4g | %.4g | %.4g | "
+                                "%.4g | %.4g |\n",
+                            m->role, m->layer, i, j, r, c, R, C, ac * 1e12, ap * 1e12, e * 1e12,
+                            t * 1e9, ar.e_pulse * 1e12);
+                }
+            }
+        }
+    }
     return ferror(fp) ? xb__error_set(XB_EIO, "write error") : XB_OK;
 }

@@ -11,12 +11,13 @@
 
 static void usage(FILE *fp)
 {
-    fputs("usage: xbarsim size DESIGN.csv [--format md|csv] [-o FILE]\n"
+    fputs("usage: xbarsim size DESIGN.csv [--format md|csv] [--arrays] [-o FILE]\n"
           "       xbarsim size --params\n"
           "\n"
           "Maps each design (one CSV row) onto crossbar arrays and reports, per matrix\n"
-          "and in total, area, read energy and latency per sample, and energy per write\n"
-          "pulse, for the learning channel(s) asked for, and what the backward arrays of\n"
+          "and in total, area, read energy and latency per sample, energy per write pulse\n"
+          "and the latency of a full update, for the learning channel(s) asked for, and\n"
+          "what the backward arrays of\n"
           "conjoined, twin and distinct channels add over bidirectional.\n"
           "\n"
           "Design columns (only name and layers are required):\n"
@@ -38,6 +39,7 @@ static void usage(FILE *fp)
           "options:\n"
           "  --format md|csv   Markdown (default) or CSV in SI units\n"
           "  -o FILE           write to FILE instead of stdout\n"
+          "  --arrays          also list every physical array (tile) of every matrix\n"
           "  --params          list the cost-model coefficients, defaults and sources\n"
           "  -h, --help        this text\n"
           "\n"
@@ -388,7 +390,7 @@ static void print_params(FILE *fp)
     }
 }
 
-static int size_design(FILE *fp, const design *g, int csv, int *header)
+static int size_design(FILE *fp, const design *g, int csv, int *header, int arrays)
 {
     xb_cost_network nets[4];
     int chans[4], nch = 0;
@@ -431,6 +433,13 @@ static int size_design(FILE *fp, const design *g, int csv, int *header)
             goto out;
         }
         *header = 0;
+        if (arrays) {
+            fputs(csv ? "" : "\nPhysical arrays:\n\n", fp);
+            if ((rc = xb_cost_network_fprint_arrays(fp, &nets[k], &g->params, &g->arch, g->name,
+                                                    csv)) < 0) {
+                goto out;
+            }
+        }
     }
     if (!csv) {
         /* the comparison: what each backward channel adds over bidirectional */
@@ -489,12 +498,14 @@ out:
 int xb_cli_size(int argc, char **argv)
 {
     const char *path = NULL, *outpath = NULL;
-    int csv = 0;
+    int csv = 0, arrays = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
+        } else if (!strcmp(a, "--arrays")) {
+            arrays = 1;
         } else if (!strcmp(a, "--params")) {
             print_params(stdout);
             return 0;
@@ -551,7 +562,7 @@ int xb_cli_size(int argc, char **argv)
         for (size_t row = 1; row < d.nrows && rc == XB_OK; row++) {
             design g;
             if ((rc = parse_design(&g, &d, row)) == XB_OK) {
-                rc = size_design(fp, &g, csv, &header);
+                rc = size_design(fp, &g, csv, &header, arrays);
             }
         }
     }

@@ -156,6 +156,9 @@ static void test_circuits_cost_network__channels_by_hand(void **state)
     assert_int_equal(di.m[2].n_in, 2);
     assert_int_equal(di.m[2].tiles_c, 2);
     xb_assert_close(tw.e_bwd, bi.e_bwd, XB_TOL_EXACT, 0.0); /* same read, other cells */
+    /* full update, row by row, LTP and LTD phases: 2 * 3 rows * 100 ns */
+    xb_assert_close(bi.m[1].t_update, 6e-7, XB_TOL_EXACT, 0.0);
+    xb_assert_close(bi.t_update, 6e-7, XB_TOL_EXACT, 0.0);
     xb_cost_network_free(&bi);
     xb_cost_network_free(&co);
     xb_cost_network_free(&tw);

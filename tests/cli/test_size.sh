@@ -12,11 +12,16 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$X" size --params | grep -q '^| sar_fom | 6.1035e-15 | J |' || fail "--params lists sar_fom"
 out=$("$X" size tests/data/reports/design_small.csv --format csv) || fail "size csv"
 # W_2 forward read: 2 * (1.32e-14 + 9.6e-18 + 1.5e-13 + 4e-15 + 6.4e-13 + 8e-14) J;
-# pulse 2.2e-12 + 6.4e-16 + 1.65e-12 J; B_2 transposed read 1.5124256e-12 J
-echo "$out" | grep -q '^small,bidirectional,fwd,2,3,2,1,1,12,6.400000e-13,4.044000e-10,1.774419e-12,2.160000e-08,3.850640e-12$' \
+# pulse 2.2e-12 + 6.4e-16 + 1.65e-12 J; update 2 phases x 3 rows x 100 ns;
+# B_2 transposed read 1.5124256e-12 J
+echo "$out" | grep -q '^small,bidirectional,fwd,2,3,2,1,1,12,6.400000e-13,4.044000e-10,1.774419e-12,2.160000e-08,3.850640e-12,6.000000e-07$' \
   || fail "W_2 row: $out"
 echo "$out" | grep -q '^small,bidirectional,bwd,2,3,2,1,1,0,0.000000e+00,4.000000e-12,1.512426e-12,' || fail "B_2 row"
 echo "$out" | grep -q '^small,twin,bwd,2,3,2,1,1,12,6.400000e-13,4.044000e-10,1.512426e-12,' || fail "twin B_2 row"
+# per physical array: W_1 (3 -> 3, 6 columns) is two tiles of a 4 x 4 array, 4 + 2 columns used
+arr=$("$X" size tests/data/reports/design_small.csv --format csv --arrays) || fail "--arrays"
+echo "$arr" | grep -q '^small,twin,fwd,1,0,0,3,4,4,4,6.400000e-13,4.044000e-10,' || fail "tile 0,0: $arr"
+echo "$arr" | grep -q '^small,twin,fwd,1,0,1,3,2,4,4,6.400000e-13,4.044000e-10,' || fail "tile 0,1"
 md=$("$X" size tests/data/reports/design_small.csv) || fail "size md"
 echo "$md" | grep -q '| twin | 1620 | 401 (+32.9 %) |' || fail "twin overhead line: $md"
 for f in designs/*.csv; do "$X" size "$f" >/dev/null || fail "example $f"; done
