@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -274,7 +276,7 @@ int xb_cli_run(int argc, char **argv)
         }
         jobs = 1;
     }
-    int status = 0;
+    int status = 0, lock_fd = -1;
     xb_scenario_file *f = NULL;
     int rc = xb_scenario_file_load_with(&f, file, sets, n_sets);
     if (rc == XB_OK) {
@@ -331,6 +333,16 @@ int xb_cli_run(int argc, char **argv)
 
     if (rank == 0) {
         rc = xb_mkdirs(out);
+        if (rc == XB_OK) {
+            /* two runs writing one folder would interleave part files */
+            char lock[4200];
+            snprintf(lock, sizeof lock, "%s/.lock", out);
+            lock_fd = open(lock, O_RDWR | O_CREAT, 0666);
+            if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+                rc = xb__error_set(XB_EIO, "%s: another xbarsim run is writing to this folder",
+                                   out);
+            }
+        }
         if (rc == XB_OK && !resume) {
             rc = xb_results_clear(f, out);
         }
@@ -400,6 +412,9 @@ int xb_cli_run(int argc, char **argv)
     }
     status = worst;
 done:
+    if (lock_fd >= 0) {
+        close(lock_fd);
+    }
     xb_scenario_file_free(f);
     if (use_mpi) {
         MPI_Finalize();

@@ -82,9 +82,27 @@ int xb_runner_run(const xb_scenario_file *f, const xb_runner_config *cfg)
     char parts[4096];
     snprintf(parts, sizeof parts, "%s/parts", cfg->out_dir);
     XB_TRY(xb_mkdirs(parts));
+    /* A run that fails (e.g. an integrator that does not converge) must not
+     * cost the night's other runs: log it, go on, report at the end. */
+    int first_rc = XB_OK, failed = 0;
+    char first_msg[512] = "";
     for (size_t i = (size_t)cfg->worker; i < xb_scenario_file_n_runs(f);
          i += (size_t)cfg->n_workers) {
-        XB_TRY(run_one(f, i, cfg, tr));
+        int rc = run_one(f, i, cfg, tr);
+        if (rc == XB_EINTERRUPTED) {
+            return rc;
+        }
+        if (rc < 0) {
+            xb_log(XB_LOG_ERROR, "%s", xb_last_error());
+            if (failed++ == 0) {
+                first_rc = rc;
+                snprintf(first_msg, sizeof first_msg, "%s", xb_last_error());
+            }
+        }
+    }
+    if (failed) {
+        return xb__error_set(first_rc, "%d run%s failed (logged above); the first: %s", failed,
+                             failed == 1 ? "" : "s", first_msg);
     }
     return XB_OK;
 }
