@@ -164,8 +164,10 @@ static int design_read(design_csv *d, const char *path)
     }
     int line = 1, col = 1, rc = XB_OK;
     d->need_start = 1;
-    /* byte by byte: libcsv reports no positions */
-    for (size_t k = 0; k < len && !d->status; k++) {
+    /* byte by byte: libcsv reports no positions; a UTF-8 byte-order mark
+     * (spreadsheet exports) is skipped */
+    size_t k0 = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    for (size_t k = k0; k < len && !d->status; k++) {
         char ch = buf[k];
         if (d->need_start && ch != '\n' && ch != '\r') {
             d->start_line = line;

@@ -211,8 +211,10 @@ int xb_results_read(xb_results **out, const char *path)
         rc = xb__error_set(XB_EEXTERNAL, "csv_init failed");
         goto out_noparser;
     }
-    /* one byte at a time: libcsv reports no positions, so we count them */
-    for (size_t k = 0; k < len && !ps.status; k++) {
+    /* one byte at a time: libcsv reports no positions, so we count them;
+     * a UTF-8 byte-order mark (spreadsheet exports) is skipped */
+    size_t k0 = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    for (size_t k = k0; k < len && !ps.status; k++) {
         char ch = buf[k];
         if (ps.need_start && ch != '\n' && ch != '\r') {
             ps.start_line = ps.cur_line;

@@ -176,6 +176,25 @@ static void test_reports_results__errors_name_line_column_value(void **state)
     read_error("scenario,run,seed,epoch,lr,lr\n", XB_EIO, "column 'lr': value 'lr': duplicate");
 }
 
+/* Spreadsheet exports: a byte-order mark and CRLF line ends read the same. */
+static void test_reports_results__bom_and_crlf(void **state)
+{
+    (void)state;
+    char *path = write_tmp("\xEF\xBB\xBFscenario,run,seed,epoch,test_acc\r\na,a,1,1,0.5\r\n"
+                           "a,a,2,1,0.7\r\n");
+    xb_results *r = NULL;
+    xb_assert_ok(xb_results_read(&r, path));
+    assert_int_equal(xb_results_find(r, "scenario"), 0);
+    assert_int_equal(xb_results_nrows(r), 2);
+    xb_table_spec spec = XB_TABLE_SPEC_INIT;
+    xb_table *t = NULL;
+    xb_assert_ok(xb_table_create(&t, r, &spec));
+    xb_assert_close(xb_table_cell(t, 0, 0)->mean, 0.6, XB_TOL_EXACT, 0.0);
+    xb_table_free(t);
+    xb_results_free(r);
+    unlink(path);
+}
+
 static void test_reports_table__errors(void **state)
 {
     (void)state;
@@ -241,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_reports_table__csv_has_full_precision),
         cmocka_unit_test(test_reports_results__errors_name_line_column_value),
         cmocka_unit_test(test_reports_table__errors),
+        cmocka_unit_test(test_reports_results__bom_and_crlf),
         cmocka_unit_test(test_reports_table__caption_compacts_common_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
