@@ -340,9 +340,10 @@ const xb_xbar *xb_net_backward_xbar(const xb_net *net, int l);
 
 /* Alignment metrics of layer l, learning-channel.md §3.1. */
 typedef struct {
-    double angle_deg;       /* angle(K_l, W_l) in degrees (= angle(B, W^T)); NaN
-                               if the shapes differ or there is no K_l */
-    double norm_ratio;      /* ||K_l|| / ||W_l||; NaN likewise */
+    double angle_deg;       /* angle(K_l, W_l) in degrees (= angle(B, W^T)); for
+                               the direct rules below layer L, angle(D, W_L ...
+                               W_l), the linearised BP path; NaN for layer 1 */
+    double norm_ratio;      /* ||K_l|| / ||W_l|| (or / ||W_L ... W_l||); NaN likewise */
     double delta_angle_deg; /* angle(delta_l rule, delta_l BP) over the batch */
     double dw_angle_deg;    /* angle(dW_l rule, dW_l BP) */
 } xb_net_layer_metrics;

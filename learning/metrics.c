@@ -119,12 +119,33 @@ int xb_net_metrics(xb_net *net, const double *x, const int *labels, const double
         xb_net__backward_neurons(c, net->ma[l - 1], net->mh[l - 1], nb * (size_t)cols,
                                  net->mdr[l - 1]);
     }
+    /* direct rules below the last layer: D (n_L x n_{l-1}) against the
+     * linearised BP path P_l = W_L ... W_l, built top-down in mgb/mgr */
+    int direct = xb_net__rule_direct(c->rule);
+    if (direct && L > 2) {
+        double *p = net->mgb, *q = net->mgr;
+        memcpy(p, net->mW[L], nL * (size_t)net->n[L - 1] * sizeof(double));
+        for (int l = L - 1; l >= 2; l--) {
+            int rows = net->n[l], cols = net->n[l - 1];
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nL, cols, rows, 1.0, p,
+                        rows, net->mW[l], cols, 0.0, q, cols);
+            size_t nk = nL * (size_t)cols;
+            out[l - 1].angle_deg = xb_angle_deg(net->mK[l], q, nk);
+            double np = norm2(q, nk);
+            out[l - 1].norm_ratio = np > 0.0 ? norm2(net->mK[l], nk) / np : NAN;
+            double *t = p;
+            p = q;
+            q = t;
+        }
+    }
     for (int l = 1; l <= L; l++) {
         int rows = net->n[l], cols = net->n[l - 1];
         size_t nw = (size_t)rows * (size_t)cols;
         xb_net_layer_metrics *m = &out[l - 1];
-        m->angle_deg = NAN;
-        m->norm_ratio = NAN;
+        if (!(direct && l >= 2 && l < L)) {
+            m->angle_deg = NAN;
+            m->norm_ratio = NAN;
+        }
         if (l >= 2 && net->K[l].rows == rows) {
             m->angle_deg = xb_angle_deg(net->mK[l], net->mW[l], nw);
             double nw2 = norm2(net->mW[l], nw);

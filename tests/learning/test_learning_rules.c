@@ -635,6 +635,27 @@ static void test_learning_rules_metrics__bp_zero_and_rbp_matches_angle(void **st
     xb_assert_close(m[2].delta_angle_deg, 0.0, 0.0, XB_TOL_EXACT); /* output error is shared */
     assert_true(m[1].delta_angle_deg > 1.0);
     xb_net_free(net);
+    /* srbp layer 2: D (4 x 8) against W_3 W_2 by a naive triple loop */
+    net_config(&c, XB_RULE_SRBP, 3, sizes);
+    xb_assert_ok(xb_net_create(&net, &c));
+    xb_assert_ok(xb_net_metrics(net, x, labels, NULL, NB, m));
+    double w2[56], w3[28], d2[32], p[32];
+    xb_assert_ok(xb_net_get_weights(net, 2, w2, NULL));
+    xb_assert_ok(xb_net_get_weights(net, 3, w3, NULL));
+    xb_assert_ok(xb_net_get_backward(net, 2, d2));
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 8; j++) {
+            p[i * 8 + j] = 0.0;
+            for (int q = 0; q < 7; q++) {
+                p[i * 8 + j] += w3[i * 7 + q] * w2[q * 8 + j];
+            }
+        }
+    }
+    xb_assert_close(m[1].angle_deg, xb_angle_deg(d2, p, 32), XB_TOL_EXACT, 0.0);
+    xb_assert_ok(xb_net_get_backward(net, 3, k));
+    xb_assert_close(m[2].angle_deg, xb_angle_deg(k, w3, 28), XB_TOL_EXACT, 0.0);
+    assert_true(isnan(m[0].angle_deg));
+    xb_net_free(net);
 }
 
 /* SAL (learning-channel.md §1.1): with forward learning off (lr = 0), the
