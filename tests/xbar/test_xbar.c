@@ -1062,6 +1062,81 @@ static void test_xbar_disturb__half_selected_cells_follow_the_device_model(void 
     xb_xbar_free(b);
 }
 
+static void test_xbar_periphery__worst_case_adc_range_never_clips(void **state)
+{
+    (void)state;
+    /* FS = max_i sum_j |W_ij| (docs/xbar.md): the input sign(W_i*) of the row
+     * with the largest L1 norm reaches FS exactly and is read without error */
+    const int n_in = 6, n_out = 4;
+    xb_xbar_config c = lin_cfg(n_in, n_out);
+    c.adc_bits = 3;
+    c.adc_cal = XB_ADC_CAL_WORST;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    double w[24], wr[24], in[6], y[4], yr[4];
+    fill(w, 24, -0.7, 0.7, 21);
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_weights(x, wr));
+    int best = 0;
+    double fs = 0.0;
+    for (int i = 0; i < n_out; i++) {
+        double a = 0.0;
+        for (int j = 0; j < n_in; j++) {
+            a += fabs(wr[i * n_in + j]);
+        }
+        if (a > fs) {
+            fs = a;
+            best = i;
+        }
+    }
+    for (int j = 0; j < n_in; j++) {
+        in[j] = wr[best * n_in + j] > 0.0 ? 1.0 : -1.0;
+    }
+    xb_assert_ok(xb_xbar_forward(x, in, 1, y));
+    naive_forward(wr, n_in, n_out, in, 1, yr);
+    xb_assert_close(y[best], fs, 1e-12, 1e-15);
+    for (int i = 0; i < n_out; i++) {
+        double step = fs / 3.0; /* 3 bits: 3 levels per sign */
+        if (fabs(y[i] - yr[i]) > 0.5 * step * (1.0 + 1e-9)) {
+            fail_msg("output %d: %g vs %g beyond half an ADC step %g", i, y[i], yr[i], step);
+        }
+    }
+    xb_xbar_free(x);
+}
+
+static void test_xbar_read__wire_resistance_lowers_every_output(void **state)
+{
+    (void)state;
+    /* IR drop only loses voltage across the cells: with positive inputs and
+     * positive weights (G- at Gmin, G+ well above it) every column current
+     * falls, the large G+ ones most, so every output of a nodal read is
+     * below the ideal one */
+    const xb_solver_type *nodal = xb_solver_find("nodal");
+    if (nodal == NULL) {
+        skip();
+    }
+    xb_xbar_config c = lin_cfg(12, 4);
+    xb_xbar *ideal, *wired;
+    xb_assert_ok(xb_xbar_create(&ideal, &c));
+    c.read = nodal;
+    c.circuit.r_wire_row = 2.385e3; /* large against the 4.7 uS cells */
+    c.circuit.r_wire_col = 2.385e3;
+    xb_assert_ok(xb_xbar_create(&wired, &c));
+    double w[48], in[12], y1[4], y2[4];
+    fill(w, 48, 0.1, 0.7, 22);
+    fill(in, 12, 0.2, 1.0, 23);
+    xb_assert_ok(xb_xbar_program(ideal, w));
+    xb_assert_ok(xb_xbar_program(wired, w));
+    xb_assert_ok(xb_xbar_forward(ideal, in, 1, y1));
+    xb_assert_ok(xb_xbar_forward(wired, in, 1, y2));
+    for (int i = 0; i < 4; i++) {
+        assert_true(y2[i] < y1[i]);
+        assert_true(y2[i] > 0.0);
+    }
+    xb_xbar_free(ideal);
+    xb_xbar_free(wired);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1085,6 +1160,8 @@ int main(void)
         cmocka_unit_test(test_xbar_slices__two_pairs_per_weight_resolve_65x_finer),
         cmocka_unit_test(test_xbar_slices__adc_per_slice_and_backends_agree),
         cmocka_unit_test(test_xbar_energy__v3_scheme_charges_every_cell),
+        cmocka_unit_test(test_xbar_periphery__worst_case_adc_range_never_clips),
+        cmocka_unit_test(test_xbar_read__wire_resistance_lowers_every_output),
         cmocka_unit_test(test_xbar_disturb__half_selected_cells_follow_the_device_model),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
