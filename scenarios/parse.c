@@ -776,12 +776,27 @@ list:;
 
 /* ------------------------------------------------------ parameter columns */
 
-/* Is name p_<param> or bwd_p_<param> for a parameter some model has? Returns
+/* The parameter name in p_<param>, bwd_p_<param>, d2d_<param> or
+ * bwd_d2d_<param> (NULL for other names). d2d_gmin is the spread of one
+ * parameter, unlike the schema column d2d (Gmin and Gmax together). */
+static const char *param_of(const char *name)
+{
+    static const char *const pre[] = {"p_", "bwd_p_", "d2d_", "bwd_d2d_"};
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = strlen(pre[i]);
+        if (!strncmp(name, pre[i], n) && name[n]) {
+            return name + n;
+        }
+    }
+    return NULL;
+}
+
+/* Is name p_<param> (or bwd_p_, d2d_, bwd_d2d_) for a parameter some model has? Returns
  * 1 if so, 0 if it has the form but no model has the parameter (suggestion
  * in sug), -1 if it is not of that form. */
 static int param_column(const char *name, const char **sug)
 {
-    const char *p = !strncmp(name, "p_", 2) ? name + 2 : !strncmp(name, "bwd_p_", 6) ? name + 6 : NULL;
+    const char *p = param_of(name);
     *sug = NULL;
     if (!p) {
         return -1;
@@ -823,11 +838,14 @@ static int file_column(xb_scenario_file *f, const char *name)
         return -1;
     }
     int bwd = !strncmp(name, "bwd_", 4);
+    int d2d = strstr(name, "d2d_") == name || strstr(name, "bwd_d2d_") == name;
     f->cols[f->n_cols] = (xb_scn_column){
-        f->dyn_names[k], XB_SCN_REAL, "", "", -1e300, 1e300, NULL, "Device parameters",
-        bwd ? "Backward array: a parameter of the backward device model; empty means the "
-              "forward value when both arrays use the same device, else the model's value."
-            : "A parameter of the device model, over the preset's or model's value.",
+        f->dyn_names[k], XB_SCN_REAL, "", "", d2d ? 0 : -1e300, d2d ? 1 : 1e300, NULL,
+        "Device parameters",
+        d2d ? "Device-to-device spread of one model parameter (relative standard deviation)."
+        : bwd ? "Backward array: a parameter of the backward device model; empty means the "
+                "forward value when both arrays use the same device, else the model's value."
+              : "A parameter of the device model, over the preset's or model's value.",
         1, NULL};
     return (int)f->n_cols++;
 }
@@ -1064,12 +1082,12 @@ static void validate(xb_scenario_file *f)
             if (psug) {
                 add_error(f, h->line, h->col, ex,
                           "no device model has a parameter '%s' (did you mean '%s'?)",
-                          strchr(name, '_') + (strncmp(name, "bwd_", 4) ? 1 : 3), psug);
+                          param_of(name), psug);
             } else {
                 add_error(f, h->line, h->col, ex,
                           "no device model has a parameter '%s' (`xbarsim device show MODEL` "
                           "lists them)",
-                          strchr(name, '_') + (strncmp(name, "bwd_", 4) ? 1 : 3));
+                          param_of(name));
             }
             header_ok = 0;
         } else if (j < 0) {

@@ -341,6 +341,9 @@ int xb_scenario_schema_markdown(FILE *fp)
             "`device = agsi`), and `bwd_p_<name>` that of the backward arrays' model (empty: the "
             "forward value when both arrays use the same device). Values are numbers in the "
             "parameter's unit and may be swept; each is checked by the model before any work. "
+            "`d2d_<name>` (and `bwd_d2d_<name>`) give a device-to-device spread of one "
+            "parameter, a relative standard deviation in [0, 1] drawn once per device (e.g. "
+            "`d2d_nl_ltp`), on top of the Gmin/Gmax spread of `d2d`. "
             "`xbarsim device list` names the models and presets, `xbarsim device show NAME` "
             "lists a model's parameters with their units.\n\n"
             "## Columns\n");

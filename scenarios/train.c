@@ -125,7 +125,27 @@ static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x, 
     for (size_t k = 0; k < r->n_params; k++) {
         const char *pc = r->param_names[k];
         const char *v = xb_run_text(r, pc);
-        if (strncmp(pc, prefix, plen) || strncmp(pc + plen, "p_", 2) || !v[0]) {
+        if (strncmp(pc, prefix, plen) || !v[0]) {
+            continue;
+        }
+        if (!strncmp(pc + plen, "d2d_", 4)) {
+            /* spread of one named parameter, drawn once per device */
+            const xb_device_param *prm;
+            int rc = xb_device_param_find(x->device.type, pc + plen + 4, &prm);
+            if (rc < 0) {
+                return xb__error_prefix(rc, "column '%s': ", pc);
+            }
+            if (x->device.n_d2d >= XB_DEVICE_MAX_VARIATIONS) {
+                return xb__error_set(XB_EINVAL, "column '%s': at most %d parameter spreads per "
+                                                "array", pc, XB_DEVICE_MAX_VARIATIONS);
+            }
+            xb_device_variation *dv = &x->device.d2d[x->device.n_d2d++];
+            snprintf(dv->param, sizeof dv->param, "%s", pc + plen + 4);
+            dv->sigma = strtod(v, NULL);
+            dv->dist = XB_DIST_NORMAL;
+            continue;
+        }
+        if (strncmp(pc + plen, "p_", 2)) {
             continue;
         }
         int rc = xb_device_param_set(x->device.type, params_buf, pc + plen + 2, strtod(v, NULL));

@@ -316,6 +316,20 @@ static void test_scenarios_params__device_parameter_columns(void **state)
                     "(did you mean 'nl_ltp'?)");
     xb_scenario_file_free(f);
 
+    /* spread of one parameter: a relative sd in [0, 1], checked against the model */
+    f = parse_ok("scenario,device,d2d_nl_ltp\nq,agsi,0;0.2\n");
+    assert_int_equal(xb_scenario_file_n_runs(f), 2);
+    xb_assert_ok(xb_scenario_file_check_runs(f));
+    xb_scenario_file_free(f);
+    f = parse_ok("scenario,device,d2d_levels\nq,agsi,0.1\n");
+    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "run 'q': column 'd2d_levels': ");
+    xb_scenario_file_free(f);
+    f = NULL;
+    bad = "scenario,d2d_gmax\nq,1.5\n";
+    xb_assert_error(xb_scenario_file_parse(&f, "mem.csv", bad, strlen(bad)), XB_EIO,
+                    "mem.csv:2:3: column 'd2d_gmax': value '1.5': expected a number in [0, 1]");
+    xb_scenario_file_free(f);
+
     /* a parameter the chosen model lacks: caught by the run check */
     f = parse_ok("scenario,device,p_levels\nq,agsi,8\n");
     xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "mem.csv:2:1: run 'q': column 'p_levels': ");
