@@ -300,6 +300,54 @@ static void test_learning_net_evaluate__nse_matches_naive_loop(void **state)
     xb_net_free(net);
 }
 
+/* Every caller error names the offending value. */
+static void test_learning_net_errors__each_names_the_value(void **state)
+{
+    (void)state;
+    xb_net_config c;
+    base_config(&c, XB_RULE_RBP);
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &c));
+    double x[NB * 6];
+    memset(x, 0, sizeof x);
+    int labels[NB] = {0, 1, 2, 0, 1, 2, 0};
+    xb_dataset d = {"tiny", NB, 6, 3, 1, x, labels, NULL};
+    size_t idx[2] = {1, 99};
+    xb_assert_error(xb_net_train_indices(net, &d, idx, 2, NULL), XB_EINVAL,
+                    "index 1 (99) is past the dataset's 7 samples");
+    xb_assert_error(xb_net_update(net), XB_EINVAL, "backward pass first");
+    xb_assert_error(xb_net_backward_shape(net, 1, NULL, NULL), XB_EINVAL, "layer (1) must be in 2..3");
+    xb_net_layer_metrics m[3];
+    xb_assert_error(xb_net_metrics(net, x, labels, NULL, NB + 1, m), XB_EDIM, "batch size (8)");
+    int bad[NB] = {0, 1, 2, 0, 1, 2, 5};
+    xb_assert_error(xb_net_metrics(net, x, bad, NULL, NB, m), XB_EINVAL, "sample 6");
+    xb_dataset reg = {"reg", NB, 6, 3, 0, x, NULL, NULL};
+    xb_assert_error(xb_net_evaluate(net, &reg, NULL, NULL), XB_EINVAL,
+                    "needs class labels; dataset 'reg' has none");
+    xb_net_free(net);
+    base_config(&c, XB_RULE_BP);
+    c.loss = XB_LOSS_MSE;
+    xb_assert_ok(xb_net_create(&net, &c));
+    xb_assert_ok(xb_net_forward(net, x, NB, NULL));
+    xb_assert_error(xb_net_backward(net, labels, NULL, NULL), XB_EINVAL, "needs targets");
+    xb_assert_error(xb_net_evaluate(net, &reg, NULL, NULL), XB_EINVAL, "dataset 'reg' has none");
+    xb_net_free(net);
+    base_config(&c, XB_RULE_BP);
+    c.error_bits = 60;
+    xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "error_bits (60)");
+    base_config(&c, XB_RULE_BP);
+    c.lr = -0.5;
+    xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "lr (-0.5)");
+    base_config(&c, XB_RULE_BP);
+    c.loss = XB_LOSS_SOFTMAX_CE;
+    c.sizes[3] = 1;
+    xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "needs >= 2 outputs, sizes[3] is 1");
+    base_config(&c, XB_RULE_BP);
+    c.hardware = 1;
+    c.fwd.w_max = 0.0;
+    xb_assert_error(xb_net_create(&net, &c), XB_EINVAL, "fwd.w_max (0)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_learning_net_create__rejects_bad_configs_naming_the_field),
         cmocka_unit_test(test_learning_net_evaluate__matches_forward_on_every_sample),
         cmocka_unit_test(test_learning_net_evaluate__nse_matches_naive_loop),
+        cmocka_unit_test(test_learning_net_errors__each_names_the_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
