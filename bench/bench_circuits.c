@@ -9,8 +9,9 @@
  * Arrays: Rmin = 10 kohm, Rmax = 1 Mohm (g uniform in [1e-6, 1e-4] S), wire
  * 0.1 ohm per segment on rows and columns (Rwire/Rmin = 1e-5), ideal driver
  * and virtual-ground sense, inputs uniform in [0, 0.3] V. Times are wall
- * seconds; "exact" includes its factorisation, as every new conductance
- * state needs one. */
+ * seconds, best of 5 (A, nodal), 3 (B; exact 1024^2 once), 1 (ngspice);
+ * "exact" includes its factorisation, as every new conductance state needs
+ * one; "iters" are the fast solver's CG steps (or Gauss-Seidel sweeps). */
 #include "circuits/circuits.h"
 
 #include <math.h>
@@ -31,8 +32,8 @@ static void fill(double *x, size_t n, double lo, double hi, uint32_t array)
     }
 }
 
-static int run(const xb_solver_type *s, const xb_circuit_config *c, const double *g,
-               const double *v, size_t nvec, double *out, timing *t)
+static int run_once(const xb_solver_type *s, const xb_circuit_config *c, const double *g,
+                    const double *v, size_t nvec, double *out, timing *t)
 {
     void *ws = NULL;
     double t0 = xb_time_now();
@@ -54,6 +55,26 @@ static int run(const xb_solver_type *s, const xb_circuit_config *c, const double
                 xb_last_error());
     }
     return rc;
+}
+
+/* Best of `reps` runs (the machine is shared: the minimum is the least
+ * disturbed measurement). */
+static int run(const xb_solver_type *s, const xb_circuit_config *c, const double *g,
+               const double *v, size_t nvec, double *out, timing *t, int reps)
+{
+    timing best = {HUGE_VAL, HUGE_VAL, 0};
+    for (int k = 0; k < reps; k++) {
+        timing tk;
+        int rc = run_once(s, c, g, v, nvec, out, &tk);
+        if (rc != XB_OK) {
+            return rc;
+        }
+        if (tk.setup + tk.solve < best.setup + best.solve) {
+            best = tk;
+        }
+    }
+    *t = best;
+    return XB_OK;
 }
 
 static double max_rel(const double *a, const double *ref, size_t n)
@@ -82,7 +103,7 @@ int main(void)
 
     printf("A. ngspice op vs nodal exact vs nodal fast (one read, Rwire/Rmin = 1e-5)\n");
     printf("%6s %10s %10s %10s %9s %9s %10s %10s %6s\n", "array", "spice_s", "exact_s", "fast_s",
-           "spice/ex", "spice/fa", "err_exact", "err_fast", "sweeps");
+           "spice/ex", "spice/fa", "err_exact", "err_fast", "iters");
     int sizes_a[3] = {32, 64, 128};
     int na = getenv("XB_BENCH_SPICE_128") ? 3 : 2;
     for (int k = 0; k < na && rc == 0; k++) {
@@ -98,9 +119,9 @@ int main(void)
         fill(g, nn * nn, 1e-6, 1e-4, (uint32_t)n);
         fill(v, nn, 0.0, 0.3, (uint32_t)n + 1);
         timing ts, te, tf;
-        rc = run(xb_solver_spice, &c, g, v, 1, is, &ts);
-        rc = rc ? rc : run(xb_solver_nodal, &c, g, v, 1, ie, &te);
-        rc = rc ? rc : run(xb_solver_nodal_fast, &c, g, v, 1, ifa, &tf);
+        rc = run(xb_solver_spice, &c, g, v, 1, is, &ts, 1);
+        rc = rc ? rc : run(xb_solver_nodal, &c, g, v, 1, ie, &te, 5);
+        rc = rc ? rc : run(xb_solver_nodal_fast, &c, g, v, 1, ifa, &tf, 5);
         if (rc == 0) {
             double s = ts.setup + ts.solve, e = te.setup + te.solve, f = tf.setup + tf.solve;
             printf("%4dx%-3d %10.4f %10.5f %10.6f %9.0f %9.0f %10.2e %10.2e %6d\n", n, n, s, e,
@@ -118,7 +139,7 @@ int main(void)
 
     printf("\nB. nodal exact vs nodal fast (one read, Rwire/Rmin = 1e-5)\n");
     printf("%9s %10s %10s %10s %10s %9s %10s %6s\n", "array", "factor_s", "ex_solve_s",
-           "fast_set_s", "fast_sol_s", "ex/fast", "err_fast", "sweeps");
+           "fast_set_s", "fast_sol_s", "ex/fast", "err_fast", "iters");
     int sizes_b[3] = {256, 512, 1024};
     for (int k = 0; k < 3 && rc == 0; k++) {
         int n = sizes_b[k];
@@ -133,9 +154,9 @@ int main(void)
         fill(v, nn, 0.0, 0.3, (uint32_t)n + 1);
         timing te = {0, 0, 0}, tf;
         int exact = !(n == 1024 && getenv("XB_BENCH_NO_EXACT_1024"));
-        rc = run(xb_solver_nodal_fast, &c, g, v, 1, ifa, &tf);
+        rc = run(xb_solver_nodal_fast, &c, g, v, 1, ifa, &tf, 3);
         if (rc == 0 && exact) {
-            rc = run(xb_solver_nodal, &c, g, v, 1, ie, &te);
+            rc = run(xb_solver_nodal, &c, g, v, 1, ie, &te, n < 1024 ? 3 : 1);
         }
         if (rc == 0 && exact) {
             printf("%4dx%-4d %10.3f %10.4f %10.4f %10.4f %9.1f %10.2e %6d\n", n, n, te.setup,
@@ -165,8 +186,8 @@ int main(void)
         fill(g, (size_t)N * N, 1e-6, 1e-4, 7);
         fill(v, (size_t)N * NV, 0.0, 0.3, 8);
         timing te, tf;
-        rc = run(xb_solver_nodal, &c, g, v, NV, ie, &te);
-        rc = rc ? rc : run(xb_solver_nodal_fast, &c, g, v, NV, ifa, &tf);
+        rc = run(xb_solver_nodal, &c, g, v, NV, ie, &te, 3);
+        rc = rc ? rc : run(xb_solver_nodal_fast, &c, g, v, NV, ifa, &tf, 3);
         if (rc == 0) {
             printf("\n256x256, batch of %d vectors: exact %.3f s factor + %.2f ms/vector, fast "
                    "%.2f ms/vector; exact/fast %.1fx; err_fast %.2e\n",
