@@ -35,7 +35,8 @@ typedef struct {
     double r_access; /* on-resistance of the access transistor (1T1R), ohm */
     /* nodal_fast only: stop when the estimated error of every node voltage is
      * below fast_tol times the largest drive voltage (0 = XB_NODAL_FAST_TOL);
-     * give up with XB_ENOCONV after fast_max_iter sweeps (0 = 10000). */
+     * give up with XB_ENOCONV after fast_max_iter CG steps or sweeps
+     * (0 = 10000; CG at most 5000). */
     double fast_tol;
     int fast_max_iter;
     xb_cell_iv iv;  /* cell I-V (XB_IV_LINEAR by default) */
@@ -81,12 +82,14 @@ extern const xb_solver_type *const xb_solver_ideal;
  *
  * "nodal": exact sparse solve, CHOLMOD supernodal Cholesky (the matrix is SPD),
  *          falling back to KLU if CHOLMOD reports it is not positive definite.
- *          Symbolic analysis once per direction, numeric factorisation at the
- *          first solve after setup (the transposed factor only if used).
+ *          Symbolic analysis once per direction; setup factorises the forward
+ *          system, the transposed one is factorised at its first solve.
  * "nodal_klu": the same with KLU LU always (reference, small arrays).
- * "nodal_fast": block Gauss-Seidel over the lines (every row line, then every
- *          column line, each an exact tridiagonal solve), stopped when the
- *          error estimate from the contraction rate is below fast_tol. */
+ * "nodal_fast": iterative, built on exact tridiagonal solves of every line:
+ *          preconditioned CG on the column-voltage Schur complement (column
+ *          line solves as preconditioner) when column wires have resistance,
+ *          block Gauss-Seidel over row and column lines otherwise; stops when
+ *          the error estimate is below fast_tol (docs/circuits.md). */
 extern const xb_solver_type *const xb_solver_nodal;
 extern const xb_solver_type *const xb_solver_nodal_klu;
 extern const xb_solver_type *const xb_solver_nodal_fast;
@@ -95,8 +98,9 @@ extern const xb_solver_type *const xb_solver_nodal_fast;
  * xb_spice_netlist_read (same circuit as "nodal"); the reference backend. */
 extern const xb_solver_type *const xb_solver_spice;
 
-/* Sweeps the last nodal_fast solve took (largest over its vectors); -1 if ws
- * is not a nodal_fast workspace. For benchmarks and reports. */
+/* CG steps (or Gauss-Seidel sweeps) of the last nodal_fast solve, largest
+ * over its vectors; -1 if ws is not a nodal_fast workspace. For benchmarks
+ * and reports. */
 int xb_solver_nodal_fast_iterations(const void *ws);
 
 /* Finds a read backend by name; NULL if none. */
@@ -139,17 +143,17 @@ int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
 /* Voltage across every memristor during a write, rows x cols row-major, row
  * side minus column side (so a cell under +v_write sees about +v_write): every
  * row driven to u_row[r] and every column to u_col[c] at its peripheral end
- * through r_source plus the wires of c (u = NAN: that line floats, which needs
- * r_source or wire resistance > 0 on its kind of line) (1T1R: transistors on, the drop over
- * r_access excluded). Exact nodal solve, one factorisation per call (about
- * 15 ms at 64 x 64, 0.4 s at 256 x 256). xbar/ applies half-select
+ * through r_source plus the wires of c. u = NAN: that line floats, which needs
+ * r_source or wire resistance > 0 on its kind of line. 1T1R: transistors on,
+ * the drop over r_access excluded. Exact nodal solve, one factorisation per
+ * call (about 15 ms at 64 x 64, 0.4 s at 256 x 256). xbar/ applies half-select
  * disturbance by feeding these voltages to the device model of each cell. */
 int xb_circuit_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
                               const double *u_row, const double *u_col);
 
 /* The same voltages for many writes of one programming state, with the fast
  * line solver (nodal_fast, tolerance fast_tol of c): setup is O(rows * cols)
- * and each call a few sweeps (ms at 256 x 256), so half-select disturbance
+ * and each call a few CG steps (ms at 256 x 256), so half-select disturbance
  * can follow every write of a training run. Node voltages are within
  * fast_tol * max|u| of the exact solve, cell voltages within twice that. */
 typedef struct xb_circuit_writer xb_circuit_writer;
@@ -157,7 +161,7 @@ int xb_circuit_writer_create(xb_circuit_writer **out, const xb_circuit_config *c
 int xb_circuit_writer_setup(xb_circuit_writer *w, const double *g); /* after programming */
 int xb_circuit_writer_voltages(xb_circuit_writer *w, const double *u_row, const double *u_col,
                                double *vcell_out);
-int xb_circuit_writer_iterations(const xb_circuit_writer *w); /* sweeps of the last call */
+int xb_circuit_writer_iterations(const xb_circuit_writer *w); /* CG steps of the last call */
 void xb_circuit_writer_free(xb_circuit_writer *w);
 
 /* Linear ion drift (device-models.md §1.1): R = R_ON x + R_OFF (1 - x),
