@@ -368,7 +368,7 @@ static void test_scenarios_schema__defaults_are_valid(void **state)
         strcat(row, ",");
         strcat(row, sc[j].def);
     }
-    char text[16384];
+    char text[2 * sizeof hdr + 16];
     snprintf(text, sizeof text, "scenario%s\nq%s\n", hdr, row);
     xb_scenario_file *a = parse_ok(text);
     xb_scenario_file *b = parse_ok("scenario\nq\n");
