@@ -270,6 +270,55 @@ static void test_learning_channel_rbp__learns_on_a_nonlinear_device(void **state
     xb_net_free(net);
 }
 
+/* The rules that write backward arrays, on arrays: asrbp writes its distinct
+ * arrays every step; sign rewrites its twin arrays to sign(W) (.) |R| by
+ * target - current (entries larger than a few pulses follow W's sign). */
+static void test_learning_channel_adaptive_rules__write_their_arrays(void **state)
+{
+    (void)state;
+    double x[NB * 12];
+    int labels[NB];
+    batch(x, labels, 6);
+    xb_net_config cfg;
+    hw_config(&cfg, XB_RULE_ASRBP, XB_NET_CHANNEL_AUTO);
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &cfg));
+    for (int step = 0; step < 3; step++) {
+        xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    }
+    for (int l = 2; l <= 3; l++) {
+        xb_xbar_counters k;
+        xb_xbar_counters_get(xb_net_backward_xbar(net, l), &k);
+        assert_int_equal(k.updates, 3);
+        assert_true(k.pulses > 0);
+    }
+    xb_net_free(net);
+
+    hw_config(&cfg, XB_RULE_SIGN, XB_NET_CHANNEL_TWIN);
+    cfg.lr = 2.0; /* large steps so that some weights change sign */
+    xb_assert_ok(xb_net_create(&net, &cfg));
+    double w0[80], w[80], k[80];
+    xb_assert_ok(xb_net_get_weights(net, 2, w0, NULL));
+    for (int step = 0; step < 10; step++) {
+        batch(x, labels, 10 + (uint64_t)step);
+        xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+    }
+    xb_assert_ok(xb_net_get_weights(net, 2, w, NULL));
+    xb_assert_ok(xb_net_get_backward(net, 2, k));
+    double pulse = xb_xbar_dw_pulse(xb_net_backward_xbar(net, 2));
+    int flips = 0, checked = 0;
+    for (int i = 0; i < 80; i++) {
+        flips += (w[i] > 0.0) != (w0[i] > 0.0);
+        if (fabs(k[i]) > 4.0 * pulse) {
+            checked++;
+            assert_true((k[i] > 0.0) == (w[i] > 0.0));
+        }
+    }
+    assert_true(flips > 0);
+    assert_true(checked > 40);
+    xb_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_learning_channel_stochastic__updates_through_the_outer_product),
         cmocka_unit_test(test_learning_channel_conjoined__forward_periphery_backward_device),
         cmocka_unit_test(test_learning_channel_rbp__learns_on_a_nonlinear_device),
+        cmocka_unit_test(test_learning_channel_adaptive_rules__write_their_arrays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
