@@ -9,7 +9,8 @@
 
 #define KEY_LEN 512
 
-typedef enum { SET_COMMON, SET_SHOWN, SET_BY_COLUMN, SET_POOLED } set_kind;
+/* SET_COPY: a bwd_x that varies but equals x in every row (not a column) */
+typedef enum { SET_COMMON, SET_SHOWN, SET_BY_COLUMN, SET_POOLED, SET_COPY } set_kind;
 
 struct xb_table {
     char *value;
@@ -300,6 +301,20 @@ int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *sp
             per_row &= !strcmp(v, vr);
             per_cell &= !strcmp(v, vc);
         }
+        if (!common && !strncmp(name, "bwd_", 4)) {
+            long fj = xb_results_find(r, name + 4);
+            size_t i = 0, n = xb_results_nrows(r);
+            while (fj >= 0 && i < n &&
+                   !strcmp(xb_results_cell(r, i, j), xb_results_cell(r, i, (size_t)fj))) {
+                i++;
+            }
+            if (fj >= 0 && i == n) {
+                size_t s = t->nset++;
+                t->set_names[s] = sdup(name);
+                t->set_kind[s] = SET_COPY;
+                continue;
+            }
+        }
         size_t s = t->nset++;
         t->set_names[s] = sdup(name);
         t->set_kind[s] = common ? SET_COMMON : per_row ? SET_SHOWN : per_cell ? SET_BY_COLUMN
@@ -488,7 +503,7 @@ static void print_caption(FILE *fp, const xb_table *t, xb_table_format fmt)
                      : q == 1 ? triv
                      : q == 2 ? k == SET_BY_COLUMN
                               : k == SET_POOLED;
-            if (q == 0 && fwd) {
+            if (q == 0 && (fwd || k == SET_COPY)) {
                 same_as_fwd++;
             }
             if (!want) {
