@@ -175,16 +175,14 @@ int xb_xbar_update(xb_xbar *x, const double *dw)
     return apply_counts(x);
 }
 
-/* 64-bit word at an explicit position of the update stream. */
-static uint64_t u64_at(const xb_rng *r, uint64_t pos)
-{
-    xb_rng t = *r;
-    xb_rng_seek(&t, pos);
-    return xb_rng_u64(&t);
-}
+/* Stream blocks reserved per pulse train: up to 65 uniforms of 32 bits. */
+#define TRAIN_BLOCKS 17
 
-/* A pulse train of bl slots, each firing with probability p (bit s = slot s).
- * Two 32-bit uniforms per 64-bit draw. */
+/* A pulse train of bl slots, each firing independently with probability p
+ * (bit s = slot s), from the update-stream blocks at pos, pos + 1, ...
+ * Sparse trains (p < 1/4) jump from fire to fire by geometric gaps
+ * floor(ln u / ln(1 - p)), one uniform per fire; dense ones compare one
+ * uniform per slot. Both give i.i.d. Bernoulli(p) slots. */
 static uint64_t train(const xb_rng *r, uint64_t pos, int bl, double p)
 {
     if (p <= 0.0) {
@@ -194,17 +192,41 @@ static uint64_t train(const xb_rng *r, uint64_t pos, int bl, double p)
     if (p >= 1.0) {
         return all;
     }
-    uint64_t thr = (uint64_t)(p * 4294967296.0), m = 0;
-    for (int s = 0; s < bl; s += 2) {
-        uint64_t u = u64_at(r, pos + (uint64_t)(s / 2));
-        if ((u >> 32) < thr) {
+    uint64_t m = 0;
+    uint32_t u[4];
+    if (p < 0.25) {
+        const double inv_l = 1.0 / log1p(-p);
+        int s = -1;
+        for (int q = 0;; q++) {
+            if (q % 4 == 0) {
+                xb_rng_u32x4_at(r, pos + (uint64_t)(q / 4), u);
+            }
+            double gap = floor(log(((double)u[q % 4] + 0.5) * (1.0 / 4294967296.0)) * inv_l);
+            if (gap >= (double)(bl - 1 - s)) {
+                return m;
+            }
+            s += 1 + (int)gap;
             m |= (uint64_t)1 << s;
         }
-        if (s + 1 < bl && (u & 0xffffffffu) < thr) {
-            m |= (uint64_t)1 << (s + 1);
+    }
+    uint64_t thr = (uint64_t)(p * 4294967296.0);
+    for (int s = 0; s < bl; s += 4) {
+        xb_rng_u32x4_at(r, pos + (uint64_t)(s / 4), u);
+        for (int q = 0; q < 4 && s + q < bl; q++) {
+            m |= (uint64_t)((uint64_t)u[q] < thr) << (s + q);
         }
     }
     return m;
+}
+
+/* Bit count without the libgcc call that baseline x86-64 makes of
+ * __builtin_popcountll (no POPCNT instruction assumed). */
+static inline int32_t popcount64(uint64_t v)
+{
+    v = v - ((v >> 1) & 0x5555555555555555u);
+    v = (v & 0x3333333333333333u) + ((v >> 2) & 0x3333333333333333u);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (int32_t)((v * 0x0101010101010101u) >> 56);
 }
 
 /* Gokmen–Vlasov stochastic update (device-models.md §5.2): BL slots; row j
@@ -217,7 +239,7 @@ static int stochastic_counts(xb_xbar *x, double lr, const double *d, const doubl
 {
     const int n_in = x->cfg.n_in, n_out = x->cfg.n_out, bl = x->cfg.stoch_bl;
     const size_t nw = (size_t)n_out * (size_t)n_in;
-    const uint64_t words = (uint64_t)(bl + 1) / 2;
+    const uint64_t words = TRAIN_BLOCKS;
     memset(x->ncount, 0, nw * sizeof *x->ncount);
     uint64_t *rm = x->mask, *cm = x->mask + n_in;
     const double base = sqrt(fabs(lr) / (x->dw_pulse * (double)bl));
@@ -247,17 +269,28 @@ static int stochastic_counts(xb_xbar *x, double lr, const double *d, const doubl
                           bb * fabs(db[i]));
         }
         const int lrs = lr > 0.0 ? 1 : -1;
+        /* rows that fire at all, with the sign of their h */
+        int32_t *act = x->hsign;
+        int nact = 0;
+        for (int j = 0; j < n_in; j++) {
+            if (rm[j] != 0) {
+                act[nact++] = hb[j] > 0.0 ? j + 1 : -(j + 1);
+            }
+        }
         for (int i = 0; i < n_out; i++) {
-            if (cm[i] == 0) {
+            const uint64_t ci = cm[i];
+            if (ci == 0) {
                 continue;
             }
-            const int si = db[i] > 0.0 ? lrs : -lrs;
+            const int32_t si = db[i] > 0.0 ? lrs : -lrs;
             int32_t *nc = x->ncount + (size_t)i * (size_t)n_in;
-            for (int j = 0; j < n_in; j++) {
-                uint64_t c = rm[j] & cm[i];
+            for (int q = 0; q < nact; q++) {
+                int32_t aq = act[q];
+                int j = aq > 0 ? aq - 1 : -aq - 1;
+                uint64_t c = rm[j] & ci;
                 if (c != 0) {
-                    int k = __builtin_popcountll(c);
-                    nc[j] += hb[j] > 0.0 ? si * k : -si * k;
+                    int32_t k = popcount64(c);
+                    nc[j] += aq > 0 ? si * k : -si * k;
                 }
             }
         }

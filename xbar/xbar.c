@@ -105,6 +105,7 @@ void xb_xbar_free(xb_xbar *x)
     free(x->target);
     free(x->mask);
     free(x->plist);
+    free(x->hsign);
     free(x->gprev);
     free(x->hs);
     free(x->gphys);
@@ -294,6 +295,7 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     x->dw = alloc0(nw, sizeof *x->dw, &failed);
     x->target = alloc0(x->ndev, sizeof *x->target, &failed);
     x->mask = alloc0((size_t)cfg->n_in + (size_t)cfg->n_out, sizeof *x->mask, &failed);
+    x->hsign = alloc0((size_t)cfg->n_in, sizeof *x->hsign, &failed);
     x->plist = alloc0(x->ndev, sizeof *x->plist, &failed);
     x->gprev = alloc0(x->ndev, sizeof *x->gprev, &failed);
     {

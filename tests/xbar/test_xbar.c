@@ -316,9 +316,10 @@ static void test_xbar_update__stochastic_rounding_is_unbiased(void **state)
     xb_xbar_free(x);
 }
 
-static void test_xbar_update__stochastic_coincidence_matches_expectation(void **state)
+/* Expected pulses per weight `target`: p = sqrt(target / BL) below 1/4 takes
+ * the geometric-gap trains, above it the slot-by-slot ones. */
+static void stochastic_coincidence_case(double target)
 {
-    (void)state;
     /* Constant d and h: every row fires with pa, every column with pb; the
      * coincidences T = sum_s R_s C_s, R_s ~ Bin(n_in, pa), C_s ~ Bin(n_out, pb)
      * independent over slots s (device-models.md §5.2). */
@@ -336,16 +337,16 @@ static void test_xbar_update__stochastic_coincidence_matches_expectation(void **
         h[j] = 0.5;
     }
     const double dwp = xb_xbar_dw_pulse(x);
-    /* lr such that the expected pulses per weight = lr d h / dw_pulse = 1.5 */
-    const double lr = 1.5 * dwp / (0.2 * 0.5);
+    /* lr such that the expected pulses per weight = lr d h / dw_pulse = target */
+    const double lr = target * dwp / (0.2 * 0.5);
     xb_assert_ok(xb_xbar_update_outer(x, lr, d, h, 1));
     xb_xbar_counters cnt;
     xb_xbar_counters_get(x, &cnt);
-    double p = sqrt(1.5 / bl); /* balanced A|h| = B|d| */
+    double p = sqrt(target / bl); /* balanced A|h| = B|d| */
     double er = n_in * p, vr = n_in * p * (1 - p), ec = n_out * p, vc = n_out * p * (1 - p);
     double mean = bl * er * ec;
     double var = bl * ((vr + er * er) * (vc + ec * ec) - er * er * ec * ec);
-    assert_true(fabs(mean - 1.5 * n_in * n_out) < 1e-6 * mean);
+    assert_true(fabs(mean - target * n_in * n_out) < 1e-6 * mean);
     if (fabs((double)cnt.pulses - mean) > 5.0 * sqrt(var)) {
         fail_msg("pulses %llu vs mean %g (sd %g)", (unsigned long long)cnt.pulses, mean,
                  sqrt(var));
@@ -361,6 +362,13 @@ static void test_xbar_update__stochastic_coincidence_matches_expectation(void **
     /* the plain update refuses this scheme */
     xb_assert_error(xb_xbar_update(x, w), XB_EINVAL, "xb_xbar_update_outer");
     xb_xbar_free(x);
+}
+
+static void test_xbar_update__stochastic_coincidence_matches_expectation(void **state)
+{
+    (void)state;
+    stochastic_coincidence_case(1.5); /* p = 0.22: sparse trains */
+    stochastic_coincidence_case(4.0); /* p = 0.36: dense trains */
 }
 
 static void test_xbar_update__outer_equals_update_of_the_product(void **state)
