@@ -472,6 +472,10 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
                 return -1;
             }
         }
+        if (!strcmp(c->name, "dataset_path") && !xb_file_exists(s)) {
+            snprintf(why, wn, "no such folder (paths are relative to the working directory)");
+            return -1;
+        }
         if (!strcmp(c->name, "pulse_data") || !strcmp(c->name, "bwd_pulse_data") ||
             ((!strcmp(c->name, "device") || !strcmp(c->name, "bwd_device")) &&
              strlen(s) > 4 && !strcmp(s + strlen(s) - 4, ".csv"))) {

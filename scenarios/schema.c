@@ -100,10 +100,9 @@ static const xb_scn_column schema[] = {
     {"description", XB_SCN_TEXT, "", "", 0, 0, NULL, G_SCN,
      "Free text carried into the results and the manifest.", 0, NULL},
 
-    {"dataset", XB_SCN_CHOICE, "", "fashion-mnist", 0, 0, "fashion-mnist|mnist-idx|synthetic",
-     G_DATA,
-     "Training data: Fashion-MNIST from the Debian package dataset-fashion-mnist, any "
-     "MNIST-format idx folder (`dataset_path`), or a synthetic teacher network.",
+    {"dataset", XB_SCN_CHOICE, "", "fashion-mnist", 0, 0, "fashion-mnist|mnist-idx", G_DATA,
+     "Training data: Fashion-MNIST from the Debian package dataset-fashion-mnist, or any "
+     "MNIST-format idx folder (`dataset_path`, 28x28 images).",
      1, NULL},
     {"dataset_path", XB_SCN_TEXT, "", "", 0, 0, NULL, G_DATA,
      "Folder with train-images-idx3-ubyte.gz and the three other idx files; empty means "

@@ -379,6 +379,19 @@ int xb_scenario_file_check_runs(xb_scenario_file *f)
         if (i > 0 && !strcmp(xb_scenario_file_run(f, i - 1)->name, r->name)) {
             continue;
         }
+        const char *ds = xb_run_text(r, "dataset");
+        if (!strcmp(ds, "synthetic") || (!strcmp(ds, "mnist-idx") && !xb_run_text(r, "dataset_path")[0])) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "run '%s': %s", r->name,
+                     !strcmp(ds, "synthetic")
+                         ? "dataset 'synthetic' is a regression task; the runner trains "
+                           "classifiers (fashion-mnist or mnist-idx)"
+                         : "dataset 'mnist-idx' needs dataset_path (the folder of the four idx "
+                           "files)");
+            xb_scn__add_error(f, r->line, 1, msg);
+            bad = 1;
+            continue;
+        }
         /* Fashion-MNIST shapes (the only image datasets the runner loads) */
         long pool = xb_run_int(r, "pool");
         size_t dim = (size_t)((28 / pool) * (28 / pool));

@@ -111,6 +111,8 @@ static const struct {
      "column 'p_nl_lpt': no device model has a parameter 'nl_lpt' (did you mean 'nl_ltp'?)"},
     {"bad_parameter_value.csv", 1, 2, 5,
      "column 'p_nl_ltp': value 'x': expected a number (the model checks its range)"},
+    {"missing_dataset_path.csv", 1, 2, 3,
+     "column 'dataset_path': value 'no/such/folder': no such folder (paths are relative to the working directory)"},
     {"unknown_column.csv", 1, 1, 10,
      "column 'lrate': unknown column (did you mean 'lr'?)"},
     {"unknown_column_far.csv", 1, 1, 10,
@@ -281,6 +283,10 @@ static void test_scenarios_check__learning_rules_before_any_work(void **state)
     xb_scenario_file_free(f);
     f = parse_ok("scenario,rule,channel,hidden\nok,rbp;srbp;sign,twin,16\n");
     xb_assert_ok(xb_scenario_file_check_runs(f));
+    xb_scenario_file_free(f);
+    f = parse_ok("scenario,dataset\nidx,mnist-idx\n");
+    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO,
+                    "mem.csv:2:1: run 'idx': dataset 'mnist-idx' needs dataset_path");
     xb_scenario_file_free(f);
 }
 
