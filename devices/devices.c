@@ -12,6 +12,9 @@
 
 enum { FREE = 0, STUCK_MIN = 1, STUCK_MAX = 2 };
 
+/* Distance kept from a trapping end of a pulse table (normalised state). */
+#define TABLE_EDGE 1e-6
+
 struct xb_devices {
     const xb_device_type *type;
     size_t n;
@@ -29,7 +32,7 @@ struct xb_devices {
     xb_write_mode mode;
     xb_device_ode_settings ode;
     xb_device_ode_stats ode_stats;
-    xb_device_piecewise_params *table; /* nominal pulse response (TABLE mode) */
+    xb_device__table table; /* nominal pulse response (TABLE mode) */
     double *v_up, *v_down, *scale;     /* n each, ODE mode */
     xb_device_waveform pulse_wave;
     double pulse_t_end;
@@ -188,7 +191,7 @@ void xb_devices_free(xb_devices *d)
     free(d->stuck);
     free(d->npulse_ws);
     free(d->g_ws);
-    free(d->table);
+    xb_device__table_free(&d->table);
     free(d->v_up);
     free(d->v_down);
     free(d->scale);
@@ -339,19 +342,14 @@ int xb_devices_create(xb_devices **out, const xb_device_config *cfg, size_t n, u
         xb_device_ode_settings ode = XB_DEVICE_ODE_SETTINGS_INIT;
         d->ode = ode;
         d->mode = XB_WRITE_TABLE;
-        d->table = malloc(sizeof *d->table);
-        if (d->table == NULL) {
-            rc = xb__error_set(XB_ENOMEM, "out of memory");
-            goto out;
-        }
         /* the nominal device: d->params[0] holds device 0, so build from cfg */
         char nominal[XB_DEVICE_PARAMS_MAX];
         memcpy(nominal, cfg->params != NULL ? cfg->params : type->default_params, type->params_size);
         if ((type->derive != NULL && (rc = type->derive(nominal)) < 0) ||
-            (rc = xb_device_table_build(type, nominal, &d->ode, d->table)) < 0) {
+            (rc = xb_device__table_build(type, nominal, &d->ode, XB_DEVICE__TABLE_NODES, &d->table)) < 0) {
             goto out;
         }
-        d->pulses_full_range = d->table->p_full;
+        d->pulses_full_range = d->table.p_full;
     }
 
     if (cfg->stuck_min_frac > 0.0 || cfg->stuck_max_frac > 0.0) {
@@ -421,9 +419,13 @@ int xb_devices_program(xb_devices *d, const double *g_target)
     return commit_targets(d);
 }
 
-/* TABLE mode: the nominal one-pulse map in normalised G, on each device's range. */
+/* TABLE mode: the nominal one-pulse map, in the table's coordinate of each
+ * device's own range (so d2d of the bounds acts), then back to a state. */
 static int pulse_table(xb_devices *d)
 {
+    const xb_device__table *t = &d->table;
+    int logg = t->coord == XB_TABLE_LOG_G;
+    const int last = t->n - 1;
     size_t ns = (size_t)d->type->n_state;
     for (size_t k = 0; k < d->n; k++) {
         if (d->npulse_ws[k] == 0) {
@@ -431,8 +433,18 @@ static int pulse_table(xb_devices *d)
         }
         double gmin, gmax;
         device_bounds(d, k, &gmin, &gmax);
-        double x = (d->g[k] - gmin) / (gmax - gmin);
-        double g = gmin + (gmax - gmin) * xb_device__piecewise_move(d->table, x, d->npulse_ws[k]);
+        double g = xb_device__clamp(d->g[k], gmin, gmax);
+        double x = logg ? log(g / gmin) / log(gmax / gmin) : (g - gmin) / (gmax - gmin);
+        x = xb_device__table_move(t, x, d->npulse_ws[k]);
+        /* a window that vanishes at a bound (Joglekar) makes an end node a
+         * trap the ODE only approaches: keep table states just inside it */
+        if (t->down[last] == 0.0) {
+            x = fmin(x, 1.0 - TABLE_EDGE);
+        }
+        if (t->up[0] == 0.0) {
+            x = fmax(x, TABLE_EDGE);
+        }
+        g = logg ? gmin * exp(x * log(gmax / gmin)) : gmin + x * (gmax - gmin);
         const void *pk = xb_device__params_at(d->params, d->stride, k);
         XB_TRY(d->type->set_conductance(pk, 0, 1, &g, d->state + k * ns));
     }

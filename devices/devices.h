@@ -109,7 +109,15 @@ typedef struct {
     double up[XB_DEVICE_PIECEWISE_NODES];   /* up step at node i/(N-1), fraction of range */
     double down[XB_DEVICE_PIECEWISE_NODES]; /* down step magnitude */
     double p_full; /* derived: up pulses from Gmin to Gmax */
+    /* pulse tables of state-equation models only (0 otherwise): the
+     * coordinate x of the nodes, XB_TABLE_LOG_G (x = ln(G/Gmin)/ln(Gmax/Gmin))
+     * or XB_TABLE_STATE (x = s or 1 - s, whichever raises G); such tables
+     * interpolate geometrically between positive nodes */
+    double table_coord;
+    double state_sign; /* XB_TABLE_STATE: +1 if G grows with s, -1 if it falls */
 } xb_device_piecewise_params;
+#define XB_TABLE_LOG_G 1.0
+#define XB_TABLE_STATE 2.0
 extern const xb_device_type *const xb_device_piecewise;
 
 /* Builds piecewise parameters from measured pulse-response data: a CSV with a
@@ -170,9 +178,11 @@ typedef struct {
     double atol;          /* absolute tolerance on the normalised state */
     double max_step;      /* s; 0 = no limit */
     long max_steps;       /* per output interval */
+    size_t chunk;         /* devices per vector (0 = all n in one; default 8, measured fastest
+                           * for pulse tables); results do not depend on it */
 } xb_device_ode_settings;
 
-#define XB_DEVICE_ODE_SETTINGS_INIT {XB_ODE_ARKODE, 1e-8, 1e-10, 0.0, 500000}
+#define XB_DEVICE_ODE_SETTINGS_INIT {XB_ODE_ARKODE, 1e-8, 1e-10, 0.0, 500000, 8}
 
 typedef struct {
     long steps, rhs_evals, error_test_fails, nonlin_conv_fails, restarts;
@@ -197,10 +207,12 @@ int xb_device_integrate(const xb_device_type *type, const void *params, size_t s
 int xb_device_write_pulse(const xb_device_type *type, const void *params, xb_device_waveform *w_out,
                           double *t_end_out);
 
-/* Pulse-response table of a state-equation model (the `table` fidelity level):
- * the conductance change of one up and one down write pulse at
- * XB_DEVICE_PIECEWISE_NODES conductances spread over [Gmin, Gmax], all
- * integrated as one vector, as piecewise-model parameters. */
+/* Pulse-response table of a one-state state-equation model (the `table`
+ * fidelity level): the change caused by one up and one down write pulse at
+ * XB_DEVICE_PIECEWISE_NODES starting points (all integrated as one vector),
+ * in piecewise form. The nodes are evenly spaced in ln G when Gmin > 0
+ * (XB_TABLE_LOG_G; G-spaced nodes interpolate the G^3-like steps of linear
+ * drift badly) and in the normalised state otherwise (XB_TABLE_STATE). */
 int xb_device_table_build(const xb_device_type *type, const void *params,
                           const xb_device_ode_settings *settings, xb_device_piecewise_params *out);
 

@@ -17,6 +17,17 @@ static inline double xb_device__clamp(double x, double lo, double hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* "No window": motion toward a bound fades linearly over the last
+ * XB_DEVICE_GATE_WIDTH of the normalised state instead of stopping dead at it.
+ * A hard stop is a discontinuous right-hand side that made ARKODE fail its
+ * error test at hmin (VTEAM, 1e10/s); the ramp changes the trajectory only
+ * inside that layer. dist = distance to the bound the motion heads for. */
+#define XB_DEVICE_GATE_WIDTH 1e-4
+static inline double xb_device__gate(double dist)
+{
+    return xb_device__clamp(dist / XB_DEVICE_GATE_WIDTH, 0.0, 1.0);
+}
+
 /* Index of a parameter in the model's table, or -1. */
 int xb_device__param_index(const xb_device_type *type, const char *name);
 
@@ -65,7 +76,25 @@ void xb_device__pulse_data_free(xb_device__pulse_data *d);
 int xb_device__check_write(const char *model, double v_read, double v_up, double v_down,
                            double t_pulse, double t_edge);
 
-/* One device of a piecewise table: x moved by n pulses (table mode). */
+/* One device of a piecewise model: x moved by n pulses. */
 double xb_device__piecewise_move(const xb_device_piecewise_params *p, double x, int32_t n);
+
+/* Pulse-response table of a state-equation model (cvode_glue.c): n nodes
+ * evenly spaced in coordinate x (XB_TABLE_LOG_G or XB_TABLE_STATE), the change
+ * of x by one up / one down pulse at each. The block uses
+ * XB_DEVICE__TABLE_NODES nodes (the public piecewise form has only 48). */
+#define XB_DEVICE__TABLE_NODES 1024
+typedef struct {
+    int n;
+    double coord, state_sign, gmin, gmax;
+    double *up, *down;
+    double p_full; /* up pulses from x = 0 to 0.999 */
+} xb_device__table;
+
+int xb_device__table_build(const xb_device_type *type, const void *params,
+                           const xb_device_ode_settings *settings, int n, xb_device__table *t);
+void xb_device__table_free(xb_device__table *t);
+/* x moved by n pulses: linear interpolation of the steps. */
+double xb_device__table_move(const xb_device__table *t, double x, int32_t n);
 
 #endif /* XB_DEVICES_INTERNAL_H */

@@ -51,12 +51,9 @@ static double window(const ld_params *p, double x, double i)
     case W_PRODROMAKIS:
         return p->j * (1.0 - pow((x - 0.5) * (x - 0.5) + 0.75, p->p));
     default:
-        /* no window: held at a bound it is pushed against (asymmetric
-         * rectangular window, Biolek et al. 2021) */
-        if ((x >= 1.0 && i > 0.0) || (x <= 0.0 && i < 0.0)) {
-            return 0.0;
-        }
-        return 1.0;
+        /* no window: stopped at the bound it is pushed against (asymmetric
+         * rectangular window, Biolek et al. 2021), smoothed for the integrator */
+        return i > 0.0 ? xb_device__gate(1.0 - x) : xb_device__gate(x);
     }
 }
 

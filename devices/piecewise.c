@@ -80,15 +80,33 @@ static void pw_bounds(const void *params, double *gmin_out, double *gmax_out)
     *gmax_out = p->gmax;
 }
 
+/* Geometric interpolation where both neighbours are positive: exact for a
+ * step that is exponential in x, which is what a pulse table in log G gives
+ * for linear drift and VTEAM (step in ln G ~ G^2). */
+static double interp_geo(const double *node, double x)
+{
+    double s = xb_device__clamp(x, 0.0, 1.0) * (NN - 1);
+    int i = (int)s;
+    if (i >= NN - 1) {
+        return node[NN - 1];
+    }
+    double t = s - i, a = node[i], b = node[i + 1];
+    if (a > 0.0 && b > 0.0 && b < 100.0 * a && a < 100.0 * b) {
+        return a * pow(b / a, t);
+    }
+    return a + t * (b - a);
+}
+
 double xb_device__piecewise_move(const xb_device_piecewise_params *p, double x, int32_t n)
 {
+    double (*f)(const double *, double) = p->table_coord == XB_TABLE_LOG_G ? interp_geo : interp;
     if (n > 0) {
         for (int32_t i = 0; i < n; i++) {
-            x = xb_device__clamp(x + interp(p->up, x), 0.0, 1.0);
+            x = xb_device__clamp(x + f(p->up, x), 0.0, 1.0);
         }
     } else {
         for (int32_t i = 0; i < -n; i++) {
-            x = xb_device__clamp(x - interp(p->down, x), 0.0, 1.0);
+            x = xb_device__clamp(x - f(p->down, x), 0.0, 1.0);
         }
     }
     return x;

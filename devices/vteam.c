@@ -9,8 +9,9 @@
  *   R(w) = R_on (R_off/R_on)^w                  (iv = 1)
  * Kvatinsky windows (window = 1): f_off = exp(-exp((w - a_off)/w_c)),
  * f_on = exp(-exp((a_on - w)/w_c)), in normalised w, evaluated in log space
- * so they never underflow to garbage (§2.2). window = 0: held at a bound it is
- * pushed against. */
+ * so they never underflow to garbage (§2.2). window = 0: motion fades over the
+ * last XB_DEVICE_GATE_WIDTH before the bound it heads for (a hard stop, Biolek
+ * 2021's asymmetric rectangular window, smoothed for the integrator). */
 #include "devices/devices_internal.h"
 
 #include <math.h>
@@ -76,11 +77,11 @@ static double vt_dw(const vt_params *p, double w, double u)
 {
     double wc = xb_device__clamp(w, 0.0, 1.0);
     if (u > p->u_off) {
-        double f = p->window == 1.0 ? expexp((wc - p->a_off) / p->w_c) : (wc >= 1.0 ? 0.0 : 1.0);
+        double f = p->window == 1.0 ? expexp((wc - p->a_off) / p->w_c) : xb_device__gate(1.0 - wc);
         return p->k_off / p->d * pow(u / p->u_off - 1.0, p->alpha_off) * f;
     }
     if (u < p->u_on) {
-        double f = p->window == 1.0 ? expexp((p->a_on - wc) / p->w_c) : (wc <= 0.0 ? 0.0 : 1.0);
+        double f = p->window == 1.0 ? expexp((p->a_on - wc) / p->w_c) : xb_device__gate(wc);
         return p->k_on / p->d * pow(u / p->u_on - 1.0, p->alpha_on) * f;
     }
     return 0.0;
