@@ -2,6 +2,7 @@
  * against ngspice on that same netlist. */
 #include "circuits/circuits.h"
 #include "cli/cli.h"
+#include "scenarios/scenarios.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,7 +23,10 @@ static void usage(FILE *fp)
             "nodal solver and the fast one, prints every column current and the\n"
             "largest relative difference to ngspice, and exits 1 if the exact nodal\n"
             "solver differs by more than --tol (default 1e-6).\n\n"
-            "options (defaults in brackets):\n"
+            "options (defaults in brackets; explicit options override --scenario):\n"
+            "  --scenario FILE        take r_wire, r_source, r_sense, cell, r_access and, when\n"
+            "                         set, tile_rows x tile_cols from a scenario file's run\n"
+            "  --run K                which expanded run of --scenario, from 0 [0]\n"
             "  --rows N, --cols N     array size [16 x 16]\n"
             "  --r-wire R             wire resistance per segment, rows and columns, ohm [2.5]\n"
             "  --r-wire-row R, --r-wire-col R   per line kind, ohm\n"
@@ -74,7 +78,61 @@ typedef struct {
     int transpose;
     long seed;
     const char *out_path;
+    const char *scenario;
+    long run;
 } spice_opts;
+
+/* The circuit settings of one run of a scenario file (scenarios/ schema). */
+static int from_scenario(spice_opts *o)
+{
+    xb_scenario_file *f = NULL;
+    int rc = xb_scenario_file_load(&f, o->scenario);
+    if (rc != XB_OK) {
+        xb_cli_fail("spice --scenario", rc);
+        xb_scenario_file_free(f);
+        return -1;
+    }
+    size_t nruns = xb_scenario_file_n_runs(f);
+    if (o->run < 0 || (size_t)o->run >= nruns) {
+        fprintf(stderr, "xbarsim spice: --run %ld: %s has %zu runs (0..%zu)\n", o->run,
+                o->scenario, nruns, nruns ? nruns - 1 : 0);
+        xb_scenario_file_free(f);
+        return -1;
+    }
+    const xb_run *r = xb_scenario_file_run(f, (size_t)o->run);
+    const char *num_cols[] = {"r_wire", "r_source", "r_sense", "r_access", "tile_rows",
+                              "tile_cols"};
+    double val[6];
+    for (int k = 0; k < 6; k++) {
+        int idx = xb_scenario_column_find(num_cols[k]);
+        val[k] = idx >= 0 ? r->num[idx] : NAN;
+        if (idx < 0 || isnan(val[k])) {
+            fprintf(stderr, "xbarsim spice: %s: the schema has no numeric column '%s'\n",
+                    o->scenario, num_cols[k]);
+            xb_scenario_file_free(f);
+            return -1;
+        }
+    }
+    o->c.r_wire_row = o->c.r_wire_col = val[0];
+    o->c.r_source = val[1];
+    o->c.r_sense = val[2];
+    o->c.r_access = val[3];
+    if (val[4] > 0.0) {
+        o->c.rows = (int)val[4];
+    }
+    if (val[5] > 0.0) {
+        o->c.cols = (int)val[5];
+    }
+    int ic = xb_scenario_column_find("cell");
+    o->c.cell = (ic >= 0 && r->text[ic] != NULL && !strcmp(r->text[ic], "1t1r")) ? XB_CELL_1T1R
+                                                                                   : XB_CELL_0T1R;
+    fprintf(stderr, "xbarsim spice: %s run %ld (%s): r_wire %g, r_source %g, r_sense %g ohm, %s%s\n",
+            o->scenario, o->run, r->name, val[0], val[1], val[2],
+            o->c.cell == XB_CELL_1T1R ? "1T1R" : "0T1R",
+            val[4] > 0.0 || val[5] > 0.0 ? ", tile size from the scenario" : "");
+    xb_scenario_file_free(f);
+    return 0;
+}
 
 static int parse(int argc, char **argv, spice_opts *o)
 {
@@ -91,6 +149,31 @@ static int parse(int argc, char **argv, spice_opts *o)
     o->transpose = 0;
     o->seed = 1;
     o->out_path = NULL;
+    o->scenario = NULL;
+    o->run = 0;
+    /* first pass: the scenario's settings, which the other options override */
+    for (int i = 2; i + 1 < argc; i++) {
+        long n;
+        if (!strcmp(argv[i], "--scenario")) {
+            o->scenario = argv[++i];
+        } else if (!strcmp(argv[i], "--run")) {
+            if (parse_int("--run", argv[++i], 0, 0x7fffffffL, &n) != 0) {
+                return -1;
+            }
+            o->run = n;
+        } else if (!strcmp(argv[i], "--transpose")) {
+            continue;
+        } else if (argv[i][0] == '-') {
+            i++; /* every other option takes a value */
+        }
+    }
+    if (argc > 2 && (!strcmp(argv[argc - 1], "--scenario") || !strcmp(argv[argc - 1], "--run"))) {
+        fprintf(stderr, "xbarsim spice: %s needs a value\n", argv[argc - 1]);
+        return -1;
+    }
+    if (o->scenario != NULL && from_scenario(o) != 0) {
+        return -1;
+    }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
@@ -151,6 +234,8 @@ static int parse(int argc, char **argv, spice_opts *o)
                 fprintf(stderr, "xbarsim spice: -o needs a file name\n");
                 rc = -1;
             }
+        } else if (!strcmp(a, "--scenario") || !strcmp(a, "--run")) {
+            /* read by the first pass */
         } else if (!strcmp(a, "--transpose")) {
             o->transpose = 1;
             takes = 0;

@@ -47,6 +47,22 @@ grep -q 'nodal_fast n/a' "$d/nl.csv" || fail "nodal_fast must be skipped for non
 "$X" spice check --iv tanh 2> "$d/err" && fail "--iv tanh accepted"
 grep -q "'tanh' is not linear, sinh or cubic" "$d/err" || fail "message for --iv tanh"
 
+# a scenario's circuit settings: r_wire, r_source, cell, r_access, tile size
+cat > "$d/scn.csv" <<'CSV'
+scenario,hardware,rule,device,hidden,epochs,r_wire,r_source,cell,r_access,tile_rows,tile_cols,seeds
+wired,on,bp,ideal,20,1,2.385;5,10,1t1r,1000,12,9,1
+CSV
+"$X" spice export --scenario "$d/scn.csv" > "$d/s.cir" 2>/dev/null || fail "export --scenario"
+[ "$(grep -c '^RX' "$d/s.cir")" -eq 108 ] || fail "scenario tile 12 x 9 expected"
+[ "$(grep -c '^RA' "$d/s.cir")" -eq 108 ] || fail "scenario 1T1R access resistors expected"
+grep -q '^RTR0 ur0 a0_0 12.385' "$d/s.cir" || fail "r_wire + r_source of run 0"
+"$X" spice export --scenario "$d/scn.csv" --run 1 --r-source 3 > "$d/s1.cir" 2>/dev/null \
+  || fail "export --run 1"
+grep -q '^RTR0 ur0 a0_0 8$' "$d/s1.cir" || fail "run 1 r_wire 5 + overriding --r-source 3"
+"$X" spice check --scenario "$d/scn.csv" --run 1 > /dev/null 2>&1 || fail "check --scenario"
+"$X" spice export --scenario "$d/scn.csv" --run 2 2> "$d/err" && fail "--run 2 accepted"
+grep -q 'has 2 runs' "$d/err" || fail "message for --run 2"
+
 # errors name the option and the value
 "$X" spice check --rows abc 2> "$d/err" && fail "--rows abc accepted"
 grep -q "'abc' is not an integer" "$d/err" || fail "message for --rows abc"
