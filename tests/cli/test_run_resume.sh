@@ -31,7 +31,9 @@ done
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 pid=""
-[ ! -e "$tmp/cut/results.csv" ] || echo "(results.csv was already assembled)"
+# results.csv is assembled only at the end: its absence proves the kill
+# landed while runs were still going
+[ ! -e "$tmp/cut/results.csv" ] || { echo "the run finished before the kill"; exit 1; }
 # the complete part file must survive the resume untouched (not redone)
 first=""
 for f in "$tmp"/cut/parts/*.csv; do

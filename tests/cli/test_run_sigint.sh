@@ -9,7 +9,7 @@ pid=""
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 cat >"$tmp/s.csv" <<'CSV'
 scenario,rule,hidden,epochs,batch,lr,train_n,test_n,seeds
-stop,rbp,32,4,16,0.1,2000,500,1-3
+stop,rbp,32,5,16,0.1,2000,500,1-4
 CSV
 no_seconds() {
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") s = i }
@@ -35,7 +35,7 @@ grep -q -- "--resume" "$tmp/err"
 # results.csv holds exactly the durable epochs, and fewer than all of them
 durable=$(cat "$tmp"/cut/parts/*.csv | grep -vc '^scenario,')
 [ "$(($(wc -l <"$tmp/cut/results.csv") - 1))" -eq "$durable" ]
-[ "$durable" -lt 15 ]
+[ "$durable" -lt 24 ]
 
 "$XBARSIM" run "$tmp/s.csv" -o "$tmp/cut" --resume 2>/dev/null
 no_seconds "$tmp/full/results.csv" >"$tmp/a"
