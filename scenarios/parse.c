@@ -3,7 +3,7 @@
  * file:line:column), validation of every cell, then sweep expansion.
  * Every error of the file is collected before anything runs. */
 #include "scenarios/scenarios_internal.h"
-#include "devices/devices.h"
+#include "learning/learning.h"
 
 #include <csv.h>
 #include <ctype.h>
@@ -143,7 +143,7 @@ static void excerpt(char *out, size_t n, const char *s)
     out[k < n ? k : n - 1] = '\0';
 }
 
-static char *dupstr_(const char *s);
+static char *dupstr(const char *s);
 
 /* ------------------------------------------------------------ CSV layer */
 
@@ -589,7 +589,7 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
             }
             errno = 0;
             long v = strtol(p, &end, 10);
-            if (errno || v < 1 || (double)v > c->max || count >= 16) {
+            if (errno || v < 1 || (double)v > c->max || count >= XB_NET_MAX_LAYERS - 1) {
                 break;
             }
             k += (size_t)snprintf(canon + k, cn > k ? cn - k : 0, "%s%ld", count ? "x" : "", v);
@@ -603,9 +603,9 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
         }
         if (*p || count == 0) {
             snprintf(why, wn,
-                     "expected hidden layer sizes like 256x128 (each 1 to %.15g, at most 16 "
+                     "expected hidden layer sizes like 256x128 (each 1 to %.15g, at most %d "
                      "layers) or 0 for none",
-                     c->max);
+                     c->max, XB_NET_MAX_LAYERS - 1);
             return -1;
         }
         return 0;
@@ -836,7 +836,7 @@ static int file_column(xb_scenario_file *f, const char *name)
         return -1;
     }
     size_t k = f->n_cols - f->n_schema;
-    f->dyn_names[k] = dupstr_(name);
+    f->dyn_names[k] = dupstr(name);
     if (!f->dyn_names[k]) {
         f->oom = 1;
         return -1;
@@ -919,11 +919,6 @@ static int push_run(xb_scenario_file *f, const xb_run *r)
 }
 
 static char *dupstr(const char *s)
-{
-    return dupstr_(s);
-}
-
-static char *dupstr_(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);

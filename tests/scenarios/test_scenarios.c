@@ -32,7 +32,7 @@ static const struct {
     {"bad_int.csv", 1, 2, 3,
      "column 'epochs': value '2.5': expected an integer in [1, 10000]"},
     {"bad_layers.csv", 1, 2, 3,
-     "column 'hidden': value '256x': expected hidden layer sizes like 256x128 (each 1 to 100000, at most 16 layers) or 0 for none"},
+     "column 'hidden': value '256x': expected hidden layer sizes like 256x128 (each 1 to 100000, at most 7 layers) or 0 for none"},
     {"bad_range_parts.csv", 1, 2, 3,
      "column 'lr': value '0:0.1': a range is start:step:stop with step > 0 and start <= stop"},
     {"bad_range_step.csv", 1, 2, 3,
