@@ -51,8 +51,7 @@ static int run_once(const xb_solver_type *s, const xb_circuit_config *c, const d
     t->iters = xb_solver_nodal_fast_iterations(ws);
     s->free(ws);
     if (rc != XB_OK) {
-        fprintf(stderr, "bench_circuits: %s: %s: %s\n", s->name, xb_strerror(rc),
-                xb_last_error());
+        fprintf(stderr, "bench_circuits: %s: %s: %s\n", s->name, xb_strerror(rc), xb_last_error());
     }
     return rc;
 }
@@ -98,7 +97,8 @@ int main(void)
 {
     const char *ct = getenv("OPENBLAS_CORETYPE");
     printf("bench_circuits: OPENBLAS_CORETYPE=%s (deps.md §5: SkylakeX speeds CHOLMOD ~2x on "
-           "this CPU)\n\n", ct ? ct : "unset");
+           "this CPU)\n\n",
+           ct ? ct : "unset");
     int rc = 0;
 
     printf("A. ngspice op vs nodal exact vs nodal fast (one read, Rwire/Rmin = 1e-5)\n");
@@ -124,8 +124,8 @@ int main(void)
         rc = rc ? rc : run(xb_solver_nodal_fast, &c, g, v, 1, ifa, &tf, 5);
         if (rc == 0) {
             double s = ts.setup + ts.solve, e = te.setup + te.solve, f = tf.setup + tf.solve;
-            printf("%4dx%-3d %10.4f %10.5f %10.6f %9.0f %9.0f %10.2e %10.2e %6d\n", n, n, s, e,
-                   f, s / e, s / f, max_rel(ie, is, nn), max_rel(ifa, is, nn), tf.iters);
+            printf("%4dx%-3d %10.4f %10.5f %10.6f %9.0f %9.0f %10.2e %10.2e %6d\n", n, n, s, e, f,
+                   s / e, s / f, max_rel(ie, is, nn), max_rel(ifa, is, nn), tf.iters);
         }
         free(g);
         free(v);
@@ -160,9 +160,8 @@ int main(void)
         }
         if (rc == 0 && exact) {
             printf("%4dx%-4d %10.3f %10.4f %10.4f %10.4f %9.1f %10.2e %6d\n", n, n, te.setup,
-                   te.solve, tf.setup, tf.solve,
-                   (te.setup + te.solve) / (tf.setup + tf.solve), max_rel(ifa, ie, nn),
-                   tf.iters);
+                   te.solve, tf.setup, tf.solve, (te.setup + te.solve) / (tf.setup + tf.solve),
+                   max_rel(ifa, ie, nn), tf.iters);
         } else if (rc == 0) {
             printf("%4dx%-4d %10s %10s %10.4f %10.4f %9s %10s %6d\n", n, n, "skipped", "-",
                    tf.setup, tf.solve, "-", "-", tf.iters);
@@ -192,8 +191,7 @@ int main(void)
             printf("\n256x256, batch of %d vectors: exact %.3f s factor + %.2f ms/vector, fast "
                    "%.2f ms/vector; exact/fast %.1fx; err_fast %.2e\n",
                    NV, te.setup, 1e3 * te.solve / NV, 1e3 * (tf.setup + tf.solve) / NV,
-                   (te.setup + te.solve) / (tf.setup + tf.solve),
-                   max_rel(ifa, ie, (size_t)N * NV));
+                   (te.setup + te.solve) / (tf.setup + tf.solve), max_rel(ifa, ie, (size_t)N * NV));
         }
         free(g);
         free(v);

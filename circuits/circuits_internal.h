@@ -27,10 +27,10 @@ typedef enum {
  * node) or 0 (zero wire and zero termination: the line is held at u). */
 typedef struct {
     int rows, cols;
-    int nr, nc;                /* free nodes per row line / per column line */
-    double g_seg_row, g_seg_col; /* 1 / r_wire (0 if no wire resistance) */
+    int nr, nc;                    /* free nodes per row line / per column line */
+    double g_seg_row, g_seg_col;   /* 1 / r_wire (0 if no wire resistance) */
     double g_term_row, g_term_col; /* termination conductance (0 if line fixed) */
-    double r_access;           /* 1T1R series resistance, 0 for 0T1R */
+    double r_access;               /* 1T1R series resistance, 0 for 0T1R */
     /* writes only: lines left floating (no termination); NULL = none */
     const unsigned char *open_row, *open_col;
 } xb_nodal_lines;
@@ -92,8 +92,8 @@ int xb_sb__printf(xb_sb *sb, const char *fmt, ...)
 
 /* Element lines of the network for one mode: end sources VUR<r>/VUC<c> at
  * the line ends (u_row, u_col volts), terminations, wires and cells. */
-int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
-                      const double *g, const double *u_row, const double *u_col);
+int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode, const double *g,
+                      const double *u_row, const double *u_col);
 
 /* How many times libngspice was loaded (tests: a reload happened). */
 unsigned xb_spice__loads(void);

@@ -101,12 +101,12 @@ static void ideal_gemm(const ideal_ws *w, int transpose, const double *v, int n,
 {
     if (!transpose) {
         /* I (nvec x cols) = V (nvec x rows) * G (rows x cols) */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, w->cols, w->rows, 1.0, v,
-                    w->rows, w->g, w->cols, 0.0, i_out, w->cols);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, w->cols, w->rows, 1.0, v, w->rows,
+                    w->g, w->cols, 0.0, i_out, w->cols);
     } else {
         /* I (nvec x rows) = V (nvec x cols) * G^T */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, w->rows, w->cols, 1.0, v,
-                    w->cols, w->g, w->cols, 0.0, i_out, w->rows);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, w->rows, w->cols, 1.0, v, w->cols,
+                    w->g, w->cols, 0.0, i_out, w->rows);
     }
 }
 

@@ -66,8 +66,8 @@ static void col_node(char *out, size_t n, const xb_nodal_lines *m, int r, int c)
  * every netlist sets all of them. */
 #define SPICE_OPTIONS ".options reltol=1e-6 abstol=1e-15 vntol=1e-9 gmin=1e-12 noinit"
 
-int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
-                      const double *g, const double *u_row, const double *u_col)
+int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode, const double *g,
+                      const double *u_row, const double *u_col)
 {
     xb_nodal_lines m;
     xb_nodal__lines_init(&m, c, mode);
@@ -117,15 +117,17 @@ int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
             col_node(q, sizeof q, &m, r, k);
             if (c->iv == XB_IV_SINH && c->iv_beta > 0.0) {
                 /* nonlinear cell as a behavioural current source, i = g f(v) */
-                xb_sb__printf(sb, "BX%d_%d %s %s I={%.17g*sinh(%.17g*v(%s,%s))/%.17g}\n", r, k,
-                              p, q, gk, c->iv_beta, p, q, c->iv_beta);
+                xb_sb__printf(sb, "BX%d_%d %s %s I={%.17g*sinh(%.17g*v(%s,%s))/%.17g}\n", r, k, p,
+                              q, gk, c->iv_beta, p, q, c->iv_beta);
             } else if (c->iv == XB_IV_CUBIC) {
-                xb_sb__printf(sb, "BX%d_%d %s %s I={%.17g*(v(%s,%s)+%.17g*v(%s,%s)*v(%s,%s)*v(%s,"
-                              "%s))}\n", r, k, p, q, gk, p, q, c->iv_beta, p, q, p, q, p, q);
+                xb_sb__printf(sb,
+                              "BX%d_%d %s %s I={%.17g*(v(%s,%s)+%.17g*v(%s,%s)*v(%s,%s)*v(%s,"
+                              "%s))}\n",
+                              r, k, p, q, gk, p, q, c->iv_beta, p, q, p, q, p, q);
             } else if (m.r_access > 0.0) {
                 /* the access transistor, on, as its channel resistance */
-                xb_sb__printf(sb, "RX%d_%d %s m%d_%d %.17g\nRA%d_%d m%d_%d %s %.17g\n", r, k, p,
-                              r, k, 1.0 / gk, r, k, r, k, q, m.r_access);
+                xb_sb__printf(sb, "RX%d_%d %s m%d_%d %.17g\nRA%d_%d m%d_%d %s %.17g\n", r, k, p, r,
+                              k, 1.0 / gk, r, k, r, k, q, m.r_access);
             } else {
                 xb_sb__printf(sb, "RX%d_%d %s %s %.17g\n", r, k, p, q, 1.0 / gk);
             }

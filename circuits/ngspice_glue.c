@@ -35,18 +35,18 @@ static struct {
     circ_fn circ;
     command_fn command;
     vecinfo_fn vecinfo;
-    int dead;        /* ControlledExit was called: reload before the next run */
+    int dead; /* ControlledExit was called: reload before the next run */
     int exit_status;
-    int have_err;    /* lines of err so far (0: none) */
-    char err[768];   /* first error line of this run and up to 3 lines after it */
-    char last[768];  /* last stderr line of this run (context if no error line) */
-    unsigned loads;  /* how many times the library was (re)loaded */
+    int have_err;   /* lines of err so far (0: none) */
+    char err[768];  /* first error line of this run and up to 3 lines after it */
+    char last[768]; /* last stderr line of this run (context if no error line) */
+    unsigned loads; /* how many times the library was (re)loaded */
 } ng = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static int is_error_line(const char *s)
 {
-    static const char *const keys[] = {"Error",  "error",        "Fatal",
-                                       "fatal",  "singular",     "timestep too small",
+    static const char *const keys[] = {"Error",      "error",          "Fatal",
+                                       "fatal",      "singular",       "timestep too small",
                                        "not parsed", "cannot recover", "unknown"};
     if (strstr(s, "Warning") != NULL || strstr(s, "warning") != NULL) {
         return 0;
@@ -164,8 +164,10 @@ static void command(const char *cmd)
 static int run_error(const char *stage)
 {
     if (ng.dead) {
-        return xb__error_set(XB_EEXTERNAL, "ngspice %s: library exited (status %d), will reload: "
-                             "%s", stage, ng.exit_status, ng.have_err ? ng.err : ng.last);
+        return xb__error_set(XB_EEXTERNAL,
+                             "ngspice %s: library exited (status %d), will reload: "
+                             "%s",
+                             stage, ng.exit_status, ng.have_err ? ng.err : ng.last);
     }
     return xb__error_set(XB_EEXTERNAL, "ngspice %s: %s", stage, ng.err);
 }

@@ -19,10 +19,10 @@
 
 typedef struct {
     xb_nodal_lines m;
-    int n;            /* free nodes */
-    long nstamps;     /* cells, then row segments, then column segments */
-    long *sp, *sq;    /* stamp end nodes (-1: fixed) */
-    int *Ap, *Ai;     /* full CSC pattern */
+    int n;         /* free nodes */
+    long nstamps;  /* cells, then row segments, then column segments */
+    long *sp, *sq; /* stamp end nodes (-1: fixed) */
+    int *Ap, *Ai;  /* full CSC pattern */
     double *Ax;
     int *diag_pos;    /* position of (j, j) */
     int *off_pos;     /* [2s]: (q, p) in column p; [2s+1]: (p, q) in column q; -1 if unused */
@@ -34,8 +34,8 @@ typedef struct {
     unsigned version; /* ws->version this factor belongs to (0: none) */
     cholmod_dense *B, *X, *Y, *E;
     cholmod_dense *B1, *X1, *Y1, *E1; /* one right-hand side (Newton steps) */
-    double *kb; /* KLU right-hand sides, n x NODAL_CHUNK column-major */
-    double *nx, *nf, *ntry, *ndx; /* Newton: iterate, residual, trial, step (n each) */
+    double *kb;                       /* KLU right-hand sides, n x NODAL_CHUNK column-major */
+    double *nx, *nf, *ntry, *ndx;     /* Newton: iterate, residual, trial, step (n each) */
 } nodal_sys;
 
 typedef struct {
@@ -43,8 +43,8 @@ typedef struct {
     xb_circuit_config cfg;
     int force_klu;
     double *geff;
-    unsigned version; /* bumped by every setup; 0: never set up */
-    double *g;        /* raw conductances (nonlinear cells) */
+    unsigned version;    /* bumped by every setup; 0: never set up */
+    double *g;           /* raw conductances (nonlinear cells) */
     unsigned char *open; /* write mode: floating rows, then columns (NULL: none) */
     nodal_sys *sys[XB_NODAL_NMODES];
     cholmod_common cc;
@@ -245,8 +245,8 @@ static int sys_create(nodal_ws *w, xb_nodal_mode mode, nodal_sys **out)
         if (s->use_klu) {
             s->sym = klu_analyze(s->n, s->Ap, s->Ai, &w->kc);
             if (s->sym == NULL) {
-                rc = xb__error_set(XB_EEXTERNAL, "klu_analyze of %d nodes failed (status %d)",
-                                   s->n, w->kc.status);
+                rc = xb__error_set(XB_EEXTERNAL, "klu_analyze of %d nodes failed (status %d)", s->n,
+                                   w->kc.status);
                 goto out;
             }
         } else {
@@ -340,8 +340,8 @@ static int sys_factor(nodal_ws *w, nodal_sys *s)
             s->num = klu_factor(s->Ap, s->Ai, s->Ax, s->sym, &w->kc);
         }
         if (s->num == NULL || w->kc.status != KLU_OK) {
-            return xb__error_set(XB_EEXTERNAL, "klu_factor of %d nodes failed (status %d%s)",
-                                 s->n, w->kc.status,
+            return xb__error_set(XB_EEXTERNAL, "klu_factor of %d nodes failed (status %d%s)", s->n,
+                                 w->kc.status,
                                  w->kc.status == KLU_SINGULAR ? ": singular matrix" : "");
         }
     }
@@ -410,8 +410,8 @@ static void outputs(const nodal_ws *w, const nodal_sys *s, const double *geff, c
             long p = xb_nodal__row_node(m, r, c), q = xb_nodal__col_node(m, r, c);
             double va = p >= 0 ? x[p] : ur[r];
             double vb = q >= 0 ? x[q] : uc[c];
-            double i = nonlin ? w->g[k] * xb_nodal__iv(&w->cfg, va - vb, NULL)
-                              : geff[k] * (va - vb);
+            double i =
+                nonlin ? w->g[k] * xb_nodal__iv(&w->cfg, va - vb, NULL) : geff[k] * (va - vb);
             if (mode == XB_NODAL_FORWARD) {
                 out[c] += i;
             } else if (mode == XB_NODAL_TRANSPOSE) {
@@ -426,7 +426,6 @@ static void outputs(const nodal_ws *w, const nodal_sys *s, const double *geff, c
         }
     }
 }
-
 
 /* Solves J dx = rhs (in place, one vector) with the current factor. */
 static int solve_one_rhs(nodal_ws *w, nodal_sys *s, double *rhs)
@@ -546,8 +545,10 @@ static int newton(nodal_ws *w, nodal_sys *s, const double *u)
     memcpy(w->geff, w->g, (size_t)w->cfg.rows * (size_t)w->cfg.cols * sizeof *w->geff);
     s->version = 0;
     if (rc == XB_OK && it == 100) {
-        rc = xb__error_set(XB_ENOCONV, "Newton on nonlinear cells: no convergence in 100 "
-                           "iterations (residual %.3g A)", fnorm);
+        rc = xb__error_set(XB_ENOCONV,
+                           "Newton on nonlinear cells: no convergence in 100 "
+                           "iterations (residual %.3g A)",
+                           fnorm);
     }
     return rc;
 }
@@ -574,8 +575,8 @@ static int sys_solve(nodal_ws *w, nodal_sys *s, xb_nodal_mode mode, const double
                 if (s->B == NULL || s->B->ncol != k) {
                     /* reallocates only when the batch size changes */
                     cholmod_free_dense(&s->B, &w->cc);
-                    s->B = cholmod_allocate_dense((size_t)s->n, k, (size_t)s->n, CHOLMOD_REAL,
-                                                  &w->cc);
+                    s->B =
+                        cholmod_allocate_dense((size_t)s->n, k, (size_t)s->n, CHOLMOD_REAL, &w->cc);
                     if (s->B == NULL) {
                         return xb__error_set(XB_ENOMEM, "out of memory");
                     }
@@ -681,8 +682,7 @@ static int nodal_solve(void *ws, int transpose, const double *v, size_t nvec, do
         size_t k = nvec - b0 < NODAL_CHUNK ? nvec - b0 : NODAL_CHUNK;
         memset(w->u, 0, k * nu * sizeof *w->u);
         for (size_t j = 0; j < k; j++) {
-            memcpy(w->u + j * nu + (transpose ? rows : 0), v + (b0 + j) * nin,
-                   nin * sizeof *v);
+            memcpy(w->u + j * nu + (transpose ? rows : 0), v + (b0 + j) * nin, nin * sizeof *v);
         }
         /* g is only needed for write outputs */
         XB_TRY(sys_solve(w, s, mode, NULL, w->u, k, i_out + b0 * nout, nout));

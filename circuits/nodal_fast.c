@@ -36,10 +36,10 @@ typedef struct {
     /* Thomas factors per direction: row lines (mr: 1/pivot, cr: c'), column
      * lines (mc, cc); for merged lines mr[r] / mc[c] hold 1 / (sum of conductances) */
     double *mr[3], *cr[3], *mc[3], *cc[3];
-    int nmodes; /* 2 for a read backend, 3 for a writer */
-    double *g;  /* writer only: raw conductances (1T1R memristor voltage) */
-    unsigned char *open; /* writer only: floating rows, then columns */
-    double *a, *b, *d; /* row-line, column-line voltages, scratch */
+    int nmodes;                /* 2 for a read backend, 3 for a writer */
+    double *g;                 /* writer only: raw conductances (1T1R memristor voltage) */
+    unsigned char *open;       /* writer only: floating rows, then columns */
+    double *a, *b, *d;         /* row-line, column-line voltages, scratch */
     double *pr, *pz, *pp, *pq; /* CG vectors (rows x cols) */
     double *ldiag, *loff;      /* Lanczos matrix, XB_FAST_LANCZOS_MAX each */
 } fast_ws;
@@ -77,8 +77,10 @@ static int create_modes(void **ws_out, const xb_circuit_config *c, int nmodes)
     *ws_out = NULL;
     XB_TRY(xb_circuits__validate_config(c));
     if (c->iv != XB_IV_LINEAR) {
-        return xb__error_set(XB_EINVAL, "nodal_fast takes linear cells only (cell I-V %d): use "
-                             "the nodal solver", (int)c->iv);
+        return xb__error_set(XB_EINVAL,
+                             "nodal_fast takes linear cells only (cell I-V %d): use "
+                             "the nodal solver",
+                             (int)c->iv);
     }
     fast_ws *w = calloc(1, sizeof *w);
     if (w == NULL) {
@@ -304,7 +306,6 @@ static double sweep_cols(fast_ws *w, int t, const double *uc)
     return delta;
 }
 
-
 /* ------------------------------------------------- PCG on the columns
  *
  * Eliminating the row-line voltages a leaves the column-line voltages b with
@@ -473,8 +474,8 @@ static int solve_pcg(fast_ws *w, int t, const double *ur, const double *uc, doub
             pq += p[k] * q[k];
         }
         if (!(pq > 0.0)) {
-            return xb__error_set(XB_ENOCONV, "nodal_fast: CG breakdown at step %d (p.Sp = %g)",
-                                 it, pq);
+            return xb__error_set(XB_ENOCONV, "nodal_fast: CG breakdown at step %d (p.Sp = %g)", it,
+                                 pq);
         }
         double alpha = rz / pq, zmax = 0.0;
         for (size_t k = 0; k < n; k++) {

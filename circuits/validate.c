@@ -19,8 +19,8 @@ int xb_circuits__validate_config(const xb_circuit_config *c)
     }
     /* 2 * rows * cols unknowns must index an int CSC matrix with 5 entries per node */
     if ((double)c->rows * (double)c->cols > 1.0e8) {
-        return xb__error_set(XB_EINVAL, "array size %d x %d is too large (max 1e8 cells)",
-                             c->rows, c->cols);
+        return xb__error_set(XB_EINVAL, "array size %d x %d is too large (max 1e8 cells)", c->rows,
+                             c->cols);
     }
     if (bad_resistance(c->r_wire_row)) {
         return xb__error_set(XB_EINVAL, "r_wire_row (%g ohm) must be finite and >= 0",
@@ -72,8 +72,10 @@ int xb_circuits__validate_g(const double *g, int rows, int cols)
     size_t n = (size_t)rows * (size_t)cols;
     for (size_t k = 0; k < n; k++) {
         if (!isfinite(g[k]) || g[k] <= 0.0) {
-            return xb__error_set(XB_EINVAL, "conductance g[%zu] (row %zu, col %zu) = %g S must be "
-                                 "finite and > 0", k, k / (size_t)cols, k % (size_t)cols, g[k]);
+            return xb__error_set(XB_EINVAL,
+                                 "conductance g[%zu] (row %zu, col %zu) = %g S must be "
+                                 "finite and > 0",
+                                 k, k / (size_t)cols, k % (size_t)cols, g[k]);
         }
     }
     return XB_OK;

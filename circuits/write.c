@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
-                  xb_write_scheme scheme, int sel_row, int sel_col, double v_write)
+int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols, xb_write_scheme scheme,
+                  int sel_row, int sel_col, double v_write)
 {
     XB_ASSERT_ARG(u_row_out != NULL && u_col_out != NULL);
     if (rows <= 0 || cols <= 0) {
@@ -19,8 +19,7 @@ int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
         return xb__error_set(XB_EINVAL, "selected row %d is outside 0..%d", sel_row, rows - 1);
     }
     if (sel_col < -1 || sel_col >= cols) {
-        return xb__error_set(XB_EINVAL, "selected column %d is outside -1..%d", sel_col,
-                             cols - 1);
+        return xb__error_set(XB_EINVAL, "selected column %d is outside -1..%d", sel_col, cols - 1);
     }
     if (!isfinite(v_write)) {
         return xb__error_set(XB_EINVAL, "write voltage %g is not finite", v_write);
@@ -56,8 +55,10 @@ int xb_circuits__validate_write_bias(const xb_circuit_config *c, const double *u
         }
         driven += !isnan(u_row[r]);
         if (isnan(u_row[r]) && !(c->r_wire_row + c->r_source > 0.0)) {
-            return xb__error_set(XB_EINVAL, "row %d floats (NAN) but r_wire_row + r_source is 0: "
-                                 "a floating line needs a resistance to its driver", r);
+            return xb__error_set(XB_EINVAL,
+                                 "row %d floats (NAN) but r_wire_row + r_source is 0: "
+                                 "a floating line needs a resistance to its driver",
+                                 r);
         }
     }
     for (int k = 0; k < c->cols; k++) {
@@ -66,8 +67,10 @@ int xb_circuits__validate_write_bias(const xb_circuit_config *c, const double *u
         }
         driven += !isnan(u_col[k]);
         if (isnan(u_col[k]) && !(c->r_wire_col + c->r_source > 0.0)) {
-            return xb__error_set(XB_EINVAL, "column %d floats (NAN) but r_wire_col + r_source is "
-                                 "0: a floating line needs a resistance to its driver", k);
+            return xb__error_set(XB_EINVAL,
+                                 "column %d floats (NAN) but r_wire_col + r_source is "
+                                 "0: a floating line needs a resistance to its driver",
+                                 k);
         }
     }
     if (driven == 0) {
@@ -100,8 +103,7 @@ static int validate_drift(const xb_spice_drift_params *p)
                              p->d);
     }
     if (p->window_p < 0) {
-        return xb__error_set(XB_EINVAL, "window_p (%d) must be >= 0 (0 = no window)",
-                             p->window_p);
+        return xb__error_set(XB_EINVAL, "window_p (%d) must be >= 0 (0 = no window)", p->window_p);
     }
     return XB_OK;
 }
@@ -118,10 +120,11 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
     XB_TRY(xb_circuits__validate_write_bias(c, u_row, u_col));
     if (!(pulse->rise > 0.0) || !(pulse->fall > 0.0) || !(pulse->width >= 0.0) ||
         !(pulse->delay >= 0.0) || !(pulse->t_stop > 0.0) || !(pulse->max_step > 0.0)) {
-        return xb__error_set(XB_EINVAL, "pulse rise (%g s), fall (%g s), t_stop (%g s) and "
+        return xb__error_set(XB_EINVAL,
+                             "pulse rise (%g s), fall (%g s), t_stop (%g s) and "
                              "max_step (%g s) must be > 0, width (%g s) and delay (%g s) >= 0",
-                             pulse->rise, pulse->fall, pulse->t_stop, pulse->max_step,
-                             pulse->width, pulse->delay);
+                             pulse->rise, pulse->fall, pulse->t_stop, pulse->max_step, pulse->width,
+                             pulse->delay);
     }
     size_t ncell = (size_t)c->rows * (size_t)c->cols;
     for (size_t k = 0; k < ncell; k++) {
@@ -179,8 +182,8 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
         if (strncmp(line, "VU", 2) == 0) {
             char nm[32], nd[32];
             if (sscanf(line, "%31s %31s 0 DC %lf", nm, nd, &val) == 3) {
-                xb_sb__printf(&sb, "%s %s 0 PULSE(0 %.17g %.17g %.17g %.17g %.17g %.17g)\n", nm,
-                              nd, val, pulse->delay, pulse->rise, pulse->fall, pulse->width,
+                xb_sb__printf(&sb, "%s %s 0 PULSE(0 %.17g %.17g %.17g %.17g %.17g %.17g)\n", nm, nd,
+                              val, pulse->delay, pulse->rise, pulse->fall, pulse->width,
                               2.0 * pulse->t_stop);
             }
         } else if (strncmp(line, "RX", 2) == 0 &&
@@ -203,9 +206,9 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
     return XB_OK;
 }
 
-int xb_spice_tran_states(double *x_out, const xb_circuit_config *c,
-                         const xb_spice_drift_params *p, const double *x0, const double *u_row,
-                         const double *u_col, const xb_spice_pulse *pulse)
+int xb_spice_tran_states(double *x_out, const xb_circuit_config *c, const xb_spice_drift_params *p,
+                         const double *x0, const double *u_row, const double *u_col,
+                         const xb_spice_pulse *pulse)
 {
     XB_ASSERT_ARG(x_out != NULL);
     char *net = NULL;

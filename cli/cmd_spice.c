@@ -94,14 +94,14 @@ static int from_scenario(spice_opts *o)
     }
     size_t nruns = xb_scenario_file_n_runs(f);
     if (o->run < 0 || (size_t)o->run >= nruns) {
-        fprintf(stderr, "xbarsim spice: --run %ld: %s has %zu runs (0..%zu)\n", o->run,
-                o->scenario, nruns, nruns ? nruns - 1 : 0);
+        fprintf(stderr, "xbarsim spice: --run %ld: %s has %zu runs (0..%zu)\n", o->run, o->scenario,
+                nruns, nruns ? nruns - 1 : 0);
         xb_scenario_file_free(f);
         return -1;
     }
     const xb_run *r = xb_scenario_file_run(f, (size_t)o->run);
-    const char *num_cols[] = {"r_wire", "r_source", "r_sense", "r_access", "tile_rows",
-                              "tile_cols"};
+    const char *num_cols[] = {"r_wire",   "r_source",  "r_sense",
+                              "r_access", "tile_rows", "tile_cols"};
     double val[6];
     for (int k = 0; k < 6; k++) {
         int idx = xb_scenario_column_find(num_cols[k]);
@@ -125,8 +125,9 @@ static int from_scenario(spice_opts *o)
     }
     int ic = xb_scenario_column_find("cell");
     o->c.cell = (ic >= 0 && r->text[ic] != NULL && !strcmp(r->text[ic], "1t1r")) ? XB_CELL_1T1R
-                                                                                   : XB_CELL_0T1R;
-    fprintf(stderr, "xbarsim spice: %s run %ld (%s): r_wire %g, r_source %g, r_sense %g ohm, %s%s\n",
+                                                                                 : XB_CELL_0T1R;
+    fprintf(stderr,
+            "xbarsim spice: %s run %ld (%s): r_wire %g, r_source %g, r_sense %g ohm, %s%s\n",
             o->scenario, o->run, r->name, val[0], val[1], val[2],
             o->c.cell == XB_CELL_1T1R ? "1T1R" : "0T1R",
             val[4] > 0.0 || val[5] > 0.0 ? ", tile size from the scenario" : "");
@@ -371,8 +372,8 @@ static int do_check(const spice_opts *o)
         double d1 = rel_diff(is[nout + j], is[j]), d2 = rel_diff(is[2 * nout + j], is[j]);
         worst[0] = fmax(worst[0], d1);
         worst[1] = nsolv == 3 ? fmax(worst[1], d2) : NAN;
-        printf("%zu,%.10e,%.10e,%.10e,%.3e,%.3e\n", j, is[j], is[nout + j], is[2 * nout + j],
-               d1, d2);
+        printf("%zu,%.10e,%.10e,%.10e,%.3e,%.3e\n", j, is[j], is[nout + j], is[2 * nout + j], d1,
+               d2);
     }
     free(is);
     static const char *const ivname[] = {"linear", "sinh", "cubic"};

@@ -331,7 +331,8 @@ static void test_circuits_nodal__errors(void **state)
     fill(vv, 32, 0.1, 0.3, 13);
     xb_assert_ok(xb_solver_nodal_fast->create(&ws, &c));
     xb_assert_ok(xb_solver_nodal_fast->setup(ws, g));
-    xb_assert_error(xb_solver_nodal_fast->solve(ws, 0, vv, 1, o), XB_ENOCONV, "no convergence in 2");
+    xb_assert_error(xb_solver_nodal_fast->solve(ws, 0, vv, 1, o), XB_ENOCONV,
+                    "no convergence in 2");
     xb_solver_nodal_fast->free(ws);
     assert_int_equal(xb_solver_nodal_fast_iterations(NULL), -1);
 }

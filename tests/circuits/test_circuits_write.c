@@ -198,8 +198,8 @@ static void device_reference(size_t n, const double *x0, const double *vcell, do
     xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "mu_v", p.mu_v));
     xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "d", p.d));
     xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", 0.0));
-    xb_device_waveform w = {XB_WAVE_PULSE, 1.0, pulse.width, pulse.rise, pulse.fall,
-                            pulse.delay, 0.0};
+    xb_device_waveform w = {XB_WAVE_PULSE, 1.0,         pulse.width, pulse.rise,
+                            pulse.fall,    pulse.delay, 0.0};
     xb_device_ode_settings set = XB_DEVICE_ODE_SETTINGS_INIT;
     memcpy(x_out, x0, n * sizeof *x_out);
     xb_assert_ok(xb_device_integrate(xb_device_linear_drift, params, 0, n, x_out, vcell, &w,
