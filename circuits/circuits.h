@@ -43,7 +43,8 @@ typedef struct {
     double iv_beta; /* its nonlinearity, >= 0 */
 } xb_circuit_config;
 
-#define XB_CIRCUIT_CONFIG_INIT {0, 0, 0.0, 0.0, 0.0, 0.0, XB_CELL_0T1R, 0.0, 0.0, 0, XB_IV_LINEAR, 0.0}
+#define XB_CIRCUIT_CONFIG_INIT                                                                     \
+    {0, 0, 0.0, 0.0, 0.0, 0.0, XB_CELL_0T1R, 0.0, 0.0, 0, XB_IV_LINEAR, 0.0}
 
 /* Newton on nonlinear cells stops when no node moves by more than this times
  * the largest drive voltage. */
@@ -128,8 +129,8 @@ int xb_spice_run(const char *netlist, const char *const *names, size_t n, double
 /* -------------------------------------------------------------- writes */
 
 typedef enum {
-    XB_WRITE_V2 = 0, /* unselected lines at V/2: half-selected cells see V/2, others 0 */
-    XB_WRITE_V3 = 1, /* unselected rows V/3, columns 2V/3: half-selected V/3, others -V/3 */
+    XB_WRITE_V2 = 0,   /* unselected lines at V/2: half-selected cells see V/2, others 0 */
+    XB_WRITE_V3 = 1,   /* unselected rows V/3, columns 2V/3: half-selected V/3, others -V/3 */
     XB_WRITE_FLOAT = 2 /* unselected lines floating (NAN): the sneak paths set their voltage */
 } xb_write_scheme;
 
@@ -137,8 +138,8 @@ typedef enum {
  * (selected row at v_write, selected column at 0 V); sel_col = -1 selects
  * every column (a whole-row write, all columns at 0 V). A floating line gets
  * NAN, which the write-voltage functions below read as "not driven". */
-int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols,
-                  xb_write_scheme scheme, int sel_row, int sel_col, double v_write);
+int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols, xb_write_scheme scheme,
+                  int sel_row, int sel_col, double v_write);
 
 /* Voltage across every memristor during a write, rows x cols row-major, row
  * side minus column side (so a cell under +v_write sees about +v_write): every
@@ -175,7 +176,10 @@ typedef struct {
 } xb_spice_drift_params;
 
 /* The HP set of device-models.md §1.3: 100 ohm, 16 kohm, 1e-14 m^2/(V s), 10 nm. */
-#define XB_SPICE_DRIFT_HP {100.0, 16000.0, 1e-14, 10e-9, 0}
+#define XB_SPICE_DRIFT_HP                                                                          \
+    {                                                                                              \
+        100.0, 16000.0, 1e-14, 10e-9, 0                                                            \
+    }
 
 /* One trapezoidal write pulse, like SPICE PULSE with one period. */
 typedef struct {
@@ -193,9 +197,9 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
                           const double *u_col, const xb_spice_pulse *pulse);
 
 /* Runs that netlist in ngspice and returns every cell's state at t_stop. */
-int xb_spice_tran_states(double *x_out, const xb_circuit_config *c,
-                         const xb_spice_drift_params *p, const double *x0, const double *u_row,
-                         const double *u_col, const xb_spice_pulse *pulse);
+int xb_spice_tran_states(double *x_out, const xb_circuit_config *c, const xb_spice_drift_params *p,
+                         const double *x0, const double *u_row, const double *u_col,
+                         const xb_spice_pulse *pulse);
 
 /* ---- cost model (sizing) ---- */
 /* This section belongs to the sizing engineer (circuits/cost.c). */
