@@ -15,11 +15,31 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_flag = 0;
+static volatile sig_atomic_t is_worker = 0;
 
-static void on_sigint(int sig)
+/* The parent's forward of a stop to its workers: never escalates, since on
+ * a terminal the workers got the Ctrl-C themselves too. */
+static void on_stop_request(int sig)
 {
     (void)sig;
     stop_flag = 1;
+}
+
+/* First Ctrl-C: finish the epoch in progress, keep everything durable, exit
+ * 130. Second: quit at once (every finished epoch is on disk already). */
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (stop_flag) {
+        _exit(130);
+    }
+    stop_flag = 1;
+    if (!is_worker) {
+        static const char msg[] = "\nxbarsim run: stopping after the current epoch "
+                                  "(Ctrl-C again to quit at once)\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+    }
 }
 
 static void usage(FILE *fp)
@@ -153,6 +173,7 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
             break;
         }
         if (pid == 0) {
+            is_worker = 1;
             close(fds[0]);
             pipe_fd = fds[1];
             cfg->worker = rank * jobs + w;
@@ -175,7 +196,7 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
             /* a signal sent to this process alone (kill PID) reaches the
              * workers too; Ctrl-C already signals the whole process group */
             for (int i = 0; i < started; i++) {
-                kill(pids[i], SIGINT);
+                kill(pids[i], SIGUSR1);
             }
             forwarded = 1;
         }
@@ -365,8 +386,11 @@ int xb_cli_run(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; /* a signal must not fail a read or write in a run */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_stop_request;
+    sigaction(SIGUSR1, &sa, NULL);
 
     progress_state ps = {NULL, f, 0, 0, 0, -1.0};
     uint64_t total_epochs = 0;
