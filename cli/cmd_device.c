@@ -181,6 +181,8 @@ static int cmd_pulse(const char *name, const char *dir, long npulses, int ode, d
         xb_devices_free(d);
         return xb_cli_fail(name, rc);
     }
+    double gmin_fig, gmax_fig;
+    xb_devices_nominal_range(d, &gmin_fig, &gmax_fig);
     if (npulses <= 0) {
         double f = xb_devices_pulses_full_range(d);
         npulses = f > 1e6 ? 1000000 : (long)ceil(f);
@@ -217,16 +219,20 @@ static int cmd_pulse(const char *name, const char *dir, long npulses, int ode, d
     if (!figure) {
         return 0;
     }
+    /* a range of more than two decades (RRAM, linear drift) reads better on log axes */
+    int logy = gmin_fig > 0.0 && gmax_fig > 100.0 * gmin_fig;
     char gp[2048];
     snprintf(gp, sizeof gp,
              "# xbarsim device pulse %s: LTP from Gmin, then LTD\n"
              "set datafile separator ','\n"
              "set key autotitle columnhead bottom center\n"
              "set xlabel 'pulse number'\nset ylabel 'conductance (S)'\nset grid\n"
+             "%s"
              "set title '%s: pulse response (%s mode, c2c %g)' noenhanced\n"
              "plot '%s' every ::0::%ld using 2:3 with linespoints pt 7 ps 0.4 title 'LTP', \\\n"
              "     '' every ::%ld using ($2+%ld):3 with linespoints pt 7 ps 0.4 title 'LTD'\n",
-             name, name, ode ? "ode" : "table", c2c, file, npulses, npulses + 1, npulses);
+             name, logy ? "set logscale y\n" : "", name, ode ? "ode" : "table", c2c, file, npulses,
+             npulses + 1, npulses);
     snprintf(file, sizeof file, "%s.gp", base);
     if ((rc = write_text(dir, file, gp)) < 0 || (rc = render(dir, base)) < 0) {
         return xb_cli_fail("figure", rc);

@@ -44,6 +44,7 @@ static const xb_device_type *const *const all_models[] = {
     &xb_device_linear_step, &xb_device_soft_bounds, &xb_device_exp_step,
     &xb_device_pow_step,    &xb_device_piecewise, &xb_device_linear_drift,
     &xb_device_vteam,       &xb_device_team,      &xb_device_yakopcic,
+    &xb_device_stanford_pku,
 };
 
 size_t xb_device_model_count(void) { return sizeof all_models / sizeof all_models[0]; }

@@ -151,6 +151,8 @@ extern const xb_device_type *const xb_device_vteam;
 extern const xb_device_type *const xb_device_team;
 /* Yakopcic generalized model (2011), x in [0, 1], I = a1 x sinh(bV). */
 extern const xb_device_type *const xb_device_yakopcic;
+/* Stanford-PKU RRAM (§4.1), deterministic part; s = 1 is the smallest gap. */
+extern const xb_device_type *const xb_device_stanford_pku;
 
 typedef enum { XB_WAVE_PULSE = 0, XB_WAVE_SINE = 1, XB_WAVE_DC = 2 } xb_wave_kind;
 

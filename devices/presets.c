@@ -97,6 +97,11 @@ static const xb_device_preset presets[] = {
      {{"a1", 0.17}, {"a2", 0.17}, {"b", 0.05}, {"vp", 0.16}, {"vn", 0.15}, {"ap", 4000},
       {"an", 4000}, {"xp", 0.3}, {"xn", 0.5}, {"alpha_p", 1}, {"alpha_n", 5}, {NULL, 0}},
      0.0, 0.0, "one copy labels Vp/Vn 0.16/0.15 'the problematic parameters' (3.2)"},
+    {"stanford_pku_v1", "stanford_pku",
+     "Stanford-PKU RRAM v1.0.0 code defaults (Jiang et al. 2014 release; rram_v_1_0_0.va)",
+     {{"g0", 0.25e-9}, {"v0_iv", 0.25}, {"i0", 1e-3}, {"vel0", 10}, {"beta", 0.8}, {"gamma0", 16},
+      {"ea", 0.6}, {"a0", 0.25e-9}, {"t0", 298}, {"f_min", 1.4e9}, {"t_ox", 12e-9}, {NULL, 0}},
+     0.0, 0.0, "R_th 2.1e3 K/W, gap 0.2-1.7 nm; no compliance current: pulses above ~1.5 V switch abruptly"},
 };
 
 size_t xb_device_preset_count(void) { return sizeof presets / sizeof presets[0]; }

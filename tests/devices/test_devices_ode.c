@@ -196,9 +196,10 @@ static void test_devices_ode__iv_loop(void **state)
 static void test_devices_ode__table_matches_ode(void **state)
 {
     (void)state;
-    const xb_device_type *types[3] = {xb_device_linear_drift, xb_device_vteam, xb_device_yakopcic};
+    const xb_device_type *types[4] = {xb_device_linear_drift, xb_device_vteam, xb_device_yakopcic,
+                                      xb_device_stanford_pku};
     enum { N = 100 };
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < 4; m++) {
         xb_device_config cfg = XB_DEVICE_CONFIG_INIT;
         cfg.type = types[m];
         xb_devices *tab = NULL, *ode = NULL;
@@ -221,12 +222,34 @@ static void test_devices_ode__table_matches_ode(void **state)
         for (int k = 0; k < N; k++) {
             double step = xb_devices_conductances(ode)[k] - g0[k];
             double err = xb_devices_conductances(tab)[k] - xb_devices_conductances(ode)[k];
-            assert_true(step * np[k] > 0.0); /* every device moved the right way */
+            if (step == 0.0 && err == 0.0) {
+                continue; /* below a field threshold (Stanford F_min): neither moves */
+            }
+            if (!(step * np[k] > 0.0)) { /* every device moved the right way */
+                fail_msg("%s device %d (%+d pulse from %g S): ode step %g S", types[m]->name, k, np[k],
+                         g0[k], step);
+            }
             xb_assert_close(err / step, 0.0, 0.0, TABLE_STEP_RTOL);
         }
         xb_devices_free(tab);
         xb_devices_free(ode);
     }
+}
+
+/* §8 check 6: the v1.0.0 gap range 0.2 / 1.7 nm is R(0.1 V) = 542 ohm / 218.6 kohm
+ * (MemTorch's port, §4.2), 3-4 significant digits. */
+#define STANFORD_R_RTOL 1e-3
+static void test_devices_ode__stanford_bounds(void **state)
+{
+    (void)state;
+    double gmin, gmax;
+    xb_device_stanford_pku->bounds(xb_device_stanford_pku->default_params, &gmin, &gmax);
+    xb_assert_close(1.0 / gmax, 542.0, STANFORD_R_RTOL, 0.0);
+    xb_assert_close(1.0 / gmin, 218586.0, STANFORD_R_RTOL, 0.0);
+    /* below the F_min field nothing moves: gamma0 |V| / t_ox = 16 * 1 V / 12 nm < 1.4e9 V/m */
+    double s = 0.5, v = 1.0, ds = 1.0;
+    xb_assert_ok(xb_device_stanford_pku->rhs(xb_device_stanford_pku->default_params, 0, 1, 0.0, &s, &v, &ds));
+    assert_true(ds == 0.0);
 }
 
 static void test_devices_ode__errors(void **state)
@@ -262,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_devices_ode__yakopcic_closed_form),
         cmocka_unit_test(test_devices_ode__iv_loop),
         cmocka_unit_test(test_devices_ode__table_matches_ode),
+        cmocka_unit_test(test_devices_ode__stanford_bounds),
         cmocka_unit_test(test_devices_ode__errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
