@@ -1470,10 +1470,10 @@ double xb_run_estimate_seconds(const xb_run *r)
     double epochs = xb_run_real(r, "epochs");
     /* forward + backward + update per training sample (~3 passes), one pass
      * per evaluated sample (train and test each epoch). Calibrated on
-     * Fashion-MNIST 784-100-10 with batch 32: ~0.12 ns per multiply-add on
+     * Fashion-MNIST 784-100-10 with batch 32: ~0.16 ns per multiply-add on
      * one core with ideal reads; device writes add ~30 %; a nodal or spice
      * read solves a circuit per vector instead of one BLAS call. */
-    double per_mac = 1.2e-10;
+    double per_mac = 1.6e-10;
     if (!strcmp(xb_run_text(r, "hardware"), "off")) {
         per_mac *= 0.7;
     } else if (strcmp(xb_run_text(r, "device"), "ideal") ||
