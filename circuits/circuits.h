@@ -12,6 +12,7 @@
 #define XB_CIRCUITS_H
 
 #include "core/core.h"
+#include "devices/devices.h"
 
 typedef enum { XB_CELL_0T1R = 0, XB_CELL_1T1R = 1 } xb_cell_kind;
 
@@ -167,13 +168,19 @@ void xb_circuit_writer_free(xb_circuit_writer *w);
 
 /* Linear ion drift (device-models.md §1.1): R = R_ON x + R_OFF (1 - x),
  * dx/dt = mu_v R_ON / D^2 i f(x), Joglekar window f = 1 - (2x - 1)^(2p) or
- * none (p = 0). */
+ * none (p = 0). The same equations as devices/ linear_drift with window 0
+ * or 1 (xb_spice_drift_from_device converts its parameters). */
 typedef struct {
     double r_on, r_off; /* ohm */
     double mu_v;        /* m^2 / (V s) */
     double d;           /* m */
-    int window_p;       /* 0 = no window */
+    double window_p;    /* Joglekar exponent p; 0 = no window */
 } xb_spice_drift_params;
+
+/* The subcircuit parameters of a devices/ linear_drift parameter block.
+ * XB_EINVAL for another model, or for a window other than none / Joglekar. */
+int xb_spice_drift_from_device(xb_spice_drift_params *out, const xb_device_type *type,
+                               const void *params);
 
 /* The HP set of device-models.md §1.3: 100 ohm, 16 kohm, 1e-14 m^2/(V s), 10 nm. */
 #define XB_SPICE_DRIFT_HP                                                                          \

@@ -102,10 +102,39 @@ static int validate_drift(const xb_spice_drift_params *p)
         return xb__error_set(XB_EINVAL, "mu_v (%g) and d (%g) must be finite and > 0", p->mu_v,
                              p->d);
     }
-    if (p->window_p < 0) {
-        return xb__error_set(XB_EINVAL, "window_p (%d) must be >= 0 (0 = no window)", p->window_p);
+    if (!(p->window_p >= 0.0) || !isfinite(p->window_p)) {
+        return xb__error_set(XB_EINVAL, "window_p (%g) must be finite and >= 0 (0 = no window)",
+                             p->window_p);
     }
     return XB_OK;
+}
+
+int xb_spice_drift_from_device(xb_spice_drift_params *out, const xb_device_type *type,
+                               const void *params)
+{
+    XB_ASSERT_ARG(out != NULL);
+    XB_ASSERT_ARG(params != NULL);
+    if (type != xb_device_linear_drift) {
+        return xb__error_set(XB_EINVAL,
+                             "device model '%s' has no tran subcircuit (only linear_drift)",
+                             type ? type->name : "(null)");
+    }
+    double v[6];
+    const char *names[6] = {"ron", "roff", "mu_v", "d", "window", "p"};
+    for (int k = 0; k < 6; k++) {
+        XB_TRY(xb_device_param_get(type, params, names[k], &v[k]));
+    }
+    if (v[4] != 0.0 && v[4] != 1.0) {
+        return xb__error_set(XB_EINVAL,
+                             "linear_drift window %g has no tran subcircuit (0 none or 1 Joglekar)",
+                             v[4]);
+    }
+    out->r_on = v[0];
+    out->r_off = v[1];
+    out->mu_v = v[2];
+    out->d = v[3];
+    out->window_p = v[4] == 1.0 ? v[5] : 0.0;
+    return validate_drift(out);
 }
 
 int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
@@ -146,8 +175,10 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
     xb_sb__printf(&sb, ".subckt xbmemr te be xs params: ron=%.17g roff=%.17g kd=%.17g x0=0.5\n",
                   p->r_on, p->r_off, k);
     xb_sb__printf(&sb, "Cx xs 0 1 IC={x0}\n");
-    if (p->window_p > 0) {
-        xb_sb__printf(&sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow(2*v(xs)-1,%d))}\n", 2 * p->window_p);
+    if (p->window_p > 0.0) {
+        /* (2x - 1)^(2p) as a power of a square: pow never sees a negative base */
+        xb_sb__printf(&sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow((2*v(xs)-1)*(2*v(xs)-1),%.17g))}\n",
+                      p->window_p);
     } else {
         xb_sb__printf(&sb, "Bx 0 xs I={kd*i(Vsense)}\n");
     }

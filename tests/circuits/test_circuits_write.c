@@ -186,9 +186,11 @@ static double pulse_flux(double amplitude)
     return amplitude * (pulse.width + 0.5 * (pulse.rise + pulse.fall));
 }
 
-/* The same pulse through devices/ (linear drift, no window, HP set: the
- * model's defaults) integrated by SUNDIALS: scale[k] * pulse on device k. */
-static void device_reference(size_t n, const double *x0, const double *vcell, double *x_out)
+/* The same pulse through devices/ (linear drift, HP set: the model's
+ * defaults; window 0 or Joglekar p) integrated by SUNDIALS: scale[k] * pulse
+ * on device k. */
+static void device_reference_w(size_t n, const double *x0, const double *vcell, double window,
+                               double p_exp, double *x_out)
 {
     _Alignas(max_align_t) unsigned char params[XB_DEVICE_PARAMS_MAX];
     xb_assert_ok(xb_device_params_default(xb_device_linear_drift, params));
@@ -197,13 +199,49 @@ static void device_reference(size_t n, const double *x0, const double *vcell, do
     xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "roff", p.r_off));
     xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "mu_v", p.mu_v));
     xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "d", p.d));
-    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", 0.0));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", window));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "p", p_exp));
     xb_device_waveform w = {XB_WAVE_PULSE, 1.0,         pulse.width, pulse.rise,
                             pulse.fall,    pulse.delay, 0.0};
     xb_device_ode_settings set = XB_DEVICE_ODE_SETTINGS_INIT;
     memcpy(x_out, x0, n * sizeof *x_out);
     xb_assert_ok(xb_device_integrate(xb_device_linear_drift, params, 0, n, x_out, vcell, &w,
                                      pulse.t_stop, 0, NULL, &set, NULL));
+}
+
+static void device_reference(size_t n, const double *x0, const double *vcell, double *x_out)
+{
+    device_reference_w(n, x0, vcell, 0.0, 1.0, x_out);
+}
+
+/* Joglekar window (p = 2) from the devices/ parameter block itself: the tran
+ * subcircuit and the ODE share the equations through the conversion. */
+static void test_circuits_write__tran_joglekar_from_device_params(void **state)
+{
+    (void)state;
+    _Alignas(max_align_t) unsigned char params[XB_DEVICE_PARAMS_MAX];
+    xb_assert_ok(xb_device_params_default(xb_device_linear_drift, params));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", 1.0));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "p", 2.0));
+    xb_spice_drift_params p;
+    xb_assert_ok(xb_spice_drift_from_device(&p, xb_device_linear_drift, params));
+    xb_assert_close(p.window_p, 2.0, XB_TOL_EXACT, 0.0);
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = 1;
+    c.cols = 2;
+    double x0[2] = {0.1, 0.7}, ur = 1.0, uc[2] = {0.0, 1.5}, x[2], xd[2];
+    double vcell[2] = {ur - uc[0], ur - uc[1]};
+    xb_assert_ok(xb_spice_tran_states(x, &c, &p, x0, &ur, uc, &pulse));
+    device_reference_w(2, x0, vcell, 1.0, 2.0, xd);
+    for (int k = 0; k < 2; k++) {
+        xb_assert_close(x[k], xd[k], TOL_TRAN, 0.0);
+    }
+    assert_true(x[0] - x0[0] > 0.01 && x0[1] - x[1] > 0.01); /* both moved, both ways */
+    xb_assert_error(xb_spice_drift_from_device(&p, xb_device_ideal, params), XB_EINVAL,
+                    "only linear_drift");
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", 2.0));
+    xb_assert_error(xb_spice_drift_from_device(&p, xb_device_linear_drift, params), XB_EINVAL,
+                    "window 2");
 }
 
 static void test_circuits_write__tran_one_cell_vs_device_ode(void **state)
@@ -289,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_circuits_write__fast_writer_vs_exact),
         cmocka_unit_test(test_circuits_write__tran_one_cell_vs_device_ode),
         cmocka_unit_test(test_circuits_write__tran_half_select_v3),
+        cmocka_unit_test(test_circuits_write__tran_joglekar_from_device_params),
         cmocka_unit_test(test_circuits_write__errors),
     };
     return cmocka_run_group_tests_name("circuits_write", tests, NULL, NULL);
