@@ -54,6 +54,28 @@ const xb_device_type *xb_device_model_at(size_t i)
     return i < xb_device_model_count() ? *all_models[i] : NULL;
 }
 
+/* Equal ignoring underscores, so "softbounds" and "expstep" (the spelling of
+ * issue 4's `--model` list) find soft_bounds and exp_step. */
+static int same_name(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '_') {
+            a++;
+        }
+        while (*b == '_') {
+            b++;
+        }
+        if (*a != *b) {
+            return 0;
+        }
+        if (*a == '\0') {
+            return 1;
+        }
+        a++;
+        b++;
+    }
+}
+
 const xb_device_type *xb_device_model_find(const char *name)
 {
     if (name == NULL) {
@@ -61,6 +83,11 @@ const xb_device_type *xb_device_model_find(const char *name)
     }
     for (size_t i = 0; i < xb_device_model_count(); i++) {
         if (strcmp((*all_models[i])->name, name) == 0) {
+            return *all_models[i];
+        }
+    }
+    for (size_t i = 0; i < xb_device_model_count(); i++) {
+        if (same_name((*all_models[i])->name, name)) {
             return *all_models[i];
         }
     }

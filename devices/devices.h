@@ -250,7 +250,7 @@ int xb_device_file_read(const char *path, const xb_device_type **type_out, void 
  * |NL| must be in (0, 10.1). */
 int xb_device_neurosim_a_norm(double nl, double *a_norm_out);
 
-/* Finds a model by name; NULL if none. */
+/* Finds a model by name (underscores optional: "softbounds" finds soft_bounds); NULL if none. */
 const xb_device_type *xb_device_model_find(const char *name);
 /* All built-in models: i < xb_device_model_count(). */
 size_t xb_device_model_count(void);

@@ -46,6 +46,9 @@ grep -q "rms error" "$T/fit" || fail "fit does not report its error"
 awk '/^  nl_ltp/ { d = $2 - 0.5; if (d < 0) d = -d; ok = d < 1e-4 } END { exit !ok }' "$T/fit" \
   || fail "fit did not recover nl_ltp 0.5 of EpiRAM: $(grep nl_ltp "$T/fit")"
 "$X" device show "$T/f/fit.csv" >/dev/null || fail "the fitted device file is not usable as NAME"
+"$X" device fit "$T/f/pulse_epiram.csv" --model softbounds -o "$T/f/sb.csv" --no-figure >"$T/fit2" \
+  || fail "fit --model softbounds exited $?"
+grep -q "^fit of model soft_bounds" "$T/fit2" || fail "softbounds is not soft_bounds"
 
 # errors: clear message and nonzero status
 "$X" device show nosuchdevice 2>"$T/err" && fail "show of an unknown name succeeded"

@@ -489,6 +489,8 @@ static void test_devices_block__errors(void **state)
     assert_ptr_equal(xb_device_model_find("neurosim"), xb_device_neurosim);
     assert_ptr_equal(xb_device_model_find("ideal"), xb_device_ideal);
     assert_null(xb_device_model_find("nope"));
+    assert_ptr_equal(xb_device_model_find("softbounds"), xb_device_soft_bounds);
+    assert_ptr_equal(xb_device_model_find("expstep"), xb_device_exp_step);
     assert_null(xb_device_model_find(NULL));
 }
 

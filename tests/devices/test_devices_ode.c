@@ -52,6 +52,34 @@ static void test_devices_ode__linear_drift_closed_form(void **state)
     }
 }
 
+/* §1.1 "w(t) = mu_v (R_ON/D) q(t)": without a window x - x0 = k q(t) with q the
+ * charge, here under a 1 V / 1 Hz sine, q by the trapezoid rule over 20000 samples
+ * (error ~1e-9 of the swing). */
+#define TRAPEZOID_RTOL 1e-6
+static void test_devices_ode__linear_drift_charge(void **state)
+{
+    (void)state;
+    enum { S = 20000 };
+    const void *p = xb_device_linear_drift->default_params;
+    const xb_device_waveform sine = {XB_WAVE_SINE, 1.0, 0, 0, 0, 0, 1.0};
+    double *xs = malloc(S * sizeof *xs);
+    assert_non_null(xs);
+    double x = 0.3;
+    xb_assert_ok(xb_device_integrate(xb_device_linear_drift, p, 0, 1, &x, NULL, &sine, 1.0, S, xs, NULL, NULL));
+    double q = 0.0, i_prev = 0.0, swing = 0.0, worst = 0.0;
+    for (int s = 0; s < S; s++) {
+        double t = (s + 1.0) / S, v = xb_device_waveform_at(&sine, t), i;
+        xb_device_linear_drift->current(p, 0, 1, &xs[s], &v, &i);
+        q += 0.5 * (i + i_prev) / S;
+        i_prev = i;
+        swing = fmax(swing, fabs(xs[s] - 0.3));
+        worst = fmax(worst, fabs((xs[s] - 0.3) - 1e4 * q));
+    }
+    assert_true(swing > 0.01);
+    xb_assert_close(worst / swing, 0.0, 0.0, TRAPEZOID_RTOL);
+    free(xs);
+}
+
 /* With no window, x depends on v only through its integral (§1.1, w = mu_v R_ON/D q),
  * so each +/- pair of identical pulses returns x exactly: drift measures the
  * integrator (deps.md §2 gotcha). 100 pairs through a block in ode mode. */
@@ -279,6 +307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_devices_ode__linear_drift_closed_form),
+        cmocka_unit_test(test_devices_ode__linear_drift_charge),
         cmocka_unit_test(test_devices_ode__pulse_pairs_return),
         cmocka_unit_test(test_devices_ode__vteam_closed_form),
         cmocka_unit_test(test_devices_ode__team_closed_form),
