@@ -10,27 +10,84 @@
 #include <math.h>
 #include <string.h>
 
-/* Pulse counts for a desired change dw: n = dw / dw_pulse rounded by the
- * scheme. Stochastic rounding compares the fraction with a 32-bit uniform:
- * weight k uses word k % 4 of the update-stream block at update_pos + k / 4,
- * so a draw belongs to a weight whatever else happens. */
-/* floor(r) + 1 with probability r - floor(r), for |r| clipped to lim <= 1e9;
- * floor by an offset truncation (the libm call is slow on baseline x86-64) */
-static inline int32_t round_stochastic(double r, uint32_t u, double lim)
+/* Update-stream blocks reserved per weight row: at most 2 n + 1 uniforms. */
+static uint64_t row_blocks(int n) { return (uint64_t)(2 * n + 4) / 4 + 1; }
+
+/* Uniform number q (32 bits) of the row's blocks from pos, cached per block. */
+static double row_uniform(const xb_rng *r, uint64_t pos, int q, uint32_t *u, int *cached)
 {
-    const double off = 2147483648.0;
-    r = r > lim ? lim : (r < -lim ? -lim : r);
-    double f = (double)(int64_t)(r + off) - off;
-    f += (double)(((double)u + 0.5) * (1.0 / 4294967296.0) < r - f);
-    return (int32_t)(f > lim ? lim : f);
+    if (*cached != q / 4) {
+        xb_rng_u32x4_at(r, pos + (uint64_t)(q / 4), u);
+        *cached = q / 4;
+    }
+    return ((double)u[q % 4] + 0.5) * (1.0 / 4294967296.0);
 }
 
+/* Stochastic rounding of one weight row (see counts_from_dw). Dense rows
+ * (largest fraction fmax >= 1/4) draw one uniform per weight; sparse rows
+ * visit candidates by geometric gaps of rate fmax and accept each with
+ * probability fraction / fmax (thinning), so a row of small updates costs a
+ * few draws instead of one per weight. Either way each weight gets its extra
+ * pulse independently with probability equal to its fraction. */
+static void round_row(xb_xbar *x, const double *dw, int32_t *nc, uint64_t pos, int *bad)
+{
+    const int n = x->cfg.n_in;
+    const double inv = 1.0 / x->dw_pulse, lim = (double)x->max_pulses;
+    double *fr = x->frac, fmax = 0.0;
+    int nonfinite = 0; /* local: *bad could alias nc for the compiler */
+    for (int j = 0; j < n; j++) {
+        double v = dw[j];
+        nonfinite |= !isfinite(v);
+        double r = isfinite(v) ? v * inv : 0.0;
+        r = r > lim ? lim : (r < -lim ? -lim : r);
+        double t = (double)(int64_t)r; /* toward zero, |r| <= lim <= 1e9 */
+        double f = r - t;
+        nc[j] = (int32_t)t;
+        fr[j] = f; /* signed: the extra pulse has the sign of r */
+        fmax = fabs(f) > fmax ? fabs(f) : fmax;
+    }
+    *bad |= nonfinite;
+    if (fmax == 0.0) {
+        return;
+    }
+    uint32_t u[4];
+    int cached = -1;
+    if (fmax >= 0.25) {
+        /* branch-free: the outcomes are random, branches on them mispredict */
+        for (int j0 = 0; j0 < n; j0 += 4) {
+            xb_rng_u32x4_at(&x->rng_update, pos + (uint64_t)(j0 / 4), u);
+            for (int q = 0; q < 4 && j0 + q < n; q++) {
+                double f = fr[j0 + q];
+                int32_t hit = ((double)u[q] + 0.5) * (1.0 / 4294967296.0) < fabs(f);
+                nc[j0 + q] += hit * ((f > 0.0) - (f < 0.0));
+            }
+        }
+        return;
+    }
+    const double inv_l = 1.0 / log1p(-fmax);
+    int q = 0;
+    for (int j = -1;;) {
+        double gap = floor(log(row_uniform(&x->rng_update, pos, q++, u, &cached)) * inv_l);
+        if (gap >= (double)(n - 1 - j)) {
+            return;
+        }
+        j += 1 + (int)gap;
+        double f = fr[j];
+        int32_t hit = row_uniform(&x->rng_update, pos, q++, u, &cached) * fmax < fabs(f);
+        nc[j] += hit * ((f > 0.0) - (f < 0.0));
+    }
+}
+
+/* Pulse counts for a desired change dw: n = dw / dw_pulse rounded by the
+ * scheme. Stochastic rounding is toward zero plus one pulse more with the
+ * probability of the remaining fraction: n = trunc(r) + sign(r) B(|r - trunc r|),
+ * unbiased, and sparse when the updates are small against one pulse. */
 static int counts_from_dw(xb_xbar *x, const double *dw)
 {
     const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
     const double inv = 1.0 / x->dw_pulse, lim = (double)x->max_pulses;
     const uint64_t pos0 = x->update_pos;
-    x->update_pos += (nw + 3) / 4;
+    x->update_pos += (uint64_t)x->cfg.n_out * row_blocks(x->cfg.n_in);
     int32_t *nc = x->ncount;
     int bad = 0;
     /* branch-free loops per scheme: the outcomes are random, so branches on
@@ -47,15 +104,10 @@ static int counts_from_dw(xb_xbar *x, const double *dw)
             nc[k] = (int32_t)(n > lim ? lim : (n < -lim ? -lim : n));
         }
     } else {
-        for (size_t k0 = 0; k0 < nw; k0 += 4) {
-            uint32_t u[4];
-            xb_rng_u32x4_at(&x->rng_update, pos0 + k0 / 4, u);
-            const size_t m = nw - k0 < 4 ? nw - k0 : 4;
-            for (size_t q = 0; q < m; q++) {
-                double v = dw[k0 + q];
-                bad |= !isfinite(v);
-                nc[k0 + q] = round_stochastic(isfinite(v) ? v * inv : 0.0, u[q], lim);
-            }
+        const int n_in = x->cfg.n_in, n_out = x->cfg.n_out;
+        for (int i = 0; i < n_out; i++) {
+            round_row(x, dw + (size_t)i * (size_t)n_in, nc + (size_t)i * (size_t)n_in,
+                      pos0 + (uint64_t)i * row_blocks(n_in), &bad);
         }
     }
     if (bad) {

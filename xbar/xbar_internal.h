@@ -68,6 +68,7 @@ struct xb_xbar {
     double *dw;       /* n_out x n_in: dW of update_outer */
     double *target;   /* ndev: programming targets */
     uint64_t *mask;   /* n_in + n_out: stochastic pulse trains */
+    double *frac;     /* n_in: fractions of one row's pulse counts */
     int32_t *hsign;   /* n_in: firing rows of one vector, +-(j + 1) by the sign of h_j */
 
     /* read workspaces, for up to `cap` vectors (grown on first larger batch) */

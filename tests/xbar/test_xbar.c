@@ -291,29 +291,63 @@ static void test_xbar_update__ideal_device_moves_by_pulse_counts(void **state)
     }
 }
 
-static void test_xbar_update__stochastic_rounding_is_unbiased(void **state)
+/* dw = f pulses on every weight of a 100 x 100 array, half of them negative:
+ * each weight takes one pulse of its sign with probability f, so the pulses
+ * have mean sum f and variance sum f (1 - f), and weights move by their sign. */
+static void rounding_case(double frac, int vary)
 {
-    (void)state;
-    /* dw = 0.3 pulses everywhere: each weight takes one pulse with p = 0.3 */
     const int n_in = 100, n_out = 100, nw = n_in * n_out;
     xb_xbar_config c = lin_cfg(n_in, n_out);
     xb_xbar *x;
     xb_assert_ok(xb_xbar_create(&x, &c));
-    double *dw = malloc((size_t)nw * sizeof *dw);
+    double *dw = malloc((size_t)nw * sizeof *dw), *w = malloc((size_t)nw * sizeof *w);
     assert_non_null(dw);
+    assert_non_null(w);
+    const double lv = xb_xbar_dw_pulse(x);
+    double mean = 0.0, var = 0.0;
     for (int k = 0; k < nw; k++) {
-        dw[k] = 0.3 * xb_xbar_dw_pulse(x);
+        /* vary: fractions frac/7 .. frac across each row (thinning accepts
+         * each candidate with fraction / largest fraction) */
+        double f = vary ? frac * (double)(k % 7 + 1) / 7.0 : frac;
+        dw[k] = (k % 2 ? -f : f) * lv;
+        w[k] = k % 2 ? 0.5 : -0.5; /* room in both directions */
+        mean += f;
+        var += f * (1 - f);
     }
+    xb_assert_ok(xb_xbar_program(x, w));
+    double *w0 = malloc((size_t)nw * sizeof *w0);
+    assert_non_null(w0);
+    xb_assert_ok(xb_xbar_weights(x, w0));
     xb_assert_ok(xb_xbar_update(x, dw));
+    xb_assert_ok(xb_xbar_weights(x, w));
     xb_xbar_counters cnt;
     xb_xbar_counters_get(x, &cnt);
-    /* Binomial(1e4, 0.3): mean 3000, sd 45.8; 5 sd */
-    double mean = 0.3 * nw, sd = sqrt(nw * 0.3 * 0.7);
+    double sd = sqrt(var);
     if (fabs((double)cnt.pulses - mean) > 5.0 * sd) {
-        fail_msg("pulses %llu vs mean %g (sd %g)", (unsigned long long)cnt.pulses, mean, sd);
+        fail_msg("frac %g: pulses %llu vs mean %g (sd %g)", frac, (unsigned long long)cnt.pulses,
+                 mean, sd);
     }
+    uint64_t moved = 0;
+    for (int k = 0; k < nw; k++) {
+        double d = w[k] - w0[k];
+        if (fabs(d) > 0.5 * lv) {
+            xb_assert_close(d, (k % 2 ? -1.0 : 1.0) * lv, 1e-9, 0.0);
+            moved++;
+        }
+    }
+    assert_int_equal(moved, cnt.pulses);
     free(dw);
+    free(w);
+    free(w0);
     xb_xbar_free(x);
+}
+
+static void test_xbar_update__stochastic_rounding_is_unbiased(void **state)
+{
+    (void)state;
+    rounding_case(0.3, 0);  /* dense rows: one uniform per weight */
+    rounding_case(0.02, 0); /* sparse rows: geometric gaps */
+    rounding_case(0.2, 1);  /* sparse rows with thinning */
 }
 
 /* Expected pulses per weight `target`: p = sqrt(target / BL) below 1/4 takes
