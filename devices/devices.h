@@ -370,7 +370,8 @@ int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_e
  * response, precomputed at create by xb_device_table_build and scaled to each
  * device's own bounds (d2d of shape parameters is ignored in this mode). ODE:
  * every pulse integrated for every device with its own parameters, all
- * devices as one vector. Pulse-level models ignore the mode. */
+ * devices as one vector (the pulse timing t_pulse/t_edge is device 0's; the
+ * amplitudes v_up/v_down are each device's own). Pulse-level models ignore the mode. */
 typedef enum { XB_WRITE_TABLE = 0, XB_WRITE_ODE = 1 } xb_write_mode;
 int xb_devices_set_write_mode(xb_devices *d, xb_write_mode mode,
                               const xb_device_ode_settings *settings);
