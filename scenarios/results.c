@@ -4,7 +4,9 @@
  * parts, in run order, and written atomically too. Layout: docs/results.md. */
 #include "scenarios/scenarios_internal.h"
 
+#include <cblas.h>
 #include <csv.h>
+#include <mpi.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,24 +523,25 @@ static void json_str(sbuf *b, const char *s)
 
 /* The commit the binary was built from (XB_GIT_COMMIT at build time), else
  * the commit of the working directory's repository at run time. */
-static void git_commit(char *out, size_t n)
+static const char *git_commit(char *out, size_t n)
 {
 #ifdef XB_GIT_COMMIT
     snprintf(out, n, "%s", XB_GIT_COMMIT);
     if (out[0]) {
-        return;
+        return "build";
     }
 #endif
     out[0] = '\0';
     FILE *p = popen("git rev-parse HEAD 2>/dev/null", "r");
     if (!p) {
-        return;
+        return "";
     }
     if (!fgets(out, (int)n, p)) {
         out[0] = '\0';
     }
     pclose(p);
     out[strcspn(out, "\r\n")] = '\0';
+    return out[0] ? "working directory" : "";
 }
 
 int xb_results_manifest(const xb_scenario_file *f, const char *out_dir, const char *scenario_path)
@@ -546,11 +549,13 @@ int xb_results_manifest(const xb_scenario_file *f, const char *out_dir, const ch
     XB_ASSERT_ARG(f != NULL && out_dir != NULL && scenario_path != NULL);
     sbuf b = {0};
     char t[256], commit[128];
-    git_commit(commit, sizeof commit);
+    const char *src = git_commit(commit, sizeof commit);
     sb_puts(&b, "{\n  \"xbarsim_version\": ");
     json_str(&b, XB_VERSION);
     sb_puts(&b, ",\n  \"git_commit\": ");
     json_str(&b, commit);
+    sb_puts(&b, ",\n  \"git_commit_source\": ");
+    json_str(&b, src);
     sb_puts(&b, ",\n  \"scenario_file\": ");
     json_str(&b, scenario_path);
     sb_puts(&b, ",\n  \"scenario_hash_fnv1a64\": ");
@@ -561,6 +566,16 @@ int xb_results_manifest(const xb_scenario_file *f, const char *out_dir, const ch
     json_str(&b, t);
     sb_puts(&b, ", \"zlib\": ");
     json_str(&b, zlibVersion());
+    sb_puts(&b, ", \"openblas\": ");
+    snprintf(t, sizeof t, "%s", openblas_get_config());
+    json_str(&b, t);
+    char mpiv[MPI_MAX_LIBRARY_VERSION_STRING];
+    int mlen = 0;
+    if (MPI_Get_library_version(mpiv, &mlen) == MPI_SUCCESS) {
+        mpiv[strcspn(mpiv, ",\r\n")] = '\0'; /* the first clause names the version */
+        sb_puts(&b, ", \"mpi\": ");
+        json_str(&b, mpiv);
+    }
 #ifdef __VERSION__
     sb_puts(&b, ", \"compiler\": ");
     json_str(&b, __VERSION__);

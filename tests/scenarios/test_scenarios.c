@@ -653,6 +653,7 @@ static void test_scenarios_results__manifest_lists_every_run(void **state)
     assert_int_equal(ids, xb_scenario_file_n_runs(f));
     assert_non_null(strstr(text, xb_scenario_file_hash(f)));
     assert_non_null(strstr(text, "\"libcsv\": \"3."));
+    assert_non_null(strstr(text, "\"openblas\": \"OpenBLAS"));
     assert_non_null(strstr(text, "\"bwd_device\": \"ideal\""));
     free(text);
     xb_scenario_file_free(f);
