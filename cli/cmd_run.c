@@ -75,6 +75,7 @@ typedef struct {
     uint64_t epochs_done;
     size_t runs_done, runs_total;
     double last_acc;
+    int tty;
 } progress_state;
 
 static void draw(progress_state *ps)
@@ -101,6 +102,18 @@ static void account(progress_state *ps, size_t run, int epoch, double acc, int f
     }
     ps->runs_done += finished ? 1 : 0;
     draw(ps);
+    if (finished && !ps->tty) {
+        /* logs and CI: one line per run instead of a bar */
+        const xb_run *r = xb_scenario_file_run(ps->f, run);
+        fprintf(stderr, "xbarsim run: %zu/%zu %s seed %llu", ps->runs_done, ps->runs_total,
+                r->name, (unsigned long long)r->seed);
+        if (epoch >= 0 && acc == acc) {
+            fprintf(stderr, " test_acc %.4f", acc);
+        } else if (epoch < 0) {
+            fprintf(stderr, " (complete, kept)");
+        }
+        fprintf(stderr, "\n");
+    }
 }
 
 static void serial_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
@@ -392,7 +405,7 @@ int xb_cli_run(int argc, char **argv)
     sa.sa_handler = on_stop_request;
     sigaction(SIGUSR1, &sa, NULL);
 
-    progress_state ps = {NULL, f, 0, 0, 0, -1.0};
+    progress_state ps = {NULL, f, 0, 0, 0, -1.0, isatty(STDERR_FILENO)};
     uint64_t total_epochs = 0;
     /* runs this rank owns, for the bar */
     for (size_t i = (size_t)rank; i < n; i += (size_t)n_ranks) {
