@@ -53,6 +53,27 @@
     X(pair, XB_SCN_CHOICE, "", "headroom", 0, 0, "headroom|potentiate",                          \
       "Differential pair update: pulse the device with more room, or potentiate only "          \
       "(G+ for dw > 0, G- for dw < 0).")                                                         \
+    X(stoch_bl, XB_SCN_INT, "", "0", 0, 64, NULL,                                                \
+      "Pulse-train length of stochastic updates; 0 means 31.")                                   \
+    X(verify_iter, XB_SCN_INT, "", "0", 0, 10000, NULL,                                          \
+      "Write-verify rounds when arrays are programmed; 0 means one direct write to the "         \
+      "reachable state.")                                                                        \
+    X(verify_tol, XB_SCN_REAL, "", "0", 0, 1, NULL,                                              \
+      "Write-verify stops when |G - G_target| <= verify_tol * (Gmax - Gmin).")                   \
+    X(slices, XB_SCN_INT, "", "1", 1, 16, NULL,                                                  \
+      "Bit slicing: each weight on this many device pairs of significance slice_base^k.")        \
+    X(slice_base, XB_SCN_REAL, "", "0", 0, 1e6, NULL,                                            \
+      "Significance base of bit slices; 0 means P_max + 1 (the device's levels).")               \
+    X(write_scheme, XB_SCN_CHOICE, "", "v2", 0, 0, "v2|v3",                                      \
+      "Biasing of unselected lines during writes: V/2 or V/3 (energy and disturbance).")        \
+    X(disturb, XB_SCN_BOOL, "", "off", 0, 0, NULL,                                               \
+      "Half-selected cells of state-equation models move under their partial write voltage.")   \
+    X(half_select, XB_SCN_BOOL, "", "on", 0, 0, NULL,                                            \
+      "Count the half-select write energy (NeuroSim).")                                          \
+    X(t_read, XB_SCN_REAL, "s", "0", 0, 1, NULL, "Read pulse width for the energy count; 0 "   \
+      "means 5 ns.")                                                                             \
+    X(c_wire, XB_SCN_REAL, "F", "0", 0, 1, NULL,                                                 \
+      "Wire capacitance charged per write pulse for the energy count; 0 ignores it.")            \
     X(max_pulses, XB_SCN_INT, "", "0", 0, 1000000, NULL,                                         \
       "Pulses per cell and update are clipped to this; 0 means 4 * P_max.")                      \
     X(tile_rows, XB_SCN_INT, "", "0", 0, 1000000, NULL,                                          \

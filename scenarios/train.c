@@ -169,6 +169,16 @@ static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x, 
     static const char *const pairs[] = {"headroom", "potentiate"};
     x->pair = (xb_pair_policy)choice_index(xb_run_text(r, COL("pair")), pairs, 2);
     x->max_pulses = (int)xb_run_int(r, COL("max_pulses"));
+    x->stoch_bl = (int)xb_run_int(r, COL("stoch_bl"));
+    x->verify_max_iter = (int)xb_run_int(r, COL("verify_iter"));
+    x->verify_tol = xb_run_real(r, COL("verify_tol"));
+    x->slices = (int)xb_run_int(r, COL("slices"));
+    x->slice_base = xb_run_real(r, COL("slice_base"));
+    x->write_scheme = strcmp(xb_run_text(r, COL("write_scheme")), "v3") ? XB_WRITE_V2 : XB_WRITE_V3;
+    x->disturb = onoff(r, COL("disturb"));
+    x->half_select = onoff(r, COL("half_select"));
+    x->t_read = xb_run_real(r, COL("t_read"));
+    x->c_wire = xb_run_real(r, COL("c_wire"));
     x->max_rows = (int)xb_run_int(r, COL("tile_rows"));
     x->max_cols = (int)xb_run_int(r, COL("tile_cols"));
     const char *rd = xb_run_text(r, COL("read"));
