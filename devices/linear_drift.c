@@ -42,11 +42,11 @@ static double ld_r(const ld_params *p, double x)
 static double window(const ld_params *p, double x, double i)
 {
     switch ((int)p->window) {
-    case W_JOGLEKAR:
-        return 1.0 - pow(2.0 * x - 1.0, 2.0 * p->p);
+    case W_JOGLEKAR: /* |.| keeps non-integer p defined (the papers use integers) */
+        return 1.0 - pow(fabs(2.0 * x - 1.0), 2.0 * p->p);
     case W_BIOLEK: {
         double stp = -i >= 0.0 ? 1.0 : 0.0;
-        return 1.0 - pow(x - stp, 2.0 * p->p);
+        return 1.0 - pow(fabs(x - stp), 2.0 * p->p);
     }
     case W_PRODROMAKIS:
         return p->j * (1.0 - pow((x - 0.5) * (x - 0.5) + 0.75, p->p));
@@ -70,6 +70,51 @@ static int ld_rhs(const void *params, size_t stride, size_t n, double t, const d
         double i = v[k] / ld_r(p, x);
         double xc = xb_device__clamp(x, 0.0, 1.0);
         dstate_out[k] = p->mu_v * p->ron / (p->d * p->d) * i * window(p, xc, i);
+    }
+    return 0;
+}
+
+/* d window / dx at a state inside [0, 1] */
+static double window_dx(const ld_params *p, double x, double i)
+{
+    double q = 2.0 * p->p;
+    switch ((int)p->window) {
+    case W_JOGLEKAR: {
+        double u = 2.0 * x - 1.0;
+        return -2.0 * q * pow(fabs(u), q - 1.0) * (u < 0.0 ? -1.0 : 1.0);
+    }
+    case W_BIOLEK: {
+        double u = x - (-i >= 0.0 ? 1.0 : 0.0);
+        return -q * pow(fabs(u), q - 1.0) * (u < 0.0 ? -1.0 : 1.0);
+    }
+    case W_PRODROMAKIS: {
+        double u = (x - 0.5) * (x - 0.5) + 0.75;
+        return -p->j * p->p * pow(u, p->p - 1.0) * 2.0 * (x - 0.5);
+    }
+    default:
+        if (i > 0.0) {
+            return (1.0 - x > 0.0 && 1.0 - x < XB_DEVICE_GATE_WIDTH) ? -1.0 / XB_DEVICE_GATE_WIDTH : 0.0;
+        }
+        return (x > 0.0 && x < XB_DEVICE_GATE_WIDTH) ? 1.0 / XB_DEVICE_GATE_WIDTH : 0.0;
+    }
+}
+
+/* d(dx/dt)/dx = K (di/dx f + i df/dx), di/dx = -v R'/R^2; 0 outside [0, 1],
+ * where the clamped state the model sees does not move. */
+static int ld_jacobian(const void *params, size_t stride, size_t n, double t, const double *state,
+                       const double *v, double *jdiag_out)
+{
+    (void)t;
+    for (size_t k = 0; k < n; k++) {
+        const ld_params *p = xb_device__params_at(params, stride, k);
+        double x = state[k];
+        if (!(x > 0.0 && x < 1.0)) {
+            jdiag_out[k] = 0.0;
+            continue;
+        }
+        double r = ld_r(p, x), i = v[k] / r;
+        double di = -v[k] * (p->ron - p->roff) / (r * r);
+        jdiag_out[k] = p->mu_v * p->ron / (p->d * p->d) * (di * window(p, x, i) + i * window_dx(p, x, i));
     }
     return 0;
 }
@@ -150,6 +195,7 @@ static const xb_device_type ld_type = {
     .bounds = ld_bounds,
     .rhs = ld_rhs,
     .current = ld_current,
+    .jacobian = ld_jacobian,
     .derive = ld_derive,
 };
 

@@ -87,6 +87,70 @@ static double vt_dw(const vt_params *p, double w, double u)
     return 0.0;
 }
 
+/* d(dw/dt)/dw inside [0, 1]; TEAM's threshold variable u = v/R(w) depends on w. */
+static double vt_dw_dw(const vt_params *p, double w, double v, int current_controlled)
+{
+    double r = vt_r(p, w);
+    double u = current_controlled ? v / r : v;
+    double dr = p->iv == 1.0 ? r * log(p->roff / p->ron) : p->roff - p->ron;
+    double du = current_controlled ? -v * dr / (r * r) : 0.0;
+    double eps = XB_DEVICE_GATE_WIDTH;
+    if (u > p->u_off) {
+        double a = pow(u / p->u_off - 1.0, p->alpha_off);
+        double da = p->alpha_off * pow(u / p->u_off - 1.0, p->alpha_off - 1.0) / p->u_off;
+        double f, df;
+        if (p->window == 1.0) {
+            double z = (w - p->a_off) / p->w_c;
+            f = expexp(z);
+            df = z > 7.0 ? 0.0 : -exp(z) * f / p->w_c;
+        } else {
+            f = xb_device__gate(1.0 - w);
+            df = (1.0 - w > 0.0 && 1.0 - w < eps) ? -1.0 / eps : 0.0;
+        }
+        return p->k_off / p->d * (da * du * f + a * df);
+    }
+    if (u < p->u_on) {
+        double a = pow(u / p->u_on - 1.0, p->alpha_on);
+        double da = p->alpha_on * pow(u / p->u_on - 1.0, p->alpha_on - 1.0) / p->u_on;
+        double f, df;
+        if (p->window == 1.0) {
+            double z = (p->a_on - w) / p->w_c;
+            f = expexp(z);
+            df = z > 7.0 ? 0.0 : exp(z) * f / p->w_c;
+        } else {
+            f = xb_device__gate(w);
+            df = (w > 0.0 && w < eps) ? 1.0 / eps : 0.0;
+        }
+        return p->k_on / p->d * (da * du * f + a * df);
+    }
+    return 0.0;
+}
+
+static int jac_common(int current_controlled, const void *params, size_t stride, size_t n,
+                      const double *state, const double *v, double *jdiag_out)
+{
+    for (size_t k = 0; k < n; k++) {
+        const vt_params *p = xb_device__params_at(params, stride, k);
+        double w = state[k];
+        jdiag_out[k] = (w > 0.0 && w < 1.0) ? vt_dw_dw(p, w, v[k], current_controlled) : 0.0;
+    }
+    return 0;
+}
+
+static int vteam_jacobian(const void *params, size_t stride, size_t n, double t, const double *state,
+                          const double *v, double *jdiag_out)
+{
+    (void)t;
+    return jac_common(0, params, stride, n, state, v, jdiag_out);
+}
+
+static int team_jacobian(const void *params, size_t stride, size_t n, double t, const double *state,
+                         const double *v, double *jdiag_out)
+{
+    (void)t;
+    return jac_common(1, params, stride, n, state, v, jdiag_out);
+}
+
 static int rhs_common(int current_controlled, const void *params, size_t stride, size_t n,
                       const double *state, const double *v, double *dstate_out)
 {
@@ -193,6 +257,7 @@ static const xb_device_type vteam_type = {
     .bounds = vt_bounds,
     .rhs = vteam_rhs,
     .current = vt_current,
+    .jacobian = vteam_jacobian,
     .derive = vteam_derive,
 };
 
@@ -209,6 +274,7 @@ static const xb_device_type team_type = {
     .bounds = vt_bounds,
     .rhs = team_rhs,
     .current = vt_current,
+    .jacobian = team_jacobian,
     .derive = team_derive,
 };
 

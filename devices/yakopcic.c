@@ -73,6 +73,34 @@ static int yk_rhs(const void *params, size_t stride, size_t n, double t, const d
     return 0;
 }
 
+static double yk_df(const yk_params *p, double x, double v)
+{
+    if (p->eta * v >= 0.0) {
+        if (x < p->xp) {
+            return 0.0;
+        }
+        double e = exp(-p->alpha_p * (x - p->xp)), wp = (p->xp - x) / (1.0 - p->xp) + 1.0;
+        return e * (-p->alpha_p * wp - 1.0 / (1.0 - p->xp));
+    }
+    if (x > 1.0 - p->xn) {
+        return 0.0;
+    }
+    double e = exp(p->alpha_n * (x + p->xn - 1.0));
+    return e * (p->alpha_n * x + 1.0) / (1.0 - p->xn);
+}
+
+static int yk_jacobian(const void *params, size_t stride, size_t n, double t, const double *state,
+                       const double *v, double *jdiag_out)
+{
+    (void)t;
+    for (size_t k = 0; k < n; k++) {
+        const yk_params *p = xb_device__params_at(params, stride, k);
+        double x = state[k];
+        jdiag_out[k] = (x > 0.0 && x < 1.0) ? p->eta * yk_g(p, v[k]) * yk_df(p, x, v[k]) : 0.0;
+    }
+    return 0;
+}
+
 static double yk_i(const yk_params *p, double x, double v)
 {
     x = xb_device__clamp(x, 0.0, 1.0);
@@ -152,6 +180,7 @@ static const xb_device_type yk_type = {
     .bounds = yk_bounds,
     .rhs = yk_rhs,
     .current = yk_current,
+    .jacobian = yk_jacobian,
     .derive = yk_derive,
 };
 

@@ -144,6 +144,64 @@ static void check_state_equation(const xb_device_type *t)
     }
 }
 
+/* jacobian against central differences of rhs at interior states (away from
+ * the Yakopcic window switches at xp = 0.3 and 1 - xn = 0.5, and the bounds) */
+#define FD_STEP 1e-6
+static void check_jacobian_at(const xb_device_type *t, const void *p)
+{
+    const double xs[4] = {0.137, 0.41, 0.62, 0.83};
+    double vs[2];
+    xb_assert_ok(xb_device_param_get(t, p, "v_up", &vs[0]));
+    xb_assert_ok(xb_device_param_get(t, p, "v_down", &vs[1]));
+    for (int a = 0; a < 4; a++) {
+        for (int b = 0; b < 2; b++) {
+            double x = xs[a], v = vs[b], j, f0, fp, fm, xp = x + FD_STEP, xm = x - FD_STEP;
+            xb_assert_ok(t->jacobian(p, 0, 1, 0.0, &x, &v, &j));
+            xb_assert_ok(t->rhs(p, 0, 1, 0.0, &x, &v, &f0));
+            xb_assert_ok(t->rhs(p, 0, 1, 0.0, &xp, &v, &fp));
+            xb_assert_ok(t->rhs(p, 0, 1, 0.0, &xm, &v, &fm));
+            double fd = (fp - fm) / (2.0 * FD_STEP);
+            if (!xb_close(j, fd, XB_TOL_FD, XB_TOL_FD * fabs(f0))) {
+                fail_msg("model %s at x %g, v %g V: jacobian %.10g vs finite difference %.10g", t->name,
+                         x, v, j, fd);
+            }
+        }
+    }
+}
+
+static void check_jacobian(const xb_device_type *t)
+{
+    if (t->jacobian == NULL) {
+        return;
+    }
+    char buf[XB_DEVICE_PARAMS_MAX];
+    xb_assert_ok(xb_device_params_default(t, buf));
+    check_jacobian_at(t, buf);
+    /* every window of the models that have several */
+    if (xb_device_param_find(t, "window", NULL) >= 0) {
+        for (int w = 1; w <= 3; w++) {
+            if (xb_device_param_set(t, buf, "window", w) == 0) {
+                if (t == xb_device_linear_drift) {
+                    xb_assert_ok(xb_device_param_set(t, buf, "p", w == 3 ? 1.7 : 2.0));
+                }
+                check_jacobian_at(t, buf);
+            }
+        }
+    }
+    xb_error_clear();
+}
+
+static void test_devices_conformance__jacobian_vs_fd(void **state)
+{
+    (void)state;
+    int with = 0;
+    for (size_t i = 0; i < xb_device_model_count(); i++) {
+        with += xb_device_model_at(i)->jacobian != NULL;
+    }
+    assert_true(with >= 4);
+    for_each_model(check_jacobian);
+}
+
 static void test_devices_conformance__param_tables(void **state)
 {
     (void)state;
@@ -207,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_devices_conformance__pulse_monotone),
         cmocka_unit_test(test_devices_conformance__state_equations),
         cmocka_unit_test(test_devices_conformance__windows_at_bounds),
+        cmocka_unit_test(test_devices_conformance__jacobian_vs_fd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
