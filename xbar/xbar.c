@@ -124,7 +124,6 @@ void xb_xbar_free(xb_xbar *x)
     free(x->vbuf);
     free(x->ibuf);
     free(x->xscale);
-    free(x->aux);
     free(x);
 }
 
@@ -377,11 +376,6 @@ int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec)
         return xb__error_set(XB_ENOMEM, "out of memory");
     }
     x->xscale = p;
-    p = realloc(x->aux, cap * sizeof *x->aux);
-    if (p == NULL) {
-        return xb__error_set(XB_ENOMEM, "out of memory");
-    }
-    x->aux = p;
     x->cap = cap;
     return XB_OK;
 }

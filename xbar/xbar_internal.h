@@ -73,7 +73,7 @@ struct xb_xbar {
 
     /* read workspaces, for up to `cap` vectors (grown on first larger batch) */
     size_t cap, width;
-    double *xs, *sq, *var, *part, *vbuf, *ibuf, *xscale, *aux;
+    double *xs, *sq, *var, *part, *vbuf, *ibuf, *xscale;
 
     xb_rng rng_update, rng_read;
     uint64_t update_pos, read_pos, event;
