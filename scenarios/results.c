@@ -17,7 +17,7 @@ void xb_metrics_clear(xb_metrics *m, int epoch)
     m->epoch = epoch;
     m->train_loss = m->train_acc = m->test_loss = m->test_acc = NAN;
     for (int k = 0; k < XB_RESULTS_MAX_LAYERS; k++) {
-        m->angle[k] = m->delta_angle[k] = NAN;
+        m->angle[k] = m->delta_angle[k] = m->grad_angle[k] = NAN;
     }
     m->reads_fwd = m->reads_bwd = m->pulses_fwd = m->pulses_bwd = 0;
     m->energy_read = m->energy_write = 0;
@@ -29,6 +29,9 @@ static const char *const angle_names[XB_RESULTS_MAX_LAYERS] = {
 static const char *const dangle_names[XB_RESULTS_MAX_LAYERS] = {
     "delta_angle_l1", "delta_angle_l2", "delta_angle_l3", "delta_angle_l4",
     "delta_angle_l5", "delta_angle_l6", "delta_angle_l7", "delta_angle_l8"};
+static const char *const gangle_names[XB_RESULTS_MAX_LAYERS] = {
+    "grad_angle_l1", "grad_angle_l2", "grad_angle_l3", "grad_angle_l4",
+    "grad_angle_l5", "grad_angle_l6", "grad_angle_l7", "grad_angle_l8"};
 
 size_t xb_scn__metric_names(const char **names, size_t max)
 {
@@ -44,6 +47,9 @@ size_t xb_scn__metric_names(const char **names, size_t max)
     }
     for (size_t k = 0; k < XB_RESULTS_MAX_LAYERS && n < max; k++) {
         names[n++] = dangle_names[k];
+    }
+    for (size_t k = 0; k < XB_RESULTS_MAX_LAYERS && n < max; k++) {
+        names[n++] = gangle_names[k];
     }
     for (size_t i = 0; i < 7 && n < max; i++) {
         names[n++] = tail[i];
@@ -64,6 +70,10 @@ double xb_scn__metric_value(const xb_metrics *m, size_t k)
     k -= XB_RESULTS_MAX_LAYERS;
     if (k < XB_RESULTS_MAX_LAYERS) {
         return m->delta_angle[k];
+    }
+    k -= XB_RESULTS_MAX_LAYERS;
+    if (k < XB_RESULTS_MAX_LAYERS) {
+        return m->grad_angle[k];
     }
     k -= XB_RESULTS_MAX_LAYERS;
     const double tail[7] = {m->reads_fwd,   m->reads_bwd,    m->pulses_fwd, m->pulses_bwd,
@@ -89,8 +99,8 @@ static int metric_used(size_t k, int L)
     if (k >= 4 && k < 4 + XB_RESULTS_MAX_LAYERS) {
         return (int)(k - 4) < L;
     }
-    if (k >= 4 + XB_RESULTS_MAX_LAYERS && k < 4 + 2 * XB_RESULTS_MAX_LAYERS) {
-        return (int)(k - 4 - XB_RESULTS_MAX_LAYERS) < L;
+    if (k >= 4 + XB_RESULTS_MAX_LAYERS && k < 4 + 3 * XB_RESULTS_MAX_LAYERS) {
+        return (int)((k - 4) % XB_RESULTS_MAX_LAYERS) < L;
     }
     return 1;
 }
@@ -217,7 +227,7 @@ static void format_row(sbuf *b, const xb_run *r, const xb_metrics *m, int L, int
             continue;
         }
         sb_puts(b, ",");
-        int layer_col = k >= 4 && k < 4 + 2 * XB_RESULTS_MAX_LAYERS;
+        int layer_col = k >= 4 && k < 4 + 3 * XB_RESULTS_MAX_LAYERS;
         int layer = layer_col ? (int)((k - 4) % XB_RESULTS_MAX_LAYERS) : 0;
         double v = xb_scn__metric_value(m, k);
         if (layer_col && layer >= run_layers) {

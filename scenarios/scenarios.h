@@ -134,6 +134,7 @@ typedef struct {
     double train_loss, train_acc, test_loss, test_acc;
     double angle[XB_RESULTS_MAX_LAYERS];       /* angle_l<k>, degrees, k = 1.. */
     double delta_angle[XB_RESULTS_MAX_LAYERS]; /* delta_angle_l<k>, degrees */
+    double grad_angle[XB_RESULTS_MAX_LAYERS];  /* grad_angle_l<k>: dW rule vs dW BP, degrees */
     double reads_fwd, reads_bwd;       /* vectors read on forward / backward arrays */
     double pulses_fwd, pulses_bwd;     /* write pulses on forward / backward arrays */
     double energy_read, energy_write;  /* J, all arrays (xbar's NeuroSim energy model) */

@@ -230,6 +230,11 @@ static int net_config(const xb_run *r, size_t dim, size_t n_out, xb_net_config *
     c->lr = xb_run_real(r, "lr");
     c->decay = xb_run_real(r, "decay");
     c->manhattan = onoff(r, "manhattan");
+    c->momentum = xb_run_real(r, "momentum");
+    c->sal_steps = (int)xb_run_int(r, "sal_steps");
+    c->sal_lr = xb_run_real(r, "sal_lr");
+    c->sal_tref = (int)xb_run_int(r, "sal_tref");
+    c->sal_every = (int)xb_run_int(r, "sal_every");
     /* evaluation and the alignment metrics read in blocks of METRIC_BATCH */
     c->batch_max = (size_t)xb_run_int(r, "batch");
     if (c->batch_max < METRIC_BATCH) {
@@ -368,6 +373,7 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
         for (int l = 0; l < c->n_layers && l < XB_RESULTS_MAX_LAYERS; l++) {
             m->angle[l] = lm[l].angle_deg;
             m->delta_angle[l] = lm[l].delta_angle_deg;
+            m->grad_angle[l] = lm[l].dw_angle_deg;
         }
     }
     for (int l = 1; l <= c->n_layers; l++) {
