@@ -110,9 +110,12 @@ typedef struct {
     double down[XB_DEVICE_PIECEWISE_NODES]; /* down step magnitude */
     double p_full; /* derived: up pulses from Gmin to Gmax */
     /* pulse tables of state-equation models only (0 otherwise): the
-     * coordinate x of the nodes, XB_TABLE_LOG_G (x = ln(G/Gmin)/ln(Gmax/Gmin))
-     * or XB_TABLE_STATE (x = s or 1 - s, whichever raises G); such tables
-     * interpolate geometrically between positive nodes */
+     * coordinate x of the nodes, XB_TABLE_LOG_G (x = ln(G/Gmin)/ln(Gmax/Gmin);
+     * the piecewise model then moves in that coordinate and interpolates
+     * geometrically between positive nodes) or XB_TABLE_STATE (x = s or 1 - s,
+     * whichever raises G; used when Gmin = 0, where the piecewise model reads
+     * it as linear in G, exact for models with G proportional to s such as
+     * Yakopcic) */
     double table_coord;
     double state_sign; /* XB_TABLE_STATE: +1 if G grows with s, -1 if it falls */
 } xb_device_piecewise_params;

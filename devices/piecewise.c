@@ -120,6 +120,13 @@ static int pw_pulse(const void *params, size_t stride, size_t n, double *state,
             continue;
         }
         const pw_params *p = xb_device__params_at(params, stride, k);
+        /* a pulse table exported in ln G (xb_device_table_build) keeps its coordinate */
+        if (p->table_coord == XB_TABLE_LOG_G && p->gmin > 0.0) {
+            double lr = log(p->gmax / p->gmin);
+            double x = log(xb_device__clamp(state[k], p->gmin, p->gmax) / p->gmin) / lr;
+            state[k] = p->gmin * exp(lr * xb_device__piecewise_move(p, x, npulses[k]));
+            continue;
+        }
         double range = p->gmax - p->gmin;
         double x = xb_device__piecewise_move(p, (state[k] - p->gmin) / range, npulses[k]);
         state[k] = p->gmin + x * range;

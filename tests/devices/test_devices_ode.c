@@ -264,6 +264,39 @@ static void test_devices_ode__table_matches_ode(void **state)
     }
 }
 
+/* The exported 48-node table (xb_device_table_build) used as a piecewise
+ * device: at a node, one pulse equals the integrated pulse. */
+static void test_devices_ode__exported_table(void **state)
+{
+    (void)state;
+    const xb_device_type *t = xb_device_vteam;
+    const void *p = t->default_params;
+    xb_device_piecewise_params pw;
+    xb_assert_ok(xb_device_table_build(t, p, NULL, &pw));
+    assert_true(pw.table_coord == XB_TABLE_LOG_G);
+    xb_device_config cfg = XB_DEVICE_CONFIG_INIT;
+    cfg.type = xb_device_piecewise;
+    cfg.params = &pw;
+    xb_devices *d = NULL;
+    xb_assert_ok(xb_devices_create(&d, &cfg, 1, 1, 0));
+    double g = pw.gmin * pow(pw.gmax / pw.gmin, 20.0 / (XB_DEVICE_PIECEWISE_NODES - 1.0)), x, g1;
+    xb_assert_ok(xb_devices_program(d, &g));
+    int32_t one = 1;
+    xb_assert_ok(xb_devices_pulse(d, &one, 0));
+    xb_device_waveform w;
+    double t_end, vu;
+    xb_assert_ok(xb_device_write_pulse(t, p, &w, &t_end));
+    xb_assert_ok(xb_device_param_get(t, p, "v_up", &vu));
+    g = xb_devices_conductances(d)[0];
+    double g0 = pw.gmin * pow(pw.gmax / pw.gmin, 20.0 / (XB_DEVICE_PIECEWISE_NODES - 1.0));
+    xb_assert_ok(t->set_conductance(p, 0, 1, &g0, &x));
+    xb_assert_ok(xb_device_integrate(t, p, 0, 1, &x, &vu, &w, t_end, 0, NULL, NULL, NULL));
+    xb_assert_ok(t->conductance(p, 0, 1, &x, &g1));
+    assert_true(g1 > g0);
+    xb_assert_close(g, g1, XB_TOL_ODE, 0.0);
+    xb_devices_free(d);
+}
+
 /* §8 check 6: the v1.0.0 gap range 0.2 / 1.7 nm is R(0.1 V) = 542 ohm / 218.6 kohm
  * (MemTorch's port, §4.2), 3-4 significant digits. */
 #define STANFORD_R_RTOL 1e-3
@@ -314,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_devices_ode__yakopcic_closed_form),
         cmocka_unit_test(test_devices_ode__iv_loop),
         cmocka_unit_test(test_devices_ode__table_matches_ode),
+        cmocka_unit_test(test_devices_ode__exported_table),
         cmocka_unit_test(test_devices_ode__stanford_bounds),
         cmocka_unit_test(test_devices_ode__errors),
     };
