@@ -408,6 +408,18 @@ int xb_scenario_file_check_runs(xb_scenario_file *f)
             bad = 1;
             continue;
         }
+        if (!strcmp(ds, "fashion-mnist") && !xb_run_text(r, "dataset_path")[0] &&
+            !xb_file_exists(XB_FASHION_MNIST_DIR "/train-images-idx3-ubyte.gz")) {
+            char msg[600];
+            snprintf(msg, sizeof msg,
+                     "run '%s': dataset 'fashion-mnist': " XB_FASHION_MNIST_DIR
+                     "/train-images-idx3-ubyte.gz not found (install the Debian package "
+                     "dataset-fashion-mnist, or set dataset_path)",
+                     r->name);
+            xb_scn__add_error(f, r->line, 1, msg);
+            bad = 1;
+            continue;
+        }
         /* Fashion-MNIST shapes (the only image datasets the runner loads) */
         long pool = xb_run_int(r, "pool");
         size_t dim = (size_t)((28 / pool) * (28 / pool));
