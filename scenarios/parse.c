@@ -15,7 +15,7 @@
 
 #define MAX_ERRORS 200
 #define MAX_SWEEP 10000   /* values one cell may expand to */
-#define MAX_RUNS 1000000  /* runs one file may expand to */
+#define MAX_RUNS 100000   /* runs one file may expand to */
 
 typedef struct {
     char *text;
@@ -1225,7 +1225,17 @@ static void validate(xb_scenario_file *f)
             if (vals[seeds_col].n == 0) {
                 sl_push(&vals[seeds_col], sc[seeds_col].def);
             }
-            if (expand_row(f, rw->f[0].line, vals) != 0 && !f->n_err_total) {
+            /* count first: a typo like 0:0.00001:1 x 1-100 must not allocate */
+            double runs = 1;
+            for (size_t j = 0; j < f->n_cols; j++) {
+                runs *= vals[j].n > 1 ? (double)vals[j].n : 1.0;
+            }
+            if ((double)f->n_runs + runs > MAX_RUNS) {
+                add_error(f, rw->f[0].line, 1, NULL,
+                          "this row expands to %.0f runs, the file to more than %d (split it, or "
+                          "sweep fewer values)",
+                          runs, MAX_RUNS);
+            } else if (expand_row(f, rw->f[0].line, vals) != 0 && !f->n_err_total) {
                 f->oom = 1;
             }
         }

@@ -113,6 +113,8 @@ static const struct {
      "column 'p_nl_ltp': value 'x': expected a number (the model checks its range)"},
     {"missing_dataset_path.csv", 1, 2, 3,
      "column 'dataset_path': value 'no/such/folder': no such folder (paths are relative to the working directory)"},
+    {"too_many_runs.csv", 1, 2, 1,
+     "this row expands to 202000 runs, the file to more than 100000 (split it, or sweep fewer values)"},
     {"unknown_column.csv", 1, 1, 10,
      "column 'lrate': unknown column (did you mean 'lr'?)"},
     {"unknown_column_far.csv", 1, 1, 10,
