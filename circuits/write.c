@@ -137,15 +137,98 @@ int xb_spice_drift_from_device(xb_spice_drift_params *out, const xb_device_type 
     return validate_drift(out);
 }
 
-int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
-                          const xb_spice_drift_params *p, const double *x0, const double *u_row,
-                          const double *u_col, const xb_spice_pulse *pulse)
+/* Subcircuit `xbmemr te be xs` of linear drift (device-models.md §1 and §7):
+ * state x = w/D on a 1 F capacitor, dx/dt = k i f(x), k = mu_v R_ON / D^2,
+ * f = 1 - (2x - 1)^(2p) (Joglekar) or 1; the resistance uses x clamped to
+ * [0, 1] so a step past a bound cannot make it negative. */
+static void drift_subckt(xb_sb *sb, const void *params)
+{
+    const xb_spice_drift_params *p = params;
+    double k = p->mu_v * p->r_on / (p->d * p->d);
+    xb_sb__printf(sb, ".subckt xbmemr te be xs params: ron=%.17g roff=%.17g kd=%.17g x0=0.5\n",
+                  p->r_on, p->r_off, k);
+    xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
+    if (p->window_p > 0.0) {
+        /* (2x - 1)^(2p) as a power of a square: pow never sees a negative base */
+        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow((2*v(xs)-1)*(2*v(xs)-1),%.17g))}\n",
+                      p->window_p);
+    } else {
+        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)}\n");
+    }
+    xb_sb__printf(sb, "Vsense te mid DC 0\n");
+    xb_sb__printf(sb, "Bm mid be I={v(mid,be)/(ron*max(min(v(xs),1),0)+roff*(1-max(min(v(xs),"
+                      "1),0)))}\n.ends\n");
+}
+
+/* VTEAM parameters in the order of vteam_names. */
+enum {
+    VT_RON,
+    VT_ROFF,
+    VT_D,
+    VT_KON,
+    VT_KOFF,
+    VT_AON,
+    VT_AOFF,
+    VT_VON,
+    VT_VOFF,
+    VT_WINDOW,
+    VT_WAON,
+    VT_WAOFF,
+    VT_WC,
+    VT_IV,
+    VT_N
+};
+static const char *const vteam_names[VT_N] = {"ron",      "roff",      "d",    "k_on",  "k_off",
+                                              "alpha_on", "alpha_off", "v_on", "v_off", "window",
+                                              "a_on",     "a_off",     "w_c",  "iv"};
+
+/* The state gate of devices/ for window 0: motion toward a bound fades
+ * linearly over the last XB_SPICE_GATE_WIDTH of w (devices_internal.h
+ * XB_DEVICE_GATE_WIDTH; the same equations, so the same trajectory). */
+#define XB_SPICE_GATE_WIDTH 1e-4
+
+/* Subcircuit of VTEAM (device-models.md §2.2, as devices/vteam.c): w in
+ * [0, 1], w = 0 is R_ON, voltage thresholds v_on < 0 < v_off, window none
+ * (gate at the bounds) or Kvatinsky, linear or exponential I-V. */
+static void vteam_subckt(xb_sb *sb, const void *params)
+{
+    const double *v = params;
+    xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
+    xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
+    const char *wc = "max(min(v(xs),1),0)";
+    char foff[256], fon[256];
+    if (v[VT_WINDOW] == 1.0) {
+        snprintf(foff, sizeof foff, "exp(-exp(min((%s-%.17g)/%.17g,7)))", wc, v[VT_WAOFF],
+                 v[VT_WC]);
+        snprintf(fon, sizeof fon, "exp(-exp(min((%.17g-%s)/%.17g,7)))", v[VT_WAON], wc, v[VT_WC]);
+    } else {
+        snprintf(foff, sizeof foff, "min(max((1-%s)/%.17g,0),1)", wc, XB_SPICE_GATE_WIDTH);
+        snprintf(fon, sizeof fon, "min(max(%s/%.17g,0),1)", wc, XB_SPICE_GATE_WIDTH);
+    }
+    /* pow of max(., 0): both ternary branches may be evaluated */
+    xb_sb__printf(sb,
+                  "Bx 0 xs I={(v(te,be)>%.17g ? %.17g*pow(max(v(te,be)/%.17g-1,0),%.17g)*%s : 0)"
+                  " + (v(te,be)<%.17g ? %.17g*pow(max(v(te,be)/%.17g-1,0),%.17g)*%s : 0)}\n",
+                  v[VT_VOFF], v[VT_KOFF] / v[VT_D], v[VT_VOFF], v[VT_AOFF], foff, v[VT_VON],
+                  v[VT_KON] / v[VT_D], v[VT_VON], v[VT_AON], fon);
+    if (v[VT_IV] == 1.0) {
+        xb_sb__printf(sb, "Bm te be I={v(te,be)/(%.17g*pow(%.17g,%s))}\n.ends\n", v[VT_RON],
+                      v[VT_ROFF] / v[VT_RON], wc);
+    } else {
+        xb_sb__printf(sb, "Bm te be I={v(te,be)/(%.17g+%.17g*%s)}\n.ends\n", v[VT_RON],
+                      v[VT_ROFF] - v[VT_RON], wc);
+    }
+}
+
+static int tran_common(char **text_out, const xb_circuit_config *c,
+                       void (*subckt)(xb_sb *, const void *), const void *sub_params,
+                       const char *what, const double *x0, const double *u_row, const double *u_col,
+                       const xb_spice_pulse *pulse)
 {
     XB_ASSERT_ARG(text_out != NULL);
     XB_ASSERT_ARG(x0 != NULL && u_row != NULL && u_col != NULL && pulse != NULL);
     *text_out = NULL;
     XB_TRY(xb_circuits__validate_config(c));
-    XB_TRY(validate_drift(p));
     XB_TRY(xb_circuits__validate_write_bias(c, u_row, u_col));
     if (!(pulse->rise > 0.0) || !(pulse->fall > 0.0) || !(pulse->width >= 0.0) ||
         !(pulse->delay >= 0.0) || !(pulse->t_stop > 0.0) || !(pulse->max_step > 0.0)) {
@@ -164,27 +247,10 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
     xb_nodal_lines m;
     xb_nodal__lines_init(&m, c, XB_NODAL_WRITE);
     xb_sb sb = {0};
-    xb_sb__printf(&sb, "* xbarsim write pulse on a %d x %d crossbar of linear-drift memristors\n",
-                  c->rows, c->cols);
+    xb_sb__printf(&sb, "* xbarsim write pulse on a %d x %d crossbar of %s memristors\n", c->rows,
+                  c->cols, what);
     xb_sb__printf(&sb, ".options reltol=1e-6 abstol=1e-15 vntol=1e-9 gmin=1e-12 noinit\n");
-    /* device-models.md §1 and §7: state x = w/D on a 1 F capacitor, dx/dt =
-     * k i f(x), k = mu_v R_ON / D^2, f = 1 - (2x - 1)^(2p) (Joglekar) or 1;
-     * the resistance uses x clamped to [0, 1] so a step past a bound cannot
-     * make it negative */
-    double k = p->mu_v * p->r_on / (p->d * p->d);
-    xb_sb__printf(&sb, ".subckt xbmemr te be xs params: ron=%.17g roff=%.17g kd=%.17g x0=0.5\n",
-                  p->r_on, p->r_off, k);
-    xb_sb__printf(&sb, "Cx xs 0 1 IC={x0}\n");
-    if (p->window_p > 0.0) {
-        /* (2x - 1)^(2p) as a power of a square: pow never sees a negative base */
-        xb_sb__printf(&sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow((2*v(xs)-1)*(2*v(xs)-1),%.17g))}\n",
-                      p->window_p);
-    } else {
-        xb_sb__printf(&sb, "Bx 0 xs I={kd*i(Vsense)}\n");
-    }
-    xb_sb__printf(&sb, "Vsense te mid DC 0\n");
-    xb_sb__printf(&sb, "Bm mid be I={v(mid,be)/(ron*max(min(v(xs),1),0)+roff*(1-max(min(v(xs),"
-                       "1),0)))}\n.ends\n");
+    subckt(&sb, sub_params);
     /* the network of the read netlist, every end source a PULSE to its bias */
     xb_sb sbn = {0};
     double *g = malloc(ncell * sizeof *g);
@@ -237,6 +303,45 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
     return XB_OK;
 }
 
+int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
+                          const xb_spice_drift_params *p, const double *x0, const double *u_row,
+                          const double *u_col, const xb_spice_pulse *pulse)
+{
+    XB_TRY(validate_drift(p));
+    return tran_common(text_out, c, drift_subckt, p, "linear-drift", x0, u_row, u_col, pulse);
+}
+
+int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,
+                                 const xb_device_type *type, const void *params, const double *x0,
+                                 const double *u_row, const double *u_col,
+                                 const xb_spice_pulse *pulse)
+{
+    XB_ASSERT_ARG(params != NULL);
+    if (type == xb_device_linear_drift) {
+        xb_spice_drift_params p;
+        XB_TRY(xb_spice_drift_from_device(&p, type, params));
+        return xb_spice_netlist_tran(text_out, c, &p, x0, u_row, u_col, pulse);
+    }
+    if (type == xb_device_vteam) {
+        double v[VT_N];
+        for (int k = 0; k < VT_N; k++) {
+            XB_TRY(xb_device_param_get(type, params, vteam_names[k], &v[k]));
+        }
+        if (!(v[VT_VON] < 0.0 && v[VT_VOFF] > 0.0 && v[VT_D] > 0.0 && v[VT_WC] > 0.0)) {
+            return xb__error_set(XB_EINVAL,
+                                 "vteam: need v_on (%g V) < 0 < v_off (%g V), d (%g m) > 0 and "
+                                 "w_c (%g) > 0",
+                                 v[VT_VON], v[VT_VOFF], v[VT_D], v[VT_WC]);
+        }
+        return tran_common(text_out, c, vteam_subckt, v, "VTEAM", x0, u_row, u_col, pulse);
+    }
+    return xb__error_set(XB_EINVAL,
+                         "device model '%s' has no tran subcircuit (linear_drift or vteam)",
+                         type ? type->name : "(null)");
+}
+
+static int run_tran(double *x_out, const xb_circuit_config *c, char *net);
+
 int xb_spice_tran_states(double *x_out, const xb_circuit_config *c, const xb_spice_drift_params *p,
                          const double *x0, const double *u_row, const double *u_col,
                          const xb_spice_pulse *pulse)
@@ -244,6 +349,23 @@ int xb_spice_tran_states(double *x_out, const xb_circuit_config *c, const xb_spi
     XB_ASSERT_ARG(x_out != NULL);
     char *net = NULL;
     XB_TRY(xb_spice_netlist_tran(&net, c, p, x0, u_row, u_col, pulse));
+    return run_tran(x_out, c, net);
+}
+
+int xb_spice_tran_states_device(double *x_out, const xb_circuit_config *c,
+                                const xb_device_type *type, const void *params, const double *x0,
+                                const double *u_row, const double *u_col,
+                                const xb_spice_pulse *pulse)
+{
+    XB_ASSERT_ARG(x_out != NULL);
+    char *net = NULL;
+    XB_TRY(xb_spice_netlist_tran_device(&net, c, type, params, x0, u_row, u_col, pulse));
+    return run_tran(x_out, c, net);
+}
+
+/* Runs a tran netlist (takes ownership of net) and reads every state node. */
+static int run_tran(double *x_out, const xb_circuit_config *c, char *net)
+{
     size_t ncell = (size_t)c->rows * (size_t)c->cols;
     char **names = calloc(ncell, sizeof *names);
     double **vals = calloc(ncell, sizeof *vals);

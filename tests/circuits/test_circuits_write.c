@@ -296,6 +296,43 @@ static void test_circuits_write__tran_half_select_v3(void **state)
     assert_true(x[0 * C + 0] < x0[0 * C + 0]);
 }
 
+/* VTEAM (devices/ defaults, the MemTorch/Technion demo set): one cell pushed
+ * toward R_OFF at +0.5 V, one toward R_ON at -0.22 V for 100 ns, window none
+ * and Kvatinsky; ngspice's tran against xb_device_integrate. */
+static void test_circuits_write__tran_vteam_vs_device_ode(void **state)
+{
+    (void)state;
+    _Alignas(max_align_t) unsigned char params[XB_DEVICE_PARAMS_MAX];
+    const xb_spice_pulse vp = {.delay = 1e-9,
+                               .rise = 1e-9,
+                               .width = 100e-9,
+                               .fall = 1e-9,
+                               .t_stop = 110e-9,
+                               .max_step = 2e-11};
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = 1;
+    c.cols = 2;
+    double x0[2] = {0.3, 0.7}, ur = 0.5, uc[2] = {0.0, 0.72}, x[2], xd[2];
+    double vcell[2] = {ur - uc[0], ur - uc[1]};
+    for (int window = 0; window <= 1; window++) {
+        xb_assert_ok(xb_device_params_default(xb_device_vteam, params));
+        xb_assert_ok(xb_device_param_set(xb_device_vteam, params, "window", window));
+        xb_assert_ok(xb_spice_tran_states_device(x, &c, xb_device_vteam, params, x0, &ur, uc, &vp));
+        xb_device_waveform w = {XB_WAVE_PULSE, 1.0, vp.width, vp.rise, vp.fall, vp.delay, 0.0};
+        xb_device_ode_settings set = XB_DEVICE_ODE_SETTINGS_INIT;
+        memcpy(xd, x0, sizeof xd);
+        xb_assert_ok(xb_device_integrate(xb_device_vteam, params, 0, 2, xd, vcell, &w, vp.t_stop, 0,
+                                         NULL, &set, NULL));
+        for (int k = 0; k < 2; k++) {
+            xb_assert_close(x[k], xd[k], TOL_TRAN, 0.0);
+        }
+        /* the pulse moves both states well beyond the tolerance, both ways */
+        assert_true(x[0] - x0[0] > 0.1 && x0[1] - x[1] > 0.1);
+    }
+    xb_assert_error(xb_spice_tran_states_device(x, &c, xb_device_ideal, params, x0, &ur, uc, &vp),
+                    XB_EINVAL, "no tran subcircuit");
+}
+
 static void test_circuits_write__errors(void **state)
 {
     (void)state;
@@ -328,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_circuits_write__tran_one_cell_vs_device_ode),
         cmocka_unit_test(test_circuits_write__tran_half_select_v3),
         cmocka_unit_test(test_circuits_write__tran_joglekar_from_device_params),
+        cmocka_unit_test(test_circuits_write__tran_vteam_vs_device_ode),
         cmocka_unit_test(test_circuits_write__errors),
     };
     return cmocka_run_group_tests_name("circuits_write", tests, NULL, NULL);
