@@ -23,6 +23,7 @@ struct xb_devices {
     double *state; /* n * n_state */
     double *g;     /* n, noiseless conductance */
     unsigned char *stuck; /* NULL if no cell is stuck */
+    double *nu;           /* per-device drift exponents; NULL = all cfg.drift_nu */
     int32_t *npulse_ws;   /* n */
     double *g_ws;         /* n */
     xb_device_config cfg;
@@ -149,9 +150,10 @@ static int validate_config(const xb_device_config *cfg, const xb_device_type *ty
                              "stuck fractions (min %g, max %g) must be >= 0 and sum to <= 1",
                              cfg->stuck_min_frac, cfg->stuck_max_frac);
     }
-    if (!(cfg->drift_nu >= 0.0) || !(cfg->drift_t0 > 0.0)) {
-        return xb__error_set(XB_EINVAL, "drift_nu (%g) must be >= 0 and drift_t0 (%g s) > 0",
-                             cfg->drift_nu, cfg->drift_t0);
+    if (!(cfg->drift_nu >= 0.0) || !(cfg->drift_t0 > 0.0) || !(cfg->drift_nu_d2d >= 0.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "drift_nu (%g) and drift_nu_d2d (%g) must be >= 0 and drift_t0 (%g s) > 0",
+                             cfg->drift_nu, cfg->drift_nu_d2d, cfg->drift_t0);
     }
     if (cfg->n_d2d < 0 || cfg->n_d2d > XB_DEVICE_MAX_VARIATIONS) {
         return xb__error_set(XB_EINVAL, "n_d2d (%d) must be in 0..%d", cfg->n_d2d,
@@ -217,6 +219,7 @@ void xb_devices_free(xb_devices *d)
     free(d->state);
     free(d->g);
     free(d->stuck);
+    free(d->nu);
     free(d->npulse_ws);
     free(d->g_ws);
     xb_device__table_free(&d->table);
@@ -393,6 +396,18 @@ int xb_devices_create(xb_devices **out, const xb_device_config *cfg, size_t n, u
             d->stuck[k] = u < cfg->stuck_min_frac ? STUCK_MIN
                           : u < cfg->stuck_min_frac + cfg->stuck_max_frac ? STUCK_MAX
                                                                            : FREE;
+        }
+    }
+    if (cfg->drift_nu > 0.0 && cfg->drift_nu_d2d > 0.0) {
+        d->nu = malloc(n * sizeof *d->nu);
+        if (d->nu == NULL) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory for %zu devices", n);
+            goto out;
+        }
+        xb_rng r;
+        xb_rng_init(&r, seed, XB_RNG_DRIFT, array_id);
+        for (size_t k = 0; k < n; k++) {
+            d->nu[k] = fabs(cfg->drift_nu * (1.0 + cfg->drift_nu_d2d * xb_rng_normal_at(&r, k)));
         }
     }
     xb_rng_init(&d->c2c, seed, XB_RNG_C2C, array_id);
@@ -626,6 +641,11 @@ double xb_devices_drift_factor(const xb_devices *d, double t_since_program)
     return pow(t_since_program / d->cfg.drift_t0, -d->cfg.drift_nu);
 }
 
+double xb_devices_drift_nu(const xb_devices *d, size_t k)
+{
+    return d->nu != NULL && k < d->n ? d->nu[k] : d->cfg.drift_nu;
+}
+
 int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_event,
                     double *g_out)
 {
@@ -634,10 +654,12 @@ int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_e
         return xb__error_set(XB_EINVAL, "read time (%g s) must be >= 0", t_since_program);
     }
     double f = xb_devices_drift_factor(d, t_since_program);
+    double lt = d->nu != NULL && t_since_program > d->cfg.drift_t0 ? log(t_since_program / d->cfg.drift_t0) : 0.0;
     double sd = d->cfg.read_noise;
     for (size_t k = 0; k < d->n; k++) {
         double noise = sd > 0.0 ? 1.0 + sd * xb_rng_normal_at(&d->read, (read_event << 32) + (uint64_t)k) : 1.0;
-        g_out[k] = d->g[k] * f * noise;
+        double fk = d->nu != NULL ? exp(-d->nu[k] * lt) : f;
+        g_out[k] = d->g[k] * fk * noise;
     }
     return 0;
 }

@@ -299,9 +299,10 @@ typedef struct {
     double stuck_max_frac; /* fraction of cells stuck at Gmax */
     double drift_nu;       /* power-law drift exponent; 0 = off */
     double drift_t0;       /* seconds after programming at which G is the programmed value */
+    double drift_nu_d2d;   /* relative sd of each device's exponent: nu_k = |nu (1 + sd xi)| (aihwkit nu_dtod) */
 } xb_device_config;
 
-#define XB_DEVICE_CONFIG_INIT {NULL, NULL, 0.0, {{{0}, 0.0, XB_DIST_NORMAL}}, 0, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 1.0}
+#define XB_DEVICE_CONFIG_INIT {NULL, NULL, 0.0, {{{0}, 0.0, XB_DIST_NORMAL}}, 0, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 1.0, 0.0}
 
 /* ------------------------------------------------------------- presets */
 
@@ -358,11 +359,14 @@ int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event);
 /* Relative read-noise sd (0 = off), for readers that apply it in output space. */
 double xb_devices_read_noise(const xb_devices *d);
 
-/* Conductance drift factor (t/t0)^(-nu) at t seconds after programming
+/* Nominal conductance drift factor (t/t0)^(-nu) at t seconds after programming
  * (1 for t <= t0 or nu = 0): G(t) = G_programmed (t/t0)^(-nu), the power law
  * of device-models.md §5.3/§6 with cfg.drift_nu and cfg.drift_t0. */
 double xb_devices_drift_factor(const xb_devices *d, double t_since_program);
-/* What a read sees: g_out[k] = G_k * drift(t) * (1 + read_noise * xi), with xi
+/* Drift exponent of device k (cfg.drift_nu spread by drift_nu_d2d, drawn once
+ * from the XB_RNG_DRIFT stream at position k). */
+double xb_devices_drift_nu(const xb_devices *d, size_t k);
+/* What a read sees: g_out[k] = G_k * (t/t0)^(-nu_k) * (1 + read_noise * xi), with xi
  * from the XB_RNG_READ stream at position (read_event << 32) + k, i.e. a pure
  * function of (seed, array, k, read_event). Stuck cells drift and are noisy too. */
 int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_event,

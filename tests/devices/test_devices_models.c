@@ -437,6 +437,37 @@ static void test_devices_block__drift_and_read_noise(void **state)
     xb_devices_free(e);
 }
 
+/* Per-device drift exponents: nu_k = |nu (1 + sd xi)|, mean nu and sd nu*sd
+ * (no folding at sd 0.2: |.| acts 5 sigma out); each read uses its own nu_k. */
+static void test_devices_block__drift_d2d(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    xb_device_config cfg = XB_DEVICE_CONFIG_INIT;
+    cfg.drift_nu = 0.049; /* §5.3 at g = g_max */
+    cfg.drift_t0 = 20.0;
+    cfg.drift_nu_d2d = 0.2;
+    xb_devices *d = make(&cfg, N, 8);
+    double *z = malloc(N * sizeof *z), *g = malloc(N * sizeof *g);
+    assert_non_null(z);
+    assert_non_null(g);
+    for (size_t k = 0; k < N; k++) {
+        z[k] = (xb_devices_drift_nu(d, k) / 0.049 - 1.0) / 0.2;
+    }
+    double m, s;
+    mean_sd(z, N, &m, &s);
+    xb_assert_close(m, 0.0, 0.0, XB_TOL_STAT);
+    xb_assert_close(s, 1.0, 0.0, XB_TOL_STAT);
+    xb_assert_ok(xb_devices_read(d, 86420.0, 0, g));
+    for (size_t k = 0; k < N; k += 997) {
+        xb_assert_close(g[k], xb_devices_conductances(d)[k] * pow(86420.0 / 20.0, -xb_devices_drift_nu(d, k)),
+                        XB_TOL_EXACT, 0.0);
+    }
+    free(z);
+    free(g);
+    xb_devices_free(d);
+}
+
 static void test_devices_block__errors(void **state)
 {
     (void)state;
@@ -509,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_devices_block__c2c_statistics),
         cmocka_unit_test(test_devices_block__streams_independent),
         cmocka_unit_test(test_devices_block__drift_and_read_noise),
+        cmocka_unit_test(test_devices_block__drift_d2d),
         cmocka_unit_test(test_devices_block__errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
