@@ -42,6 +42,8 @@ static void usage(FILE *fp)
           "\n"
           "options:\n"
           "  -o DIR|FILE   output directory (pulse, iv; default .) or device file (fit)\n"
+          "  --set P=V     override parameter P of NAME (show, pulse, iv; repeatable), e.g.\n"
+          "                --set t_pulse=2e-9 --set v_up=-0.3\n"
           "  --no-figure   CSV only (gnuplot not needed)\n"
           "  -h, --help    this text\n",
           fp);
@@ -49,10 +51,35 @@ static void usage(FILE *fp)
 
 /* ------------------------------------------------------------- helpers */
 
+/* --set NAME=VALUE overrides, applied after the preset (repeatable) */
+#define MAX_SETS 16
+static const char *sets[MAX_SETS];
+static int n_sets;
+
+static int apply_sets(const xb_device_type *type, void *params)
+{
+    for (int i = 0; i < n_sets; i++) {
+        char name[64];
+        const char *eq = strchr(sets[i], '=');
+        char *end = NULL;
+        double v = eq ? strtod(eq + 1, &end) : 0.0;
+        if (eq == NULL || (size_t)(eq - sets[i]) >= sizeof name || end == eq + 1 || *end != '\0') {
+            fprintf(stderr, "xbarsim device: --set '%s' must be NAME=NUMBER\n", sets[i]);
+            return 2;
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(eq - sets[i]), sets[i]);
+        int rc = xb_device_param_set(type, params, name, v);
+        if (rc < 0) {
+            return xb_cli_fail("--set", rc);
+        }
+    }
+    return 0;
+}
+
 static int load(const char *name, const xb_device_type **type, void *params)
 {
     int rc = xb_device_preset_find(name, type, params);
-    return rc < 0 ? xb_cli_fail(name, rc) : 0;
+    return rc < 0 ? xb_cli_fail(name, rc) : apply_sets(*type, params);
 }
 
 /* "pulse_" + the name without directories and .csv */
@@ -121,18 +148,18 @@ static int cmd_list(void)
 
 static int cmd_show(const char *name)
 {
-    const xb_device_type *t = NULL;
-    char params[XB_DEVICE_PARAMS_MAX];
-    if (load(name, &t, params)) {
-        return 1;
-    }
     xb_device_config cfg = XB_DEVICE_CONFIG_INIT;
-    char buf2[XB_DEVICE_PARAMS_MAX];
-    if (xb_device_preset_config(name, &cfg, buf2) < 0) {
-        return xb_cli_fail(name, XB_EINVAL);
+    char params[XB_DEVICE_PARAMS_MAX];
+    int rc = xb_device_preset_config(name, &cfg, params);
+    if (rc < 0) {
+        return xb_cli_fail(name, rc);
+    }
+    const xb_device_type *t = cfg.type;
+    if ((rc = apply_sets(t, params)) != 0) {
+        return rc;
     }
     xb_devices *d = NULL;
-    int rc = xb_devices_create(&d, &cfg, 1, 1, 0);
+    rc = xb_devices_create(&d, &cfg, 1, 1, 0);
     if (rc < 0) {
         return xb_cli_fail(name, rc);
     }
@@ -172,6 +199,9 @@ static int cmd_pulse(const char *name, const char *dir, long npulses, int ode, d
     int rc = xb_device_preset_config(name, &cfg, params);
     if (rc < 0) {
         return xb_cli_fail(name, rc);
+    }
+    if ((rc = apply_sets(cfg.type, params)) != 0) {
+        return rc;
     }
     cfg.c2c = c2c;
     cfg.d2d_gbounds = 0.0;
@@ -501,6 +531,12 @@ int xb_cli_device(int argc, char **argv)
             samples = (int)strtol(argv[++i], &end, 10);
         } else if (!strcmp(a, "--model") && has) {
             model = argv[++i];
+        } else if (!strcmp(a, "--set") && has) {
+            if (n_sets >= MAX_SETS) {
+                fprintf(stderr, "xbarsim device: at most %d --set options\n", MAX_SETS);
+                return 2;
+            }
+            sets[n_sets++] = argv[++i];
         } else if (!strcmp(a, "--params") && has) {
             plist = argv[++i];
         } else if (a[0] == '-') {

@@ -18,6 +18,11 @@ grep -q "^  vteam_demo .*demo values" "$T/list" || fail "list lacks the vteam de
 grep -q "^nl_ltp *2.4 " "$T/show" || fail "show agsi: nl_ltp 2.4 (device-models.md 5.1) missing"
 grep -q "pulses across the range 97" "$T/show" || fail "show agsi: 97 pulses missing"
 
+# --set overrides a parameter, and names the parameter when it is wrong
+"$X" device show vteam_demo --set t_pulse=2e-9 | grep -q "^t_pulse *2e-09 " || fail "--set t_pulse not shown"
+"$X" device show vteam_demo --set t_puls=2e-9 2>"$T/err" && fail "--set of an unknown parameter succeeded"
+grep -q "no parameter 't_puls'" "$T/err" || fail "--set error does not name the parameter"
+
 # pulse: 97 LTP + 97 LTD steps, each curve with its starting point, plus the header
 "$X" device pulse agsi -o "$T/p" >/dev/null || fail "pulse agsi exited $?"
 n=$(wc -l <"$T/p/pulse_agsi.csv")
