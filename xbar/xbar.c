@@ -827,3 +827,58 @@ void xb_xbar_counters_reset(xb_xbar *x)
         memset(&x->tiles[t].cnt, 0, sizeof x->tiles[t].cnt);
     }
 }
+
+static void print_row(FILE *fp, int csv, const char *name, const xb__tile *t,
+                      const xb_xbar_counters *c)
+{
+    if (csv) {
+        xb_csv_field(fp, name);
+        if (t != NULL) {
+            fprintf(fp, ",%d,%d,%d,%d,%d,%d", t->r0, t->nr, t->o0, t->no, t->nr, t->pcols);
+        } else {
+            fprintf(fp, ",,,,,,");
+        }
+        fprintf(fp, ",%llu,%llu,%llu,%llu,%llu,%llu,", (unsigned long long)c->reads_forward,
+                (unsigned long long)c->reads_backward, (unsigned long long)c->array_reads,
+                (unsigned long long)c->pulses, (unsigned long long)c->pulses_program,
+                (unsigned long long)c->verify_rounds);
+        xb_csv_double(fp, c->energy_read);
+        fputc(',', fp);
+        xb_csv_double(fp, c->energy_write);
+        fputc('\n', fp);
+        return;
+    }
+    char shape[64] = "";
+    if (t != NULL) {
+        snprintf(shape, sizeof shape, "%dx%d @ (%d, %d)", t->nr, t->pcols, t->r0, t->o0);
+    }
+    fprintf(fp, "%-6s %-22s %12llu %12llu %12llu %12llu %12llu %12.4e %12.4e\n", name, shape,
+            (unsigned long long)c->reads_forward, (unsigned long long)c->reads_backward,
+            (unsigned long long)c->array_reads, (unsigned long long)c->pulses,
+            (unsigned long long)c->pulses_program, c->energy_read, c->energy_write);
+}
+
+int xb_xbar_counters_fprint(FILE *fp, const xb_xbar *x, int csv)
+{
+    XB_ASSERT_ARG(fp != NULL);
+    XB_ASSERT_ARG(x != NULL);
+    if (csv) {
+        fputs("array,in0,n_in,out0,n_out,rows,cols,reads_forward,reads_backward,array_reads,"
+              "pulses,pulses_program,verify_rounds,energy_read_j,energy_write_j\n",
+              fp);
+    } else {
+        fprintf(fp, "%-6s %-22s %12s %12s %12s %12s %12s %12s %12s\n", "array", "shape",
+                "reads_fwd", "reads_bwd", "array_reads", "pulses", "pulses_prog", "E_read/J",
+                "E_write/J");
+    }
+    for (int t = 0; t < x->ntiles; t++) {
+        char name[16];
+        snprintf(name, sizeof name, "%d", t);
+        print_row(fp, csv, name, &x->tiles[t], &x->tiles[t].cnt);
+    }
+    print_row(fp, csv, "all", NULL, &x->cnt);
+    if (ferror(fp)) {
+        return xb__error_set(XB_EIO, "writing the counters failed");
+    }
+    return XB_OK;
+}

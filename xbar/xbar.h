@@ -150,5 +150,8 @@ void xb_xbar_counters_get(const xb_xbar *x, xb_xbar_counters *out);
 int xb_xbar_tile_counters_get(const xb_xbar *x, int tile, xb_xbar_counters *out);
 /* Zeroes all counters (e.g. after initialisation, so training counts alone). */
 void xb_xbar_counters_reset(xb_xbar *x);
+/* Writes the counters of every physical array and their total ("all"), one
+ * row each, as CSV with a header line (csv = 1) or as an aligned table. */
+int xb_xbar_counters_fprint(FILE *fp, const xb_xbar *x, int csv);
 
 #endif /* XB_XBAR_H */

@@ -1227,6 +1227,54 @@ static void test_xbar_read__backends_agree_through_the_array(void **state)
     }
 }
 
+static void test_xbar_counters__csv_rows_match_the_counters(void **state)
+{
+    (void)state;
+    xb_xbar_config c = ideal_cfg(5, 4);
+    c.max_rows = 3; /* two arrays */
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    double dw[20], in[5] = {0.1, 0.2, 0.3, 0.4, 0.5}, y[4];
+    for (int k = 0; k < 20; k++) {
+        dw[k] = (k % 3) * xb_xbar_dw_pulse(x);
+    }
+    xb_assert_ok(xb_xbar_update(x, dw));
+    xb_assert_ok(xb_xbar_forward(x, in, 1, y));
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    xb_assert_ok(xb_xbar_counters_fprint(fp, x, 1));
+    rewind(fp);
+    char line[512];
+    int rows = 0;
+    unsigned long long sum_pulses = 0, all_pulses = 0;
+    while (fgets(line, sizeof line, fp) != NULL) {
+        rows++;
+        if (rows == 1) {
+            assert_non_null(strstr(line, "array,in0,n_in"));
+            continue;
+        }
+        /* the 11th field is pulses */
+        char *p = line;
+        for (int f = 0; f < 10; f++) {
+            p = strchr(p, ',') + 1;
+        }
+        unsigned long long v = strtoull(p, NULL, 10);
+        if (strncmp(line, "all,", 4) == 0) {
+            all_pulses = v;
+        } else {
+            sum_pulses += v;
+        }
+    }
+    fclose(fp);
+    assert_int_equal(rows, 1 + 2 + 1);
+    xb_xbar_counters cnt;
+    xb_xbar_counters_get(x, &cnt);
+    assert_true(cnt.pulses > 0);
+    assert_int_equal(all_pulses, cnt.pulses);
+    assert_int_equal(sum_pulses, cnt.pulses); /* every pulse belongs to one array */
+    xb_xbar_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1253,6 +1301,7 @@ int main(void)
         cmocka_unit_test(test_xbar_periphery__worst_case_adc_range_never_clips),
         cmocka_unit_test(test_xbar_read__wire_resistance_lowers_every_output),
         cmocka_unit_test(test_xbar_read__backends_agree_through_the_array),
+        cmocka_unit_test(test_xbar_counters__csv_rows_match_the_counters),
         cmocka_unit_test(test_xbar_disturb__half_selected_cells_follow_the_device_model),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
