@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <mpi.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,6 +134,19 @@ typedef struct {
 
 static int pipe_fd = -1;
 
+/* Dynamic scheduling across worker processes: a counter in shared memory,
+ * so a worker that finishes early takes the next run instead of idling
+ * while another works through a fixed share of slow runs. */
+static atomic_size_t *next_counter = NULL;
+static size_t next_limit = 0;
+
+static size_t shared_next_run(void *payload)
+{
+    (void)payload;
+    size_t i = atomic_fetch_add(next_counter, 1);
+    return i < next_limit ? i : (size_t)-1;
+}
+
 static void pipe_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
 {
     (void)payload;
@@ -177,6 +192,18 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
     if (pipe(fds) != 0) {
         return xb__error_set(XB_EIO, "pipe: %s", strerror(errno));
     }
+    /* worker processes are only used without MPI (rank 0 of 1): they share
+     * every run through the counter */
+    next_counter = mmap(NULL, sizeof *next_counter, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (next_counter == MAP_FAILED) {
+        close(fds[0]);
+        close(fds[1]);
+        next_counter = NULL;
+        return xb__error_set(XB_ENOMEM, "shared run counter: %s", strerror(errno));
+    }
+    atomic_init(next_counter, 0);
+    next_limit = xb_scenario_file_n_runs(f);
     pid_t pids[256];
     int started = 0;
     for (int w = 0; w < jobs; w++) {
@@ -189,8 +216,9 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
             is_worker = 1;
             close(fds[0]);
             pipe_fd = fds[1];
-            cfg->worker = rank * jobs + w;
-            cfg->n_workers = n_ranks * jobs;
+            cfg->worker = 0;
+            cfg->n_workers = 1;
+            cfg->next_run = shared_next_run;
             cfg->on_epoch = pipe_epoch;
             int rc = xb_runner_run(f, cfg);
             if (rc < 0 && rc != XB_EINTERRUPTED) {
@@ -234,6 +262,8 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
             interrupted = 1;
         }
     }
+    munmap(next_counter, sizeof *next_counter);
+    next_counter = NULL;
     if (failed) {
         return xb__error_set(XB_EEXTERNAL, "a worker process failed (its error is above)");
     }

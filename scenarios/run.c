@@ -1,7 +1,8 @@
-/* The runner: every run this worker owns, epoch by epoch, each epoch made
- * durable before the next starts. Which worker owns a run depends only on
- * its index, and a run's numbers only on its settings and seed, so the
- * results do not depend on how many workers or ranks share the file. */
+/* The runner: every run this worker owns (a fixed partition by index, or
+ * the next free run from a shared counter), epoch by epoch, each epoch made
+ * durable before the next starts. A run's numbers depend only on its
+ * settings and seed, so the results do not depend on how many workers or
+ * ranks share the file, nor on which of them does which run. */
 #include "scenarios/scenarios_internal.h"
 
 #include <errno.h>
@@ -86,8 +87,9 @@ int xb_runner_run(const xb_scenario_file *f, const xb_runner_config *cfg)
      * cost the night's other runs: log it, go on, report at the end. */
     int first_rc = XB_OK, failed = 0;
     char first_msg[512] = "";
-    for (size_t i = (size_t)cfg->worker; i < xb_scenario_file_n_runs(f);
-         i += (size_t)cfg->n_workers) {
+    size_t n = xb_scenario_file_n_runs(f);
+    for (size_t i = cfg->next_run ? cfg->next_run(cfg->payload) : (size_t)cfg->worker; i < n;
+         i = cfg->next_run ? cfg->next_run(cfg->payload) : i + (size_t)cfg->n_workers) {
         int rc = run_one(f, i, cfg, tr);
         if (rc == XB_EINTERRUPTED) {
             return rc;

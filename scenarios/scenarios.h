@@ -170,9 +170,13 @@ typedef struct {
      * (finished = 1; m is NULL for a run found complete on resume) */
     void (*on_epoch)(void *payload, size_t run, const xb_metrics *m, int finished);
     void *payload;
+    /* optional dynamic scheduling (worker processes sharing a counter): the
+     * next run index to do, or (size_t)-1 when none is left; when set it
+     * replaces the worker / n_workers partition */
+    size_t (*next_run)(void *payload);
 } xb_runner_config;
 
-#define XB_RUNNER_CONFIG_INIT {"results", 0, 0, 1, NULL, NULL, NULL, NULL}
+#define XB_RUNNER_CONFIG_INIT {"results", 0, 0, 1, NULL, NULL, NULL, NULL, NULL}
 
 /* Runs every run of f that this rank owns, each writing durable part files
  * under out_dir/parts/. Returns XB_EINTERRUPTED if stopped. */

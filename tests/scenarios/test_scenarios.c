@@ -549,6 +549,15 @@ static void run_all(const xb_scenario_file *f, const char *dir, int worker, int 
     xb_assert_ok(xb_runner_run(f, &cfg));
 }
 
+/* hands out runs last to first */
+static size_t reverse_left;
+
+static size_t reverse_next(void *payload)
+{
+    (void)payload;
+    return reverse_left > 0 ? --reverse_left : (size_t)-1;
+}
+
 static void test_scenarios_runner__workers_give_identical_results(void **state)
 {
     (void)state;
@@ -565,6 +574,20 @@ static void test_scenarios_runner__workers_give_identical_results(void **state)
     run_all(f, two, 0, 2, 0);
     xb_assert_ok(xb_results_assemble(f, two));
     char *a = results_without_seconds(one), *b = results_without_seconds(two);
+    assert_string_equal(a, b);
+    free(b);
+    /* dynamic scheduling in reverse order: same results */
+    char three[128];
+    snprintf(three, sizeof three, "%s/three", tmp_root);
+    xb_runner_config cfg = XB_RUNNER_CONFIG_INIT;
+    cfg.out_dir = three;
+    cfg.trainer = &fake;
+    cfg.next_run = reverse_next;
+    reverse_left = xb_scenario_file_n_runs(f);
+    xb_assert_ok(xb_runner_run(f, &cfg));
+    assert_int_equal(reverse_left, 0);
+    xb_assert_ok(xb_results_assemble(f, three));
+    b = results_without_seconds(three);
     assert_string_equal(a, b);
     /* 6 runs x 5 epochs (0..4) + 1 run x 4 epochs + header */
     size_t lines = 0;
