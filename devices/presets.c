@@ -100,7 +100,7 @@ static const xb_device_preset presets[] = {
     {"stanford_pku_v1", "stanford_pku",
      "Stanford-PKU RRAM v1.0.0 code defaults (Jiang et al. 2014 release; rram_v_1_0_0.va)",
      {{"g0", 0.25e-9}, {"v0_iv", 0.25}, {"i0", 1e-3}, {"vel0", 10}, {"beta", 0.8}, {"gamma0", 16},
-      {"ea", 0.6}, {"a0", 0.25e-9}, {"t0", 298}, {"f_min", 1.4e9}, {"t_ox", 12e-9}, {NULL, 0}},
+      {"ea", 0.6}, {"alpha", 3}, {"gamma0_reset", 16}, {"beta_reset", 0.8}, {"t_ox", 12e-9}, {NULL, 0}},
      0.0, 0.0, "R_th 2.1e3 K/W, gap 0.2-1.7 nm; no compliance current: pulses above ~1.5 V switch abruptly"},
 };
 

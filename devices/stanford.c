@@ -1,7 +1,8 @@
 /* stanford_pku: the Stanford-PKU RRAM model (Guan, Yu, Wong 2012; Jiang et
  * al. 2014 release v1.0.0 and IEEE TED 63(5) 2016; device-models.md §4.1):
  *   dg/dt = -v0 exp(-Ea/(kB T)) sinh(gamma a0/t_ox * q V/(kB T))
- *   gamma = gamma0 - beta (g/1 nm)^3,  gamma := 0 if gamma |V|/t_ox < F_min
+ *   gamma = gamma0 - beta (g/1 nm)^alpha,  gamma := 0 if gamma |V|/t_ox < F_min
+ *   (alpha = 3 in v1.0.0; TED 2016 fits alpha and separate SET/RESET gamma0, beta)
  *   T = T0 + |V I| R_th,   I = I0 exp(-g/g0) sinh(V/V0)
  * g is the filament gap in [g_min, g_max]; SET at V > 0 shrinks it (G up).
  * The deterministic part only: the stochastic gap term of the dynamic model
@@ -17,6 +18,7 @@
 
 typedef struct {
     double g0, v0_iv, i0, vel0, beta, gamma0, ea, a0, t0, f_min, t_ox, r_th, g_min, g_max;
+    double alpha, gamma0_reset, beta_reset;
     XB_DEVICE__WRITE_FIELDS;
 } sp_params;
 
@@ -26,6 +28,7 @@ static const sp_params sp_defaults = {
     .g0 = 0.25e-9, .v0_iv = 0.25, .i0 = 1e-3, .vel0 = 10.0, .beta = 0.8, .gamma0 = 16.0,
     .ea = 0.6, .a0 = 0.25e-9, .t0 = 298.0, .f_min = 1.4e9, .t_ox = 12e-9, .r_th = 2.1e3,
     .g_min = 0.2e-9, .g_max = 1.7e-9,
+    .alpha = 3.0, .gamma0_reset = 16.0, .beta_reset = 0.8,
     .v_read = 0.1, .v_up = 1.45, .v_down = -1.15, .t_pulse = 5e-9, .t_edge = 1e-9,
 };
 
@@ -34,8 +37,8 @@ static const xb_device_param sp_table[] = {
     {"v0_iv", "V", offsetof(sp_params, v0_iv), "I-V voltage scale V0"},
     {"i0", "A", offsetof(sp_params, i0), "current scale I0"},
     {"vel0", "m/s", offsetof(sp_params, vel0), "gap velocity prefactor v0"},
-    {"beta", "1", offsetof(sp_params, beta), "gamma = gamma0 - beta (g/1 nm)^3"},
-    {"gamma0", "1", offsetof(sp_params, gamma0), "local field enhancement"},
+    {"beta", "1", offsetof(sp_params, beta), "gamma = gamma0 - beta (g/1 nm)^alpha, V >= 0 (SET)"},
+    {"gamma0", "1", offsetof(sp_params, gamma0), "local field enhancement, V >= 0 (SET)"},
     {"ea", "eV", offsetof(sp_params, ea), "activation energy"},
     {"a0", "m", offsetof(sp_params, a0), "atomic hopping distance"},
     {"t0", "K", offsetof(sp_params, t0), "ambient temperature"},
@@ -44,6 +47,9 @@ static const xb_device_param sp_table[] = {
     {"r_th", "K/W", offsetof(sp_params, r_th), "thermal resistance"},
     {"g_min", "m", offsetof(sp_params, g_min), "smallest gap (LRS)"},
     {"g_max", "m", offsetof(sp_params, g_max), "largest gap (HRS)"},
+    {"alpha", "1", offsetof(sp_params, alpha), "gamma = gamma0 - beta (g/1 nm)^alpha (v1.0.0: 3; TED 2016: 1-2.5)"},
+    {"gamma0_reset", "1", offsetof(sp_params, gamma0_reset), "gamma0 for V < 0 (TED 2016 Table I separates SET/RESET)"},
+    {"beta_reset", "1", offsetof(sp_params, beta_reset), "beta for V < 0"},
     XB_DEVICE__WRITE_TABLE(sp_params),
 };
 
@@ -68,7 +74,8 @@ static int sp_rhs(const void *params, size_t stride, size_t n, double t, const d
             return 1;
         }
         double g = sp_gap(p, s), vk = v[k];
-        double gamma = p->gamma0 - p->beta * pow(g / 1e-9, 3.0);
+        double gamma = vk >= 0.0 ? p->gamma0 - p->beta * pow(g / 1e-9, p->alpha)
+                                 : p->gamma0_reset - p->beta_reset * pow(g / 1e-9, p->alpha);
         if (gamma * fabs(vk) / p->t_ox < p->f_min) {
             gamma = 0.0;
         }
