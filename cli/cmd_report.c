@@ -18,7 +18,9 @@ static void usage(FILE *fp)
           "  fig_*.{png,svg,pdf}  figures, each with the .csv it plots and the .gp script\n"
           "                   that made it (rerun with gnuplot to restyle)\n"
           "Figures: fig_test_acc (learning curves, ±1 std band), fig_angle (angle_l<k> vs\n"
-          "epoch per layer, when present), fig_sweep (final value vs a swept setting).\n"
+          "epoch per layer; series that are empty or 0 throughout, as under bp, are left\n"
+          "out), fig_sweep (final value vs a swept setting). A figure not drawn has its\n"
+          "files from an earlier report removed.\n"
           "\n"
           "options:\n"
           "  --rows COLS        columns that make the table rows (default run: one row per\n"
@@ -30,14 +32,18 @@ static void usage(FILE *fp)
           "                     for accuracies, the minimum for every other metric\n"
           "  --group COLS       one figure curve per value of COLS (default: --rows)\n"
           "  --sweep COL        setting for the final-value-vs-sweep figure (default: the\n"
-          "                     only numeric setting that varies, if there is one)\n"
+          "                     only numeric setting in which two runs that agree on\n"
+          "                     every other setting differ; none if it only changes\n"
+          "                     together with another, e.g. c2c with device)\n"
           "  --format FMT       also print the table to stdout: md | tex | csv\n"
           "  --no-figures       tables only (gnuplot not needed)\n"
           "  -h, --help         this text\n"
           "\n"
           "Settings that differ between rows are table columns; settings equal in every\n"
-          "row are stated once in the caption. Digits follow the spread: the std is given\n"
-          "to two significant digits and the mean to the same decimal place.\n",
+          "row are stated once in the caption; each scenario's description is listed once\n"
+          "under the table. Energies are in J, times in s (in the headers). Digits follow\n"
+          "the spread: the std is given to two significant digits and the mean to the\n"
+          "same decimal place.\n",
           fp);
 }
 

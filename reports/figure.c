@@ -170,6 +170,9 @@ typedef struct {
     const char *xlabel, *ylabel;
     size_t ncurves;
     int band;           /* 1: mean ± std band; 0: error bars */
+    int drop_zero;      /* 1: a curve that is 0 for every seed and epoch is left out */
+    const char *ylabel_one; /* format of the y label given the column's name, when
+                             * one metric column is plotted; NULL: ylabel */
 } fig_meta;
 
 static int write_script(const char *dir, const fig_meta *m)
@@ -192,7 +195,7 @@ static int write_script(const char *dir, const fig_meta *m)
             "set title \"%s\"\n"
             "set xlabel \"%s\"\n"
             "set ylabel \"%s\"\n"
-            "set key outside right top\n"
+            "set key outside below center horizontal Left reverse samplen 2\n"
             "set grid\n"
             "n = %zu\n",
             m->name, m->title, m->name, m->name, m->title, m->xlabel, m->ylabel, m->ncurves);
@@ -236,7 +239,7 @@ static int render(const char *dir, const char *name, const xb_figure_spec *spec)
     }
     if (spec->pdf) {
         snprintf(out, sizeof out, "%s.pdf", name);
-        XB_TRY(xb_gnuplot_run(dir, script, "pdfcairo size 6in,3.6in font 'Sans,9'", out));
+        XB_TRY(xb_gnuplot_run(dir, script, "pdfcairo size 6in,4in font 'Sans,9'", out));
     }
     return XB_OK;
 }
@@ -361,21 +364,87 @@ static void append_name(char *names, size_t len, const char *name)
     snprintf(names + used, len - used, "%s%s", used ? "," : "", name);
 }
 
-/* One curve per (group[, layer]) of metric columns vcols over epochs. */
-static int fig_vs_epoch(const xb_results *r, const xb__traj *tr, const long *gi, size_t ngi,
-                        const long *vcols, size_t nv, const char *dir, const fig_meta *meta_in,
-                        const xb_figure_spec *spec)
+/* 1 if metric column v has a value in some row and, with drop_zero, a
+ * nonzero one: angle_l1 of a one-hidden-layer net is empty everywhere (no
+ * backward matrix), and would otherwise take a legend entry per run. */
+static int column_informative(const xb_results *r, long v, int drop_zero)
 {
-    size_t n = xb_results_nrows(r) * nv;
+    for (size_t i = 0; i < xb_results_nrows(r); i++) {
+        double y = xb__cell_number(r, i, v);
+        if (!isnan(y) && (!drop_zero || y != 0.0)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Leaves out the curves without information: no value at all, or (with
+ * drop_zero) 0 for every seed and epoch, as the angle under bp. Samples of
+ * those curves are removed and the rest renumbered; returns the new count. */
+static int drop_curves(curve_data *c, long *curve, double *x, double *y, size_t *m,
+                       int drop_zero)
+{
+    size_t nc = c->curves.n;
+    long *map = malloc((nc + 1) * sizeof *map);
+    label_set kept = {0};
+    if (!map) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    for (size_t q = 0; q < nc; q++) {
+        map[q] = -1;
+    }
+    for (size_t i = 0; i < *m; i++) {
+        if (!isnan(y[i]) && (!drop_zero || y[i] != 0.0)) {
+            map[curve[i]] = 0;
+        }
+    }
+    for (size_t q = 0; q < nc; q++) { /* first-appearance order is kept */
+        if (map[q] == 0 && (map[q] = label_index(&kept, c->curves.labels[q])) < 0) {
+            free(map);
+            label_set_free(&kept);
+            return xb__error_set(XB_ENOMEM, "out of memory");
+        }
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < *m; i++) {
+        if (map[curve[i]] >= 0) {
+            curve[w] = map[curve[i]];
+            x[w] = x[i];
+            y[w] = y[i];
+            w++;
+        }
+    }
+    *m = w;
+    free(map);
+    label_set_free(&c->curves);
+    c->curves = kept;
+    return XB_OK;
+}
+
+/* One curve per (group[, layer]) of metric columns vcols over epochs; columns
+ * and curves without information are left out. *written = 0 when nothing is
+ * left to plot (no files are written then). */
+static int fig_vs_epoch(const xb_results *r, const xb__traj *tr, const long *gi, size_t ngi,
+                        const long *vcols_in, size_t nv_in, const char *dir,
+                        const fig_meta *meta_in, const xb_figure_spec *spec, int *written)
+{
+    *written = 0;
+    size_t n = xb_results_nrows(r) * nv_in, nv = 0;
     long ce = xb_results_find(r, "epoch");
+    long *vcols = malloc((nv_in + 1) * sizeof *vcols);
     long *curve = malloc((n ? n : 1) * sizeof *curve);
     double *x = malloc((n ? n : 1) * sizeof *x), *y = malloc((n ? n : 1) * sizeof *y);
     double *scratch = malloc((n ? n : 1) * sizeof *scratch);
     curve_data c = {0};
     int rc = XB_OK;
-    if (!curve || !x || !y || !scratch) {
+    if (!vcols || !curve || !x || !y || !scratch) {
         rc = xb__error_set(XB_ENOMEM, "out of memory");
         goto out;
+    }
+    for (size_t v = 0; v < nv_in; v++) {
+        if (column_informative(r, vcols_in[v], meta_in->drop_zero)) {
+            vcols[nv++] = vcols_in[v];
+        }
     }
     size_t m = 0;
     for (size_t k = 0; k < tr->ntraj; k++) {
@@ -401,18 +470,29 @@ static int fig_vs_epoch(const xb_results *r, const xb__traj *tr, const long *gi,
             }
         }
     }
+    if ((rc = drop_curves(&c, curve, x, y, &m, meta_in->drop_zero)) < 0 || c.curves.n == 0) {
+        goto out;
+    }
     if ((rc = curve_data_build(&c, curve, x, y, m, scratch)) < 0 ||
         (rc = write_data(dir, meta_in->name, "epoch", &c)) < 0) {
         goto out;
     }
     fig_meta meta = *meta_in;
     meta.ncurves = c.curves.n;
+    char ylabel[200];
+    if (nv == 1 && meta.ylabel_one) { /* the legend no longer says which column */
+        snprintf(ylabel, sizeof ylabel, meta.ylabel_one, xb_results_colname(r, (size_t)vcols[0]));
+        meta.ylabel = ylabel;
+    }
     if ((rc = write_script(dir, &meta)) < 0) {
         goto out;
     }
-    rc = render(dir, meta.name, spec);
+    if ((rc = render(dir, meta.name, spec)) == XB_OK) {
+        *written = 1;
+    }
 out:
     curve_data_free(&c);
+    free(vcols);
     free(curve);
     free(x);
     free(y);
@@ -432,18 +512,119 @@ static int same_column(const xb_results *r, size_t a, size_t b)
     return 1;
 }
 
-/* The setting to sweep: the given one, or the only numeric setting that
- * takes two or more values (settings that copy it row for row do not count).
- * -1 if none or ambiguous. */
-static long find_sweep(const xb_results *r, const char *given)
+/* 1 if column j is a setting to compare runs on when `sweep` is the swept
+ * one: not a key or a metric, not the free-text description (it names the
+ * scenario, it does not configure it), and not the swept setting or a column
+ * that copies it row for row (bwd_d2d resolved to d2d). */
+static int other_setting(const xb_results *r, size_t j, size_t sweep)
 {
+    const char *name = xb_results_colname(r, j);
+    return j != sweep && !xb_results_is_key(name) && !xb_results_is_metric(name) &&
+           strcmp(name, "description") != 0 && !same_column(r, j, sweep);
+}
+
+/* sig[k]: the values of trajectory k's other settings (mask), joined; runs
+ * with equal signatures differ only in the swept setting and the seed. */
+static int signatures(const xb_results *r, const xb__traj *tr, const char *mask, char **sig)
+{
+    size_t ncols = xb_results_ncols(r);
+    for (size_t k = 0; k < tr->ntraj; k++) {
+        size_t row0 = tr->rows[tr->start[k]], len = 1;
+        for (size_t j = 0; j < ncols; j++) {
+            len += mask[j] ? strlen(xb_results_cell(r, row0, j)) + 1 : 0;
+        }
+        if (!(sig[k] = malloc(len))) {
+            return xb__error_set(XB_ENOMEM, "out of memory");
+        }
+        char *p = sig[k];
+        for (size_t j = 0; j < ncols; j++) {
+            if (mask[j]) { /* \x1f (unit separator) cannot come from a CSV cell users type */
+                size_t n = strlen(xb_results_cell(r, row0, j));
+                memcpy(p, xb_results_cell(r, row0, j), n);
+                p[n] = '\x1f';
+                p += n + 1;
+            }
+        }
+        *p = '\0';
+    }
+    return XB_OK;
+}
+
+static void free_sigs(char **sig, size_t n)
+{
+    for (size_t k = 0; sig && k < n; k++) {
+        free(sig[k]);
+    }
+    free(sig);
+}
+
+typedef struct {
+    const char *sig;
+    double v;
+} sig_value;
+
+static int cmp_sig_value(const void *a, const void *b)
+{
+    const sig_value *x = a, *y = b;
+    int c = strcmp(x->sig, y->sig);
+    return c ? c : cmp_double(&x->v, &y->v);
+}
+
+/* Column j is truly swept when two runs that agree on every other setting
+ * (other_setting) take different numbers in it. A numeric setting that
+ * changes only together with another one is not: in the quickstart, c2c is
+ * 0 for ideal devices and 0.035 for agsi, a property of the device choice.
+ * A count of distinct values (>= 3) would not tell these apart, as three
+ * devices with three noise levels show. d2d_backward_sweep.csv sweeps
+ * bwd_d2d over six values within each scenario: it passes. */
+static int truly_swept(const xb_results *r, const xb__traj *tr, size_t j, int *swept)
+{
+    size_t ncols = xb_results_ncols(r);
+    char *mask = malloc(ncols + 1);
+    char **sig = calloc(tr->ntraj + 1, sizeof *sig);
+    sig_value *sv = malloc((tr->ntraj + 1) * sizeof *sv);
+    int rc = XB_OK;
+    *swept = 0;
+    if (!mask || !sig || !sv) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t q = 0; q < ncols; q++) {
+        mask[q] = (char)other_setting(r, q, j);
+    }
+    if ((rc = signatures(r, tr, mask, sig)) < 0) {
+        goto out;
+    }
+    for (size_t k = 0; k < tr->ntraj; k++) {
+        sv[k].sig = sig[k];
+        sv[k].v = xb__cell_number(r, tr->rows[tr->start[k]], (long)j);
+    }
+    qsort(sv, tr->ntraj, sizeof *sv, cmp_sig_value);
+    for (size_t k = 1; k < tr->ntraj && !*swept; k++) {
+        *swept = !strcmp(sv[k].sig, sv[k - 1].sig) && sv[k].v != sv[k - 1].v;
+    }
+out:
+    free(mask);
+    free_sigs(sig, tr->ntraj);
+    free(sv);
+    return rc;
+}
+
+/* The setting to sweep: the given one, or the only numeric setting that is
+ * truly swept (truly_swept; settings that copy it row for row do not count).
+ * *out = -1 if none or ambiguous (the user names it with --sweep). */
+static int find_sweep(const xb_results *r, const xb__traj *tr, const char *given, long *out)
+{
+    *out = -1;
     if (given) {
-        return xb_results_find(r, given);
+        *out = xb_results_find(r, given);
+        return XB_OK;
     }
     long found = -1;
     for (size_t j = 0; j < xb_results_ncols(r); j++) {
         const char *name = xb_results_colname(r, j);
-        if (xb_results_is_key(name) || xb_results_is_metric(name)) {
+        if (xb_results_is_key(name) || xb_results_is_metric(name) ||
+            (found >= 0 && same_column(r, (size_t)found, j))) {
             continue;
         }
         int numeric = 1, varies = 0;
@@ -458,15 +639,84 @@ static long find_sweep(const xb_results *r, const char *given)
                 varies = 1;
             }
         }
+        int swept = 0;
         if (numeric && varies) {
-            if (found < 0) {
-                found = (long)j;
-            } else if (!same_column(r, (size_t)found, j)) {
-                return -1; /* ambiguous: the user must name it */
+            XB_TRY(truly_swept(r, tr, j, &swept));
+        }
+        if (swept) {
+            if (found >= 0) {
+                return XB_OK; /* ambiguous: the user must name it */
             }
+            found = (long)j;
         }
     }
-    return found;
+    *out = found;
+    return XB_OK;
+}
+
+/* Curve labels of the sweep figure: short names, never the description.
+ * When curves and scenarios match one to one, the scenario's name (chosen by
+ * the user, e.g. fa_bwd_d2d); else name=value of the settings that differ
+ * between curves (a bwd_x equal to x is left out); one curve: the metric. */
+static int sweep_labels(const xb_results *r, const xb__traj *tr, const char *mask,
+                        const long *curve, size_t ncurves, long vcol, char **labels)
+{
+    size_t ncols = xb_results_ncols(r);
+    long sc = xb_results_find(r, "scenario");
+    size_t *first = malloc((ncurves + 1) * sizeof *first);
+    if (!first) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    for (size_t k = tr->ntraj; k-- > 0;) {
+        first[curve[k]] = k;
+    }
+    int by_scenario = sc >= 0 && ncurves > 1;
+    for (size_t k = 0; k < tr->ntraj && by_scenario; k++) {
+        const char *s = xb_results_cell(r, tr->rows[tr->start[k]], (size_t)sc);
+        for (size_t q = 0; q < ncurves && by_scenario; q++) {
+            const char *s0 = xb_results_cell(r, tr->rows[tr->start[first[q]]], (size_t)sc);
+            by_scenario = (q == (size_t)curve[k]) == !strcmp(s, s0);
+        }
+    }
+    int rc = XB_OK;
+    for (size_t q = 0; q < ncurves && rc == XB_OK; q++) {
+        size_t row0 = tr->rows[tr->start[first[q]]];
+        char buf[512] = "";
+        size_t used = 0;
+        if (ncurves == 1) {
+            snprintf(buf, sizeof buf, "%s", xb_results_colname(r, (size_t)vcol));
+        } else if (by_scenario) {
+            snprintf(buf, sizeof buf, "%s", xb_results_cell(r, row0, (size_t)sc));
+        }
+        for (size_t j = 0; j < ncols && ncurves > 1 && !by_scenario; j++) {
+            const char *name = xb_results_colname(r, j);
+            long fj = strncmp(name, "bwd_", 4) ? -1 : xb_results_find(r, name + 4);
+            int varies = 0;
+            for (size_t p = 0; p < ncurves && mask[j] && !varies; p++) {
+                varies = strcmp(xb_results_cell(r, tr->rows[tr->start[first[p]]], j),
+                                xb_results_cell(r, row0, j)) != 0;
+            }
+            if (!varies || (fj >= 0 && same_column(r, j, (size_t)fj))) {
+                continue;
+            }
+            int w = snprintf(buf + used, sizeof buf - used, "%s%s=%s", used ? " " : "", name,
+                             xb_results_cell(r, row0, j));
+            used += w > 0 && (size_t)w < sizeof buf - used ? (size_t)w : 0;
+        }
+        for (char *c = buf; *c; c++) { /* gnuplot splits CSV fields on every comma */
+            if (*c == ',' || *c == '"' || *c == '\n' || *c == '\r') {
+                *c = ';';
+            }
+        }
+        size_t n = strlen(buf) + 1;
+        if (!(labels[q] = malloc(n))) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+        } else {
+            memcpy(labels[q], buf, n);
+        }
+    }
+    free(first);
+    return rc;
 }
 
 static int fig_sweep(const xb_results *r, const xb__traj *tr, long sweep, const char *dir,
@@ -477,40 +727,30 @@ static int fig_sweep(const xb_results *r, const xb__traj *tr, long sweep, const 
         return xb__error_set(XB_ENOTFOUND, "sweep figure: no column '%s' in %s",
                              spec->value ? spec->value : "test_acc", xb__results_path(r));
     }
-    /* one curve per combination of the other settings that vary */
-    size_t ncols = xb_results_ncols(r), ngi = 0;
-    long *gi = malloc(ncols * sizeof *gi);
+    /* one curve per combination of the other settings: runs that agree on
+     * all of them differ only in the swept value */
+    size_t ncols = xb_results_ncols(r);
+    char *mask = malloc(ncols + 1);
+    char **sig = calloc(tr->ntraj + 1, sizeof *sig);
+    label_set sigs = {0};
     long *curve = malloc((tr->ntraj + 1) * sizeof *curve);
     double *x = malloc((tr->ntraj + 1) * sizeof *x), *y = malloc((tr->ntraj + 1) * sizeof *y);
     double *scratch = malloc((tr->ntraj + 1) * sizeof *scratch);
     curve_data c = {0};
     int rc = XB_OK;
-    if (!gi || !curve || !x || !y || !scratch) {
+    if (!mask || !sig || !curve || !x || !y || !scratch) {
         rc = xb__error_set(XB_ENOMEM, "out of memory");
         goto out;
     }
     for (size_t j = 0; j < ncols; j++) {
-        const char *name = xb_results_colname(r, j);
-        if ((long)j == sweep || xb_results_is_key(name) || xb_results_is_metric(name) ||
-            same_column(r, j, (size_t)sweep)) {
-            continue;
-        }
-        const char *v0 = xb_results_cell(r, 0, j);
-        for (size_t i = 1; i < xb_results_nrows(r); i++) {
-            if (strcmp(xb_results_cell(r, i, j), v0)) {
-                gi[ngi++] = (long)j;
-                break;
-            }
-        }
+        mask[j] = (char)other_setting(r, j, (size_t)sweep);
+    }
+    if ((rc = signatures(r, tr, mask, sig)) < 0) {
+        goto out;
     }
     for (size_t k = 0; k < tr->ntraj; k++) {
         size_t row0 = tr->rows[tr->start[k]];
-        char label[512];
-        curve_label(r, row0, gi, ngi, label, sizeof label);
-        if (!label[0]) {
-            snprintf(label, sizeof label, "%s", xb_results_colname(r, (size_t)vcol));
-        }
-        curve[k] = label_index(&c.curves, label);
+        curve[k] = label_index(&sigs, sig[k]);
         if (curve[k] < 0) {
             rc = xb__error_set(XB_ENOMEM, "out of memory");
             goto out;
@@ -529,7 +769,14 @@ static int fig_sweep(const xb_results *r, const xb__traj *tr, long sweep, const 
             goto out;
         }
     }
-    if ((rc = curve_data_build(&c, curve, x, y, tr->ntraj, scratch)) < 0 ||
+    c.curves.labels = calloc(sigs.n + 1, sizeof *c.curves.labels);
+    if (!c.curves.labels) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+        goto out;
+    }
+    c.curves.n = c.curves.cap = sigs.n;
+    if ((rc = sweep_labels(r, tr, mask, curve, sigs.n, vcol, c.curves.labels)) < 0 ||
+        (rc = curve_data_build(&c, curve, x, y, tr->ntraj, scratch)) < 0 ||
         (rc = write_data(dir, "fig_sweep", xb_results_colname(r, (size_t)sweep), &c)) < 0) {
         goto out;
     }
@@ -538,19 +785,37 @@ static int fig_sweep(const xb_results *r, const xb__traj *tr, long sweep, const 
              xb_results_colname(r, (size_t)vcol), xb_results_colname(r, (size_t)sweep));
     snprintf(ylabel, sizeof ylabel, "final %s", xb_results_colname(r, (size_t)vcol));
     fig_meta meta = {"fig_sweep", title, xb_results_colname(r, (size_t)sweep), ylabel,
-                     c.curves.n, 0};
+                     c.curves.n, 0, 0, NULL};
     if ((rc = write_script(dir, &meta)) < 0) {
         goto out;
     }
     rc = render(dir, "fig_sweep", spec);
 out:
     curve_data_free(&c);
-    free(gi);
+    label_set_free(&sigs);
+    free(mask);
+    free_sigs(sig, tr->ntraj);
     free(curve);
     free(x);
     free(y);
     free(scratch);
     return rc;
+}
+
+/* A figure not drawn this time must not leave the files of an earlier report
+ * in dir, where they would pass for this run's (a fig_sweep of c2c). */
+static int remove_stale(const char *dir, const char *name)
+{
+    static const char *const ext[] = {"csv", "gp", "png", "svg", "pdf"};
+    for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext[k]);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            return xb__error_set(XB_EIO, "%s: cannot remove the stale figure: %s", path,
+                                 strerror(errno));
+        }
+    }
+    return XB_OK;
 }
 
 int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec *spec,
@@ -563,7 +828,7 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
     xb__traj tr = {0};
     long *gi = NULL, *acols = NULL;
     size_t ngi = 0, na = 0;
-    int rc;
+    int rc, drawn[3] = {0, 0, 0}; /* fig_test_acc, fig_angle, fig_sweep */
     if ((rc = xb__columns_resolve(r, spec->group ? spec->group : xb__default_rows(r), &gi,
                                   &ngi)) < 0 ||
         (rc = xb__traj_build(&tr, r)) < 0) {
@@ -572,11 +837,13 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
     long tcol = xb_results_find(r, "test_acc");
     if (tcol >= 0) {
         fig_meta m = {"fig_test_acc", "test accuracy vs epoch (mean ± 1 std over seeds)",
-                      "epoch", "test accuracy", 0, 1};
-        if ((rc = fig_vs_epoch(r, &tr, gi, ngi, &tcol, 1, dir, &m, spec)) < 0) {
+                      "epoch", "test accuracy", 0, 1, 0, NULL};
+        if ((rc = fig_vs_epoch(r, &tr, gi, ngi, &tcol, 1, dir, &m, spec, &drawn[0])) < 0) {
             goto out;
         }
-        append_name(names_out, names_len, "fig_test_acc");
+        if (drawn[0]) {
+            append_name(names_out, names_len, "fig_test_acc");
+        }
     }
     acols = malloc((xb_results_ncols(r) + 1) * sizeof *acols);
     if (!acols) {
@@ -589,14 +856,20 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
         }
     }
     if (na) {
+        /* under bp the angle is 0 by definition: such curves say nothing */
         fig_meta m = {"fig_angle", "angle between backward matrix and W^T per layer (mean ± 1 std)",
-                      "epoch", "angle (degrees)", 0, 1};
-        if ((rc = fig_vs_epoch(r, &tr, gi, ngi, acols, na, dir, &m, spec)) < 0) {
+                      "epoch", "angle (degrees)", 0, 1, 1, "%s (degrees)"};
+        if ((rc = fig_vs_epoch(r, &tr, gi, ngi, acols, na, dir, &m, spec, &drawn[1])) < 0) {
             goto out;
         }
-        append_name(names_out, names_len, "fig_angle");
+        if (drawn[1]) {
+            append_name(names_out, names_len, "fig_angle");
+        }
     }
-    long sweep = find_sweep(r, spec->sweep);
+    long sweep;
+    if ((rc = find_sweep(r, &tr, spec->sweep, &sweep)) < 0) {
+        goto out;
+    }
     if (spec->sweep && sweep < 0) {
         rc = xb__error_set(XB_ENOTFOUND, "--sweep column '%s' is not in %s", spec->sweep,
                            xb__results_path(r));
@@ -607,6 +880,13 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
             goto out;
         }
         append_name(names_out, names_len, "fig_sweep");
+        drawn[2] = 1;
+    }
+    static const char *const all[] = {"fig_test_acc", "fig_angle", "fig_sweep"};
+    for (size_t k = 0; k < 3; k++) {
+        if (!drawn[k] && (rc = remove_stale(dir, all[k])) < 0) {
+            goto out;
+        }
     }
     rc = XB_OK;
 out:

@@ -67,6 +67,10 @@ long xb_results_find(const xb_results *r, const char *name);
  * test_loss, test_acc, seconds, angle_*, delta_angle_*, grad_angle_*,
  * reads_*, pulses_*, energy_*, latency_*). */
 int xb_results_is_metric(const char *name);
+/* SI unit of a metric as a table header shows it: "J" (energy_*), "s"
+ * (latency_*, seconds), "°" (angles); NULL for fractions, losses and counts
+ * (docs/results.md, Metrics). */
+const char *xb_metric_unit(const char *name);
 /* 1 if name is a key column (scenario, run, seed, epoch). */
 int xb_results_is_key(const char *name);
 
@@ -104,16 +108,20 @@ size_t xb_table_ncols(const xb_table *t); /* 1 when spec->cols is NULL */
 const xb_summary *xb_table_cell(const xb_table *t, size_t i, size_t j);
 
 /* Markdown and LaTeX show mean ± std (digits from the spread) and, without
- * column groups, n and the 95 % CI; settings that differ between rows are
- * columns, settings equal everywhere go once in the caption (with their
- * values; those that are 0, off, none, auto or empty by name only; bwd_x
- * equal to x only counted). CSV is long
- * form with full precision: row keys, column key, n, mean, std, ci95_lo,
- * ci95_hi. */
+ * column groups, n and the 95 % CI; a metric with a unit (xb_metric_unit)
+ * has it in the value and CI headers and the caption: "energy_read (J)".
+ * Settings that differ between rows are columns, settings equal everywhere
+ * go once in the caption (with their values; those that are 0, off, none,
+ * auto or empty by name only; bwd_x equal to x only counted). The
+ * `description` column is never a column or in the caption: each scenario's
+ * text is listed once under the table ("- **scenario**: text"; in LaTeX a
+ * footnote-size list inside the table float), unless it is a row or column
+ * key. CSV is long form with full precision: row keys, column key, n, mean,
+ * std, ci95_lo, ci95_hi (no settings, no descriptions). */
 int xb_table_fprint(FILE *fp, const xb_table *t, xb_table_format fmt);
 
-/* brief != 0: the caption leaves the settings out (for a second table over
- * the same rows, whose settings were already stated). */
+/* brief != 0: the caption leaves the settings and the scenario descriptions
+ * out (for a second table over the same rows, where they were stated). */
 void xb_table_set_brief(xb_table *t, int brief);
 
 /* ---------------------------------------------------------------- figures */
@@ -136,11 +144,25 @@ typedef struct {
 /* Writes into dir, for each figure <name>: <name>.csv (the plotted data),
  * <name>.gp (the script; it sets no terminal, so it can be restyled and
  * rerun with `gnuplot -e "set terminal ..." <name>.gp`) and the renderings.
- * Figures: fig_test_acc (mean ± 1 std band over seeds vs epoch per group),
- * fig_angle (angle_l<k> vs epoch per group and layer, when present),
- * fig_sweep (final value vs the swept setting, when one is given or exactly
- * one numeric setting varies). names_out (may be NULL) receives a
- * comma-separated list of the figures written. */
+ * Legends go below the plot, so no label can push past the canvas edge.
+ * Figures:
+ * - fig_test_acc: mean ± 1 std band over seeds vs epoch per group.
+ * - fig_angle: angle_l<k> vs epoch per group and layer. Series without
+ *   information are left out: no value at all (layer 1 of a one-hidden-layer
+ *   net) or 0 for every seed and epoch (bp); with one layer left the legend
+ *   gives the group and the y label the layer. Not drawn if nothing is left.
+ * - fig_sweep: final value vs the swept setting, given in spec->sweep or
+ *   found: the one numeric setting in which two runs that agree on every
+ *   other setting differ (the description, keys, metrics and columns that
+ *   copy it row for row aside). A setting that changes only together with
+ *   another (c2c with device in the quickstart) is not swept; two or more
+ *   truly swept settings (a factorial design) need spec->sweep. One curve
+ *   per combination of the other settings, labelled by scenario name when
+ *   curves and scenarios match one to one, else by name=value of the
+ *   settings that tell the curves apart; never by the description.
+ * A figure not drawn has its files from an earlier call removed from dir.
+ * names_out (may be NULL) receives a comma-separated list of the figures
+ * written. */
 int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec *spec,
                      char *names_out, size_t names_len);
 

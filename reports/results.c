@@ -321,6 +321,24 @@ int xb_results_is_metric(const char *name)
     return 0;
 }
 
+const char *xb_metric_unit(const char *name)
+{
+    if (!name) {
+        return NULL;
+    }
+    if (!strncmp(name, "energy_", 7)) {
+        return "J";
+    }
+    if (!strncmp(name, "latency_", 8) || !strcmp(name, "seconds")) {
+        return "s";
+    }
+    if (!strncmp(name, "angle_", 6) || !strncmp(name, "delta_angle_", 12) ||
+        !strncmp(name, "grad_angle_", 11)) {
+        return "°";
+    }
+    return NULL;
+}
+
 int xb__parse_double(const char *s, double *out)
 {
     if (!s || !*s) {

@@ -29,6 +29,9 @@ struct xb_table {
     char **set_common;   /* nset: value when SET_COMMON */
     char **set_vals;     /* nr * nset: value when SET_SHOWN */
     int brief;           /* caption without the settings */
+    size_t ndesc;        /* distinct (scenario, description) pairs, in file order */
+    char **desc_scn;     /* ndesc */
+    char **desc_text;    /* ndesc */
 };
 
 static char *sdup(const char *s)
@@ -64,6 +67,8 @@ void xb_table_free(xb_table *t)
     free(t->set_kind);
     free_strs(t->set_common, t->nset);
     free_strs(t->set_vals, t->nr * t->nset);
+    free_strs(t->desc_scn, t->ndesc);
+    free_strs(t->desc_text, t->ndesc);
     free(t);
 }
 
@@ -150,6 +155,42 @@ static int copies_a_key(const xb_results *r, size_t j, const long *ri, size_t nr
         }
     }
     return 0;
+}
+
+/* The description of each scenario, once: free text as long as a sentence
+ * would make a column as wide as the page and repeat it in every row. Pairs
+ * are kept in order of first appearance; a scenario whose rows disagree (not
+ * written by xbarsim run) lists each text it has. */
+static int collect_descriptions(xb_table *t, const xb_results *r, const xb__traj *tr)
+{
+    long dj = xb_results_find(r, "description"), sj = xb_results_find(r, "scenario");
+    if (dj < 0) {
+        return XB_OK;
+    }
+    t->desc_scn = calloc(tr->ntraj, sizeof *t->desc_scn);
+    t->desc_text = calloc(tr->ntraj, sizeof *t->desc_text);
+    if (!t->desc_scn || !t->desc_text) {
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < tr->ntraj; k++) {
+        size_t row0 = tr->rows[tr->start[k]];
+        const char *d = xb_results_cell(r, row0, (size_t)dj);
+        const char *scn = sj >= 0 ? xb_results_cell(r, row0, (size_t)sj) : "";
+        size_t q = 0;
+        while (q < t->ndesc && (strcmp(t->desc_scn[q], scn) || strcmp(t->desc_text[q], d))) {
+            q++;
+        }
+        if (!d[0] || q < t->ndesc) {
+            continue;
+        }
+        q = t->ndesc++;
+        t->desc_scn[q] = sdup(scn);
+        t->desc_text[q] = sdup(d);
+        if (!t->desc_scn[q] || !t->desc_text[q]) {
+            return xb__error_set(XB_ENOMEM, "out of memory");
+        }
+    }
+    return XB_OK;
 }
 
 int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *spec)
@@ -285,7 +326,8 @@ int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *sp
         const char *name = xb_results_colname(r, j);
         if (in_list(ri, nri, (long)j) || in_list(ci, nci, (long)j) ||
             xb_results_is_metric(name) || !strcmp(name, "run") || !strcmp(name, "seed") ||
-            !strcmp(name, "epoch") || copies_a_key(r, j, ri, nri)) {
+            !strcmp(name, "epoch") || !strcmp(name, "description") ||
+            copies_a_key(r, j, ri, nri)) {
             continue;
         }
         /* settings are constant along a trajectory: compare first rows only,
@@ -322,6 +364,11 @@ int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *sp
         if (common) {
             t->set_common[s] = sdup(v0);
         }
+    }
+    if (!in_list(ri, nri, xb_results_find(r, "description")) &&
+        !in_list(ci, nci, xb_results_find(r, "description")) &&
+        (rc = collect_descriptions(t, r, &tr)) < 0) {
+        goto out;
     }
     /* shown settings: value of each row, indexed [i * ncols + s] */
     for (size_t s = 0; s < t->nset; s++) {
@@ -415,6 +462,58 @@ static void text(FILE *fp, const char *s, xb_table_format fmt)
     }
 }
 
+/* " (J)" after a metric's name; siunitx in LaTeX, as the cells use it */
+static void unit_suffix(FILE *fp, const char *metric, xb_table_format fmt)
+{
+    const char *u = xb_metric_unit(metric);
+    if (!u) {
+        return;
+    }
+    if (fmt != XB_TABLE_LATEX) {
+        fprintf(fp, " (%s)", u);
+    } else if (!strcmp(u, "J")) {
+        fputs(" (\\si{\\joule})", fp);
+    } else if (!strcmp(u, "s")) {
+        fputs(" (\\si{\\second})", fp);
+    } else { /* "°" */
+        fputs(" (\\si{\\degree})", fp);
+    }
+}
+
+/* Each scenario's description once, under the table, keyed by scenario. */
+static void print_descriptions(FILE *fp, const xb_table *t, xb_table_format fmt)
+{
+    if (t->brief || t->ndesc == 0) {
+        return;
+    }
+    if (fmt == XB_TABLE_LATEX) {
+        fputs("  \\par\\smallskip\n  {\\footnotesize\\raggedright\n", fp);
+        for (size_t q = 0; q < t->ndesc; q++) {
+            fputs("  ", fp);
+            if (t->desc_scn[q][0]) {
+                fputs("\\textit{", fp);
+                latex_escape(fp, t->desc_scn[q]);
+                fputs("}: ", fp);
+            }
+            latex_escape(fp, t->desc_text[q]);
+            fputs("\\par\n", fp);
+        }
+        fputs("  }\n", fp);
+        return;
+    }
+    fputs("\nScenarios:\n\n", fp);
+    for (size_t q = 0; q < t->ndesc; q++) {
+        fputs("- ", fp);
+        if (t->desc_scn[q][0]) {
+            fputs("**", fp);
+            md_escape(fp, t->desc_scn[q]);
+            fputs("**: ", fp);
+        }
+        md_escape(fp, t->desc_text[q]);
+        fputs("\n", fp);
+    }
+}
+
 static void n_range(const xb_table *t, size_t *lo, size_t *hi)
 {
     *lo = (size_t)-1;
@@ -463,6 +562,7 @@ static void print_caption(FILE *fp, const xb_table *t, xb_table_format fmt)
         fputs("Best ", fp);
     }
     text(fp, t->value, fmt);
+    unit_suffix(fp, t->value, fmt);
     if (t->at == XB_AT_EPOCH) {
         fprintf(fp, " at epoch %ld", t->epoch);
     }
@@ -667,8 +767,10 @@ int xb_table_fprint(FILE *fp, const xb_table *t, xb_table_format fmt)
         fputs(latex ? "$n$" : "n", fp);
         fputs(sep, fp);
         text(fp, t->value, fmt);
+        unit_suffix(fp, t->value, fmt);
         fputs(sep, fp);
         fputs(latex ? "95\\,\\% CI" : "95 % CI", fp);
+        unit_suffix(fp, t->value, fmt);
     } else {
         for (size_t j = 0; j < t->nc; j++) {
             fputs(sep, fp);
@@ -728,11 +830,14 @@ int xb_table_fprint(FILE *fp, const xb_table *t, xb_table_format fmt)
         fputs(latex ? " \\\\\n" : " |\n", fp);
     }
     if (latex) {
-        fputs("    \\bottomrule\n  \\end{tabular}\n\\end{table}\n", fp);
+        fputs("    \\bottomrule\n  \\end{tabular}\n", fp);
+        print_descriptions(fp, t, fmt);
+        fputs("\\end{table}\n", fp);
     } else {
         fputs("\n", fp);
         print_caption(fp, t, fmt);
         fputs("\n", fp);
+        print_descriptions(fp, t, fmt);
     }
     return ferror(fp) ? xb__error_set(XB_EIO, "write error") : XB_OK;
 }

@@ -250,6 +250,90 @@ static void test_reports_table__caption_compacts_common_settings(void **state)
     unlink(path);
 }
 
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) {
+        n++;
+    }
+    return n;
+}
+
+/* A scenario's description is free text (docs/scenarios.md) as long as a
+ * sentence: it is listed once per scenario under the table, never a column
+ * repeated in every row, in every format. */
+static void test_reports_table__description_listed_once_not_a_column(void **state)
+{
+    (void)state;
+    const char *sw = "Reference: plain memory, no arrays";
+    const char *xb = "Weights on crossbar arrays: ideal vs Ag:a-Si devices, BP vs FA";
+    xb_results *r = NULL;
+    xb_assert_ok(xb_results_read(&r, "tests/data/reports/results_quickstart_like.csv"));
+    xb_table_spec spec = XB_TABLE_SPEC_INIT;
+    xb_table *t = NULL;
+    xb_assert_ok(xb_table_create(&t, r, &spec));
+    char *md = print_table(t, XB_TABLE_MARKDOWN), *tex = print_table(t, XB_TABLE_LATEX);
+    char *csv = print_table(t, XB_TABLE_CSV);
+    /* bwd_device and bwd_c2c copy device and c2c: counted, not shown */
+    assert_non_null(strstr(md, "| run | scenario | hardware | rule | device | c2c | n | test_acc "
+                               "| 95 % CI |\n"));
+    assert_null(strstr(md, "description"));
+    assert_int_equal(count(md, sw), 1);
+    assert_int_equal(count(md, xb), 1);
+    assert_non_null(strstr(md, "\nScenarios:\n\n- **software**: Reference: plain memory, no "
+                               "arrays\n- **crossbar**: Weights on crossbar arrays"));
+    assert_null(strstr(tex, "description"));
+    assert_int_equal(count(tex, sw), 1);
+    assert_int_equal(count(tex, xb), 1);
+    assert_non_null(strstr(tex, "\\textit{crossbar}: Weights on crossbar arrays"));
+    assert_true(strstr(tex, "\\textit{crossbar}") < strstr(tex, "\\end{table}"));
+    assert_true(strncmp(csv, "run,value,at,n,mean,std,ci95_lo,ci95_hi\n", 40) == 0);
+    assert_null(strstr(csv, "description"));
+    assert_int_equal(count(csv, xb), 0);
+    free(md);
+    free(tex);
+    free(csv);
+    /* a second table over the same rows does not repeat them */
+    xb_table_set_brief(t, 1);
+    md = print_table(t, XB_TABLE_MARKDOWN);
+    assert_int_equal(count(md, xb), 0);
+    free(md);
+    xb_table_free(t);
+    xb_results_free(r);
+}
+
+/* Units of docs/results.md (Metrics): energies in J, times in s, angles in
+ * degrees; fractions, losses and counts have none. */
+static void test_reports_table__units_in_headers(void **state)
+{
+    (void)state;
+    assert_string_equal(xb_metric_unit("energy_read"), "J");
+    assert_string_equal(xb_metric_unit("energy_write"), "J");
+    assert_string_equal(xb_metric_unit("latency_fwd"), "s");
+    assert_string_equal(xb_metric_unit("seconds"), "s");
+    assert_string_equal(xb_metric_unit("angle_l2"), "°");
+    assert_string_equal(xb_metric_unit("delta_angle_l1"), "°");
+    assert_null(xb_metric_unit("test_acc"));
+    assert_null(xb_metric_unit("train_loss"));
+    assert_null(xb_metric_unit("pulses_fwd"));
+    xb_results *r = NULL;
+    xb_assert_ok(xb_results_read(&r, "tests/data/reports/results_energy.csv"));
+    xb_table_spec spec = XB_TABLE_SPEC_INIT;
+    spec.rows = "scenario";
+    spec.value = "energy_write";
+    xb_table *t = NULL;
+    xb_assert_ok(xb_table_create(&t, r, &spec));
+    char *md = print_table(t, XB_TABLE_MARKDOWN), *tex = print_table(t, XB_TABLE_LATEX);
+    assert_non_null(strstr(md, " | n | energy_write (J) | 95 % CI (J) |\n"));
+    assert_non_null(strstr(md, "\nFinal energy_write (J), mean ± std over seeds"));
+    assert_non_null(strstr(tex, " & $n$ & energy\\_write (\\si{\\joule}) & "
+                                "95\\,\\% CI (\\si{\\joule}) \\\\"));
+    free(md);
+    free(tex);
+    xb_table_free(t);
+    xb_results_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +346,8 @@ int main(void)
         cmocka_unit_test(test_reports_table__errors),
         cmocka_unit_test(test_reports_results__bom_and_crlf),
         cmocka_unit_test(test_reports_table__caption_compacts_common_settings),
+        cmocka_unit_test(test_reports_table__description_listed_once_not_a_column),
+        cmocka_unit_test(test_reports_table__units_in_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
