@@ -453,15 +453,15 @@ int xb_cli_run(int argc, char **argv)
     rc = run_workers(f, &cfg, jobs, rank, n_ranks, &ps);
     xb_progress_finish(ps.bar);
     xb_progress_free(ps.bar);
-    if (rc < 0 && rc != XB_EINTERRUPTED && jobs == 1) {
-        xb_cli_fail("run", rc);
-    } else if (rc < 0 && rc != XB_EINTERRUPTED) {
+    if (rc < 0 && rc != XB_EINTERRUPTED) {
         xb_cli_fail("run", rc);
     }
-    int local = rc == XB_OK ? 0 : (rc == XB_EINTERRUPTED ? 130 : 1), worst = local;
+    /* severity across ranks: a failure outranks a stop */
+    int local = rc == XB_OK ? 0 : (rc == XB_EINTERRUPTED ? 1 : 2), sev = local;
     if (use_mpi) {
-        MPI_Allreduce(&local, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        MPI_Allreduce(&local, &sev, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     }
+    int worst = sev == 0 ? 0 : (sev == 1 ? 130 : 1);
     if (rank == 0) {
         /* even when stopped: results.csv then holds every durable epoch */
         int arc = xb_results_assemble(f, out);
