@@ -401,9 +401,16 @@ int xb_scenario_schema_markdown(FILE *fp)
                           : c->inherit   ? "*forward value*"
                           : c->def[0]    ? c->def
                                          : "*empty*";
-        fprintf(fp, "| `%s` | %s | %s | %s%s%s | %s | %s |\n", c->name, type_text(c, buf, sizeof buf),
+        fprintf(fp, "| `%s` | %s | %s | %s%s%s | %s | ", c->name, type_text(c, buf, sizeof buf),
                 c->unit[0] ? c->unit : "", (c->def && c->def[0] && !c->inherit) ? "`" : "", def,
-                (c->def && c->def[0] && !c->inherit) ? "`" : "", c->sweep ? "yes" : "no", c->doc);
+                (c->def && c->def[0] && !c->inherit) ? "`" : "", c->sweep ? "yes" : "no");
+        for (const char *d = c->doc; *d; d++) {
+            if (*d == '|') {
+                fputc('\\', fp); /* a bare '|' would end the table cell */
+            }
+            fputc(*d, fp);
+        }
+        fputs(" |\n", fp);
     }
     return ferror(fp) ? xb__error_set(XB_EIO, "cannot write the schema") : XB_OK;
 }
