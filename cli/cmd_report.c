@@ -76,7 +76,12 @@ static int energy_tables(FILE *fp, const xb_results *r, const xb_table_spec *bas
             continue;
         }
         if (first) {
-            fputs("\n## Energy and latency\n", fp);
+            /* counters are cumulative (docs/results.md): the final row is
+             * the whole run */
+            fputs("\n## Energy and latency\n\nTotals of all arrays since the start of the "
+                  "run, at the final epoch: energies in joules (J), latencies in seconds (s). "
+                  "Runs without arrays (hardware = off) count 0.\n",
+                  fp);
             first = 0;
         }
         xb_table_spec spec = *base;

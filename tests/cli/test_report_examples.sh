@@ -26,6 +26,7 @@ grep -q '^- \*\*crossbar\*\*: ' "$md" || fail "crossbar description not listed"
 grep -q '\\textit{crossbar}: ' "$d/qs/table.tex" || fail "LaTeX description list"
 grep -q '| energy_read (J) | 95 % CI (J) |$' "$md" || fail "energy_read header without unit"
 grep -q '| energy_write (J) | 95 % CI (J) |$' "$md" || fail "energy_write header without unit"
+grep -q 'energies in joules (J), latencies in seconds (s)' "$md" || fail "energy section units"
 grep -q 'fig_sweep' "$md" && fail "quickstart has a sweep figure (c2c only follows device)"
 [ -e "$d/qs/fig_sweep.png" ] && fail "stale fig_sweep.png kept"
 h=$(head -1 "$d/qs/fig_angle.csv")
