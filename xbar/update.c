@@ -169,6 +169,47 @@ static size_t pair_pulses(xb_xbar *x, const double *G, size_t kp, int32_t n, siz
     return npn;
 }
 
+/* Refresh of potentiate-only pairs (Burr et al.'s occasional RESET): a pair
+ * whose larger device passed the threshold is rewritten as (G+ - G-) on one
+ * device, the other at Gmin, by a direct write. Its cost is counted as the
+ * nominal pulses for each device's change (in pulses_program) with the
+ * NeuroSim write energy of those pulses. */
+static int refresh_pairs(xb_xbar *x)
+{
+    const double thr = x->gmin + x->cfg.refresh_frac * x->grange;
+    const double *G = xb_devices_conductances(x->dev);
+    const double dg = x->grange / x->pmax;
+    const double v2pw = x->cfg.v_write * x->cfg.v_write * x->cfg.pulse_width;
+    uint64_t nref = 0, pulses = 0;
+    double e = 0.0;
+    for (size_t k = 0; k + 1 < x->ndev; k += 2) {
+        double gp = G[k], gm = G[k + 1];
+        x->target[k] = gp;
+        x->target[k + 1] = gm;
+        if ((gp > gm ? gp : gm) <= thr) {
+            continue;
+        }
+        double d = gp - gm;
+        x->target[k] = x->gmin + (d > 0.0 ? d : 0.0);
+        x->target[k + 1] = x->gmin + (d < 0.0 ? -d : 0.0);
+        for (int s = 0; s < 2; s++) {
+            double a = nearbyint(fabs(x->target[k + (size_t)s] - G[k + (size_t)s]) / dg);
+            pulses += (uint64_t)a;
+            e += 0.5 * v2pw * (x->target[k + (size_t)s] + G[k + (size_t)s]) * a;
+        }
+        nref++;
+    }
+    if (nref == 0) {
+        return XB_OK;
+    }
+    XB_TRY(xb_devices_program(x->dev, x->target));
+    xb_xbar__refresh(x);
+    x->cnt.refreshes += nref;
+    x->cnt.pulses_program += pulses;
+    x->cnt.energy_write += e;
+    return XB_OK;
+}
+
 /* Assigns every weight's signed count (in pulses of the least significant
  * slice) to device pulses, digit by digit over the slices, and writes them. */
 static int apply_counts(xb_xbar *x)
@@ -210,6 +251,9 @@ static int apply_counts(xb_xbar *x)
     x->nplist = npn;
     if (npn > 0) {
         XB_TRY(xb_xbar__apply_pulses(x, 0));
+        if (pair && x->cfg.pair == XB_PAIR_POTENTIATE && x->cfg.refresh_frac > 0.0) {
+            XB_TRY(refresh_pairs(x));
+        }
     }
     x->cnt.updates++;
     return XB_OK;

@@ -66,6 +66,9 @@ static int validate(const xb_xbar_config *c)
         return xb__error_set(XB_EINVAL, "write_scheme (%d) is neither V/2 (0) nor V/3 (1)",
                              (int)c->write_scheme);
     }
+    if (!(c->refresh_frac >= 0.0 && c->refresh_frac <= 1.0)) {
+        return xb__error_set(XB_EINVAL, "refresh_frac (%g) must be in [0, 1]", c->refresh_frac);
+    }
     if (c->max_pulses < 0 || c->verify_max_iter < 0) {
         return xb__error_set(XB_EINVAL, "max_pulses (%d) and verify_max_iter (%d) must be >= 0",
                              c->max_pulses, c->verify_max_iter);

@@ -84,13 +84,17 @@ typedef struct {
     xb_write_scheme write_scheme; /* XB_WRITE_V2 (default) or XB_WRITE_V3 */
     int disturb;           /* 1: half-selected cells of state-equation models move
                             * under their partial write voltage (docs/xbar.md) */
+    /* XB_PAIR_POTENTIATE: after an update, a pair whose larger device is above
+     * Gmin + refresh_frac (Gmax - Gmin) is reset and its difference written
+     * on one device (0 = never refresh) */
+    double refresh_frac;
 } xb_xbar_config;
 
 #define XB_XBAR_CONFIG_INIT                                                    \
     {0, 0, 1.0, XB_DEVICE_CONFIG_INIT, XB_MAP_DIFF_PAIR, XB_UPDATE_PULSES, NULL,       \
      XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0,                                   \
      XB_PAIR_HEADROOM, XB_ADC_CAL_DYNAMIC, 0.0, 0, 0, 0, 0, 0, 0, 0.0,             \
-     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0}
+     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0, 0.0}
 
 typedef struct xb_xbar xb_xbar;
 
@@ -142,6 +146,7 @@ typedef struct {
     double energy_read;      /* J, V^2 G t_read summed over cells and reads */
     double energy_write;     /* J, NeuroSim write energy incl. half-select if on */
     uint64_t disturb_writes; /* writes whose half-select disturbance was integrated */
+    uint64_t refreshes;      /* pairs reset and rewritten (refresh_frac) */
 } xb_xbar_counters;
 
 void xb_xbar_counters_get(const xb_xbar *x, xb_xbar_counters *out);

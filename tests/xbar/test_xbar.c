@@ -475,6 +475,31 @@ static void test_xbar_update__pair_policies_and_saturation(void **state)
     xb_xbar_counters_get(x, &cnt);
     assert_int_equal(cnt.pulses, 2 * 63 + 5); /* clipped pulses are still sent */
     xb_xbar_free(x);
+
+    /* the same with refresh at half the range: the pair is reset whenever
+     * its larger device passes 32 levels, so it never saturates and the
+     * final +5 pulses move the weight by 5 levels */
+    c.refresh_frac = 0.5;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    for (int k = 0; k < 63; k++) {
+        up = lv;
+        xb_assert_ok(xb_xbar_update(x, &up));
+        up = -lv;
+        xb_assert_ok(xb_xbar_update(x, &up));
+    }
+    up = 5 * lv;
+    xb_assert_ok(xb_xbar_update(x, &up));
+    xb_assert_ok(xb_xbar_weights(x, &w));
+    xb_assert_close(w, 5 * lv, 1e-9, XB_TOL_EXACT);
+    xb_xbar_counters_get(x, &cnt);
+    /* the larger device passes 32 levels (> 31.5) on the 32nd +1 pulse,
+     * and again every 32 steps after a reset to (Gmin, Gmin + 1 level) */
+    assert_true(cnt.refreshes >= 1);
+    assert_true(cnt.pulses_program > 0);
+    xb_assert_error(xb_xbar_create(&x, &(xb_xbar_config){.n_in = 1, .n_out = 1, .w_max = 1.0,
+                                                       .v_read = 0.2, .refresh_frac = 1.5}),
+                    XB_EINVAL, "refresh_frac (1.5)");
+    x = NULL;
 }
 
 static void test_xbar_read__solver_path_equals_fast_path(void **state)
