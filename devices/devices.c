@@ -35,6 +35,9 @@ struct xb_devices {
     xb_device_ode_stats ode_stats;
     xb_device__table table; /* nominal pulse response (TABLE mode) */
     double *v_up, *v_down, *scale;     /* n each, ODE mode */
+    double *ode_x;                     /* n * n_state: states of the devices a round moves */
+    size_t *ode_idx;                   /* n: which devices those are */
+    char *ode_params;                  /* n * params_size when parameters are per device */
     xb_device_waveform pulse_wave;
     double pulse_t_end;
 };
@@ -226,6 +229,9 @@ void xb_devices_free(xb_devices *d)
     free(d->v_up);
     free(d->v_down);
     free(d->scale);
+    free(d->ode_x);
+    free(d->ode_idx);
+    free(d->ode_params);
     free(d);
 }
 
@@ -503,14 +509,31 @@ static int pulse_ode(xb_devices *d)
         int32_t m = d->npulse_ws[k] < 0 ? -d->npulse_ws[k] : d->npulse_ws[k];
         most = m > most ? m : most;
     }
+    size_t ns = (size_t)d->type->n_state, psize = d->type->params_size;
     for (int32_t j = 0; j < most; j++) {
+        /* only the devices this round moves go into the vectors: an update
+         * pulses few cells, and the rest would be integrated at 0 V */
+        size_t m = 0;
         for (size_t k = 0; k < d->n; k++) {
             int32_t np = d->npulse_ws[k];
-            d->scale[k] = np > j ? d->v_up[k] : -np > j ? d->v_down[k] : 0.0;
+            if (np <= j && -np <= j) {
+                continue;
+            }
+            d->ode_idx[m] = k;
+            d->scale[m] = np > j ? d->v_up[k] : d->v_down[k];
+            memcpy(d->ode_x + m * ns, d->state + k * ns, ns * sizeof *d->ode_x);
+            if (d->stride != 0) {
+                memcpy(d->ode_params + m * psize, (const char *)d->params + k * d->stride, psize);
+            }
+            m++;
         }
         xb_device_ode_stats st;
-        XB_TRY(xb_device_integrate(d->type, d->params, d->stride, d->n, d->state, d->scale,
-                                   &d->pulse_wave, d->pulse_t_end, 0, NULL, &d->ode, &st));
+        XB_TRY(xb_device_integrate(d->type, d->stride != 0 ? (const void *)d->ode_params : d->params,
+                                   d->stride != 0 ? psize : 0, m, d->ode_x, d->scale, &d->pulse_wave,
+                                   d->pulse_t_end, 0, NULL, &d->ode, &st));
+        for (size_t i = 0; i < m; i++) {
+            memcpy(d->state + d->ode_idx[i] * ns, d->ode_x + i * ns, ns * sizeof *d->ode_x);
+        }
         d->ode_stats.steps += st.steps;
         d->ode_stats.rhs_evals += st.rhs_evals;
         d->ode_stats.error_test_fails += st.error_test_fails;
@@ -539,7 +562,11 @@ int xb_devices_set_write_mode(xb_devices *d, xb_write_mode mode,
         d->v_up = malloc(d->n * sizeof *d->v_up);
         d->v_down = malloc(d->n * sizeof *d->v_down);
         d->scale = malloc(d->n * sizeof *d->scale);
-        if (d->v_up == NULL || d->v_down == NULL || d->scale == NULL) {
+        d->ode_x = malloc(d->n * (size_t)d->type->n_state * sizeof *d->ode_x);
+        d->ode_idx = malloc(d->n * sizeof *d->ode_idx);
+        d->ode_params = d->stride != 0 ? malloc(d->n * d->type->params_size) : NULL;
+        if (d->v_up == NULL || d->v_down == NULL || d->scale == NULL || d->ode_x == NULL ||
+            d->ode_idx == NULL || (d->stride != 0 && d->ode_params == NULL)) {
             return xb__error_set(XB_ENOMEM, "out of memory for %zu devices", d->n);
         }
         for (size_t k = 0; k < d->n; k++) {

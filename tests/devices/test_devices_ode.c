@@ -264,6 +264,46 @@ static void test_devices_ode__table_matches_ode(void **state)
     }
 }
 
+/* ODE mode with per-device parameters and mixed pulse counts: each device ends
+ * where its own |n| write pulses, integrated one device at a time, take it. */
+static void test_devices_ode__ode_mode_d2d(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    xb_device_config cfg = XB_DEVICE_CONFIG_INIT;
+    cfg.type = xb_device_yakopcic;
+    snprintf(cfg.d2d[0].param, sizeof cfg.d2d[0].param, "ap");
+    cfg.d2d[0].sigma = 0.2;
+    cfg.n_d2d = 1;
+    xb_devices *d = NULL;
+    xb_assert_ok(xb_devices_create(&d, &cfg, N, 17, 0));
+    xb_assert_ok(xb_devices_set_write_mode(d, XB_WRITE_ODE, NULL));
+    double gmin, gmax, t[N], x0[N];
+    xb_devices_nominal_range(d, &gmin, &gmax);
+    for (int k = 0; k < N; k++) {
+        t[k] = gmin + (gmax - gmin) * (0.15 + 0.13 * k);
+    }
+    xb_assert_ok(xb_devices_program(d, t));
+    int32_t np[N] = {0, 2, -1, 0, 3, -2};
+    for (int k = 0; k < N; k++) {
+        xb_assert_ok(xb_device_yakopcic->set_conductance(xb_devices_params(d, k), 0, 1, &xb_devices_conductances(d)[k], &x0[k]));
+    }
+    xb_assert_ok(xb_devices_pulse(d, np, 0));
+    for (int k = 0; k < N; k++) {
+        const void *pk = xb_devices_params(d, k);
+        xb_device_waveform w;
+        double t_end, v, x = x0[k], g;
+        xb_assert_ok(xb_device_write_pulse(xb_device_yakopcic, pk, &w, &t_end));
+        xb_assert_ok(xb_device_param_get(xb_device_yakopcic, pk, np[k] > 0 ? "v_up" : "v_down", &v));
+        for (int r = 0; r < abs(np[k]); r++) {
+            xb_assert_ok(xb_device_integrate(xb_device_yakopcic, pk, 0, 1, &x, &v, &w, t_end, 0, NULL, NULL, NULL));
+        }
+        xb_assert_ok(xb_device_yakopcic->conductance(pk, 0, 1, &x, &g));
+        xb_assert_close(xb_devices_conductances(d)[k], g, XB_TOL_ODE, 0.0);
+    }
+    xb_devices_free(d);
+}
+
 /* The exported 48-node table (xb_device_table_build) used as a piecewise
  * device: at a node, one pulse equals the integrated pulse. */
 static void test_devices_ode__exported_table(void **state)
@@ -347,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_devices_ode__yakopcic_closed_form),
         cmocka_unit_test(test_devices_ode__iv_loop),
         cmocka_unit_test(test_devices_ode__table_matches_ode),
+        cmocka_unit_test(test_devices_ode__ode_mode_d2d),
         cmocka_unit_test(test_devices_ode__exported_table),
         cmocka_unit_test(test_devices_ode__stanford_bounds),
         cmocka_unit_test(test_devices_ode__errors),
