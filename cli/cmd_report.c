@@ -20,7 +20,7 @@ static void usage(FILE *fp)
           "Figures: fig_test_acc (learning curves, ±1 std band), fig_angle (angle_l<k> vs\n"
           "epoch per layer; series that are empty or 0 throughout, as under bp, are left\n"
           "out), fig_sweep (final value vs a swept setting). A figure not drawn has its\n"
-          "files from an earlier report removed.\n"
+          "files from an earlier report removed (not with --no-figures).\n"
           "\n"
           "options:\n"
           "  --rows COLS        columns that make the table rows (default run: one row per\n"
