@@ -354,10 +354,12 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
         for (size_t i = 0; i < n; i++) {
             t->idx[i] = i;
         }
-        /* each epoch's order is its own stream position block: keyed by
-         * (seed, shuffle, epoch), independent of everything else drawn */
+        /* each epoch's order comes from its own block of the shuffle stream
+         * (seed, XB_RNG_SHUFFLE, array 0, positions from epoch * 2^32), so it
+         * depends on nothing else drawn and a resumed run sees the same */
         xb_rng rng;
-        xb_rng_init(&rng, t->run->seed, XB_RNG_SHUFFLE, (uint32_t)epoch);
+        xb_rng_init(&rng, t->run->seed, XB_RNG_SHUFFLE, 0);
+        xb_rng_seek(&rng, (uint64_t)epoch << 32);
         xb_rng_shuffle(&rng, t->idx, n);
         for (size_t k = 0; k < n; k += t->batch) {
             size_t nb = n - k < t->batch ? n - k : t->batch;
