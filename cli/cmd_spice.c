@@ -1,6 +1,7 @@
 /* xbarsim spice: the netlist of an array, and a check of the nodal solvers
  * against ngspice on that same netlist. */
 #include "circuits/circuits.h"
+#include "circuits/circuits_internal.h"
 #include "cli/cli.h"
 #include "scenarios/scenarios.h"
 
@@ -42,7 +43,12 @@ static void usage(FILE *fp)
             "  --transpose            drive the columns, sense the rows\n"
             "  --seed N               seed of the conductances and inputs [1]\n"
             "  --tol T                check: pass threshold on the exact solver [1e-6]\n"
-            "  -o FILE                export: write the netlist to FILE\n");
+            "  -o FILE                export: write the netlist to FILE\n"
+            "  --write R,C            check a write instead of a read: the voltage across\n"
+            "                         every cell while cell (R, C) is written (C = -1: all of\n"
+            "                         row R), ngspice op vs the exact and the fast solver\n"
+            "  --scheme v2|v3|float   unselected lines at V/2, V/3 and 2V/3, or floating [v2]\n"
+            "  --v-write V            write voltage [1.2]\n");
 }
 
 static int parse_double(const char *opt, const char *s, double *out)
@@ -80,6 +86,9 @@ typedef struct {
     const char *out_path;
     const char *scenario;
     long run;
+    int write, w_row, w_col; /* --write R,C */
+    xb_write_scheme scheme;
+    double v_write;
 } spice_opts;
 
 /* The circuit settings of one run of a scenario file (scenarios/ schema). */
@@ -152,6 +161,10 @@ static int parse(int argc, char **argv, spice_opts *o)
     o->out_path = NULL;
     o->scenario = NULL;
     o->run = 0;
+    o->write = 0;
+    o->w_row = o->w_col = 0;
+    o->scheme = XB_WRITE_V2;
+    o->v_write = 1.2;
     /* first pass: the scenario's settings, which the other options override */
     for (int i = 2; i + 1 < argc; i++) {
         long n;
@@ -237,6 +250,30 @@ static int parse(int argc, char **argv, spice_opts *o)
             }
         } else if (!strcmp(a, "--scenario") || !strcmp(a, "--run")) {
             /* read by the first pass */
+        } else if (!strcmp(a, "--write")) {
+            int rr, cc, used = 0;
+            if (v == NULL || sscanf(v, "%d,%d%n", &rr, &cc, &used) != 2 || v[used] != '\0') {
+                fprintf(stderr, "xbarsim spice: --write: '%s' is not ROW,COL\n", v ? v : "");
+                rc = -1;
+            } else {
+                o->write = 1;
+                o->w_row = rr;
+                o->w_col = cc;
+            }
+        } else if (!strcmp(a, "--scheme")) {
+            if (v != NULL && !strcmp(v, "v2")) {
+                o->scheme = XB_WRITE_V2;
+            } else if (v != NULL && !strcmp(v, "v3")) {
+                o->scheme = XB_WRITE_V3;
+            } else if (v != NULL && !strcmp(v, "float")) {
+                o->scheme = XB_WRITE_FLOAT;
+            } else {
+                fprintf(stderr, "xbarsim spice: --scheme: '%s' is not v2, v3 or float\n",
+                        v ? v : "");
+                rc = -1;
+            }
+        } else if (!strcmp(a, "--v-write")) {
+            rc = parse_double(a, v, &o->v_write);
         } else if (!strcmp(a, "--transpose")) {
             o->transpose = 1;
             takes = 0;
@@ -396,6 +433,131 @@ static int do_check(const spice_opts *o)
     return 0;
 }
 
+/* The voltage across every cell during one write: ngspice op of the write
+ * network, the exact nodal solve and the fast writer. */
+static int do_check_write(const spice_opts *o)
+{
+    const xb_circuit_config *c = &o->c;
+    size_t R = (size_t)c->rows, C = (size_t)c->cols, n = R * C;
+    double *g = NULL, *v = NULL;
+    int rc = make_array(o, &g, &v);
+    free(v);
+    double *ur = malloc(R * sizeof *ur), *uc = malloc(C * sizeof *uc);
+    double *ve = malloc(n * sizeof *ve), *vf = malloc(n * sizeof *vf), *vs = malloc(n * sizeof *vs);
+    const char **names = calloc(2 * n, sizeof *names);
+    char *nbuf = malloc(2 * n * 32);
+    double **out = calloc(2 * n, sizeof *out);
+    size_t *len = calloc(2 * n, sizeof *len);
+    xb_sb sb = {0};
+    xb_circuit_writer *w = NULL;
+    double t[3] = {0.0, 0.0, 0.0};
+    if (rc == XB_OK && (!ur || !uc || !ve || !vf || !vs || !names || !nbuf || !out || !len)) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    if (rc == XB_OK) {
+        rc = xb_write_bias(ur, uc, c->rows, c->cols, o->scheme, o->w_row, o->w_col, o->v_write);
+    }
+    if (rc == XB_OK) {
+        double t0 = xb_time_now();
+        rc = xb_circuit_write_voltages(ve, c, g, ur, uc);
+        t[1] = xb_time_now() - t0;
+    }
+    if (rc == XB_OK) {
+        double t0 = xb_time_now();
+        rc = xb_circuit_writer_create(&w, c);
+        rc = rc ? rc : xb_circuit_writer_setup(w, g);
+        rc = rc ? rc : xb_circuit_writer_voltages(w, ur, uc, vf);
+        t[2] = xb_time_now() - t0;
+    }
+    if (rc == XB_OK) {
+        /* node names follow the netlist writer's merging of zero resistances */
+        xb_nodal_lines m;
+        xb_nodal__lines_init(&m, c, XB_NODAL_WRITE);
+        for (size_t k = 0; k < n; k++) {
+            int r = (int)(k / C), q = (int)(k % C);
+            char *a = nbuf + 2 * k * 32, *b = a + 32;
+            if (m.nr == 0) {
+                snprintf(a, 32, "v(ur%d)", r);
+            } else if (m.nr == 1) {
+                snprintf(a, 32, "v(a%d)", r);
+            } else {
+                snprintf(a, 32, "v(a%d_%d)", r, q);
+            }
+            if (m.nc == 0) {
+                snprintf(b, 32, "v(uc%d)", q);
+            } else if (m.nc == 1) {
+                snprintf(b, 32, "v(b%d)", q);
+            } else {
+                snprintf(b, 32, "v(b%d_%d)", r, q);
+            }
+            names[2 * k] = a;
+            names[2 * k + 1] = b;
+        }
+        xb_sb__printf(&sb, "* write op\n.options reltol=1e-6 abstol=1e-15 vntol=1e-9 "
+                           "gmin=1e-12 noinit\n");
+        rc = xb_spice__network(&sb, c, XB_NODAL_WRITE, g, ur, uc);
+        xb_sb__printf(&sb, ".op\n.end\n");
+        if (rc == XB_OK && sb.failed) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == XB_OK) {
+        double t0 = xb_time_now();
+        rc = xb_spice_run(sb.buf, names, 2 * n, out, len);
+        t[0] = xb_time_now() - t0;
+    }
+    if (rc == XB_OK) {
+        double de = 0.0, df = 0.0, half = 0.0, other = 0.0;
+        for (size_t k = 0; k < n; k++) {
+            vs[k] = out[2 * k][0] - out[2 * k + 1][0];
+            de = fmax(de, fabs(ve[k] - vs[k]));
+            df = fmax(df, fabs(vf[k] - vs[k]));
+            int r = (int)(k / C), q = (int)(k % C);
+            int sel_r = r == o->w_row, sel_c = o->w_col < 0 || q == o->w_col;
+            if (sel_r != sel_c) {
+                half = fmax(half, fabs(vs[k]));
+            } else if (!sel_r) {
+                other = fmax(other, fabs(vs[k]));
+            }
+        }
+        size_t ks = (size_t)o->w_row * C + (size_t)(o->w_col < 0 ? 0 : o->w_col);
+        printf("# write of %s (%d, %d) at %g V, %d x %d, r_wire %g/%g ohm, r_source %g ohm\n",
+               o->w_col < 0 ? "row" : "cell", o->w_row, o->w_col, o->v_write, c->rows, c->cols,
+               c->r_wire_row, c->r_wire_col, c->r_source);
+        printf("selected cell: %.10f V; largest |v| half-selected %.10f V, unselected %.10f V\n",
+               vs[ks], half, other);
+        printf("largest |difference| to ngspice: nodal %.3e V, writer %.3e V\n", de, df);
+        printf("# time: ngspice %.4f s, nodal %.4f s, writer %.4f s (%d iterations)\n", t[0], t[1],
+               t[2], xb_circuit_writer_iterations(w));
+        if (de > o->tol * fabs(o->v_write)) {
+            fprintf(stderr,
+                    "xbarsim spice check: nodal differs from ngspice by %.3e V > --tol %g "
+                    "x v_write\n",
+                    de, o->tol);
+            rc = 1;
+        }
+    }
+    for (size_t k = 0; out != NULL && k < 2 * n; k++) {
+        free(out[k]);
+    }
+    xb_circuit_writer_free(w);
+    free(sb.buf);
+    free(g);
+    free(ur);
+    free(uc);
+    free(ve);
+    free(vf);
+    free(vs);
+    free(names);
+    free(nbuf);
+    free(out);
+    free(len);
+    if (rc < 0) {
+        return xb_cli_fail("spice check --write", rc);
+    }
+    return rc;
+}
+
 int xb_cli_spice(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -417,5 +579,8 @@ int xb_cli_spice(int argc, char **argv)
     if (parse(argc, argv, &o) != 0) {
         return 2;
     }
-    return !strcmp(argv[1], "export") ? do_export(&o) : do_check(&o);
+    if (!strcmp(argv[1], "export")) {
+        return do_export(&o);
+    }
+    return o.write ? do_check_write(&o) : do_check(&o);
 }

@@ -47,6 +47,19 @@ grep -q 'nodal_fast n/a' "$d/nl.csv" || fail "nodal_fast must be skipped for non
 "$X" spice check --iv tanh 2> "$d/err" && fail "--iv tanh accepted"
 grep -q "'tanh' is not linear, sinh or cubic" "$d/err" || fail "message for --iv tanh"
 
+# a write: the cell voltages of nodal and of the fast writer against ngspice
+"$X" spice check --write 3,4 --rows 12 --cols 10 --r-wire 5 --r-source 20 > "$d/w.txt" \
+  || fail "check --write"
+grep -q '^selected cell: 1\.1' "$d/w.txt" || fail "selected cell near 1.2 V minus the wire drop"
+awk '/largest \|difference\|/ { if ($6 + 0 > 1e-9 || $9 + 0 > 1e-9) bad = 1 } END { exit bad }' \
+  "$d/w.txt" || fail "write voltages differ from ngspice"
+"$X" spice check --write 2,-1 --scheme float --rows 6 --cols 5 --r-source 20 > /dev/null \
+  || fail "floating whole-row write"
+"$X" spice check --write 2 2> "$d/err" && fail "--write 2 accepted"
+grep -q "'2' is not ROW,COL" "$d/err" || fail "message for --write 2"
+"$X" spice check --write 9,0 --rows 4 --cols 4 2> "$d/err" && fail "--write 9,0 accepted"
+grep -q 'selected row 9' "$d/err" || fail "message for a row outside the array"
+
 # a scenario's circuit settings: r_wire, r_source, cell, r_access, tile size
 cat > "$d/scn.csv" <<'CSV'
 scenario,hardware,rule,device,hidden,epochs,r_wire,r_source,cell,r_access,tile_rows,tile_cols,seeds
