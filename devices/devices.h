@@ -242,7 +242,9 @@ int xb_device_fit(const char *csv_path, const xb_device_type *type, void *params
                   const char *const *names, int n_names, xb_device_fit_result *out);
 
 /* A device file: CSV with header `model,<param>,...` and one row. Written by
- * `xbarsim device fit`; xb_device_preset_find accepts a path ending in .csv. */
+ * `xbarsim device fit`; xb_device_preset_find accepts a path ending in .csv.
+ * Reading a CSV of measured pulse data instead (columns pulse, conductance)
+ * gives the piecewise model built from it. */
 int xb_device_file_write(const char *path, const xb_device_type *type, const void *params,
                          const char *comment);
 int xb_device_file_read(const char *path, const xb_device_type **type_out, void *params_out);

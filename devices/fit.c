@@ -276,10 +276,21 @@ int xb_device_file_read(const char *path, const xb_device_type **type_out, void 
     xb_device__csv t;
     XB_TRY(xb_device__csv_load(path, &t));
     int rc = 0;
-    int cm = xb_device__csv_column(&t, "model", 1);
+    int cm = xb_device__csv_column(&t, "model", 0);
     const xb_device_type *type = NULL;
+    if (cm < 0 && xb_device__csv_column(&t, "pulse", 0) >= 0 &&
+        xb_device__csv_column(&t, "conductance", 0) >= 0) {
+        /* measured pulse-response data: the piecewise model built from it */
+        xb_device__csv_free(&t);
+        XB_TRY(xb_device_piecewise_from_csv(path, params_out));
+        *type_out = xb_device_piecewise;
+        return 0;
+    }
     if (cm < 0) {
-        rc = cm;
+        rc = xb__error_set(XB_EIO,
+                           "%s:1:1: neither a device file (column 'model') nor pulse data (columns "
+                           "'pulse' and 'conductance')",
+                           path);
         goto out;
     }
     if (t.n_rows != 1) {

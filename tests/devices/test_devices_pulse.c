@@ -234,6 +234,12 @@ static void test_devices_piecewise__from_csv(void **state)
     fclose(fp);
     xb_device_piecewise_params pw;
     xb_assert_ok(xb_device_piecewise_from_csv(path, &pw));
+    /* the same data by name, as presets and scenarios see it */
+    const xb_device_type *ty = NULL;
+    xb_device_piecewise_params by_name;
+    xb_assert_ok(xb_device_preset_find(path, &ty, &by_name));
+    assert_ptr_equal(ty, xb_device_piecewise);
+    assert_memory_equal(&by_name, &pw, sizeof pw);
     xb_assert_close(pw.gmin, g0, XB_TOL_EXACT, 0.0);
     xb_assert_close(pw.gmax, g1, XB_TOL_EXACT, 0.0);
     for (int i = 0; i < XB_DEVICE_PIECEWISE_NODES; i++) {
@@ -264,6 +270,8 @@ static void test_devices_piecewise__csv_errors(void **state)
     fprintf(fp, "pulse,g\n0,1e-6\n");
     fclose(fp);
     xb_assert_error(xb_device_piecewise_from_csv(path, &pw), XB_EIO, "no column 'conductance'");
+    const xb_device_type *ty = NULL;
+    xb_assert_error(xb_device_preset_find(path, &ty, &pw), XB_EIO, "neither a device file");
     fp = fopen(path, "w");
     assert_non_null(fp);
     fprintf(fp, "direction,pulse,conductance\nltp,0,1e-6\nsideways,1,2e-6\n");
