@@ -32,7 +32,8 @@ typedef enum {
      * the other device has room. */
     XB_PAIR_HEADROOM = 0,
     /* Δw > 0 potentiates G+, Δw < 0 potentiates G- (LTP only, as many
-     * pair-based chips do); a device at Gmax stays there (pulses are counted). */
+     * pair-based chips do); a device at Gmax stays there (pulses are counted)
+     * unless cfg.refresh_frac resets the pair. */
     XB_PAIR_POTENTIATE = 1
 } xb_pair_policy;
 
@@ -101,7 +102,9 @@ typedef struct xb_xbar xb_xbar;
 int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg);
 void xb_xbar_free(xb_xbar *x);
 
-/* Writes w[n_out * n_in] by write-verify programming. */
+/* Writes w[n_out * n_in] (|w| clipped to w_max): one direct write to the
+ * devices' reachable states, or pulsed write-verify rounds when
+ * cfg.verify_max_iter > 0. */
 int xb_xbar_program(xb_xbar *x, const double *w);
 /* The weights the devices hold now, without read noise. */
 int xb_xbar_weights(const xb_xbar *x, double *w_out);
@@ -124,7 +127,9 @@ int xb_xbar_update_outer(xb_xbar *x, double lr, const double *d, const double *h
  * xb_xbar_weights keeps returning the programmed weights. */
 int xb_xbar_set_read_time(xb_xbar *x, double t_since_program);
 
-/* Weight change of one pulse on one device: w_max / P_max (nominal). */
+/* Weight change of one pulse on one device (nominal): w_max / P_max for a
+ * pair, 2 w_max / P_max for a reference column, times the least significant
+ * slice's share with bit slicing. */
 double xb_xbar_dw_pulse(const xb_xbar *x);
 /* Physical arrays (tiles) holding the matrix. */
 int xb_xbar_tile_count(const xb_xbar *x);
