@@ -153,6 +153,10 @@ int xb_write_bias(double *u_row_out, double *u_col_out, int rows, int cols, xb_w
 int xb_circuit_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
                               const double *u_row, const double *u_col);
 
+/* The same voltages from ngspice `op` of the same network (the reference). */
+int xb_spice_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
+                            const double *u_row, const double *u_col);
+
 /* The same voltages for many writes of one programming state, with the fast
  * line solver (nodal_fast, tolerance fast_tol of c): setup is O(rows * cols)
  * and each call a few CG steps (ms at 256 x 256), so half-select disturbance

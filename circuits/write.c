@@ -79,6 +79,79 @@ int xb_circuits__validate_write_bias(const xb_circuit_config *c, const double *u
     return XB_OK;
 }
 
+int xb_spice_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
+                            const double *u_row, const double *u_col)
+{
+    XB_ASSERT_ARG(vcell_out != NULL);
+    XB_ASSERT_ARG(u_row != NULL && u_col != NULL);
+    XB_TRY(xb_circuits__validate_config(c));
+    XB_TRY(xb_circuits__validate_g(g, c->rows, c->cols));
+    XB_TRY(xb_circuits__validate_write_bias(c, u_row, u_col));
+    size_t C = (size_t)c->cols, n = (size_t)c->rows * C;
+    const char **names = calloc(2 * n, sizeof *names);
+    char *nbuf = malloc(2 * n * 32);
+    double **out = calloc(2 * n, sizeof *out);
+    size_t *len = calloc(2 * n, sizeof *len);
+    xb_sb sb = {0};
+    int rc = XB_OK;
+    if (names == NULL || nbuf == NULL || out == NULL || len == NULL) {
+        rc = xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    if (rc == XB_OK) {
+        /* node names of the netlist writer (zero resistances merge nodes); a
+         * 1T1R memristor sits between its row node and m<r>_<c> */
+        xb_nodal_lines m;
+        xb_nodal__lines_init(&m, c, XB_NODAL_WRITE);
+        int one_t = m.r_access > 0.0;
+        for (size_t k = 0; k < n; k++) {
+            int r = (int)(k / C), q = (int)(k % C);
+            char *a = nbuf + 2 * k * 32, *b = a + 32;
+            if (m.nr == 0) {
+                snprintf(a, 32, "v(ur%d)", r);
+            } else if (m.nr == 1) {
+                snprintf(a, 32, "v(a%d)", r);
+            } else {
+                snprintf(a, 32, "v(a%d_%d)", r, q);
+            }
+            if (one_t) {
+                snprintf(b, 32, "v(m%d_%d)", r, q);
+            } else if (m.nc == 0) {
+                snprintf(b, 32, "v(uc%d)", q);
+            } else if (m.nc == 1) {
+                snprintf(b, 32, "v(b%d)", q);
+            } else {
+                snprintf(b, 32, "v(b%d_%d)", r, q);
+            }
+            names[2 * k] = a;
+            names[2 * k + 1] = b;
+        }
+        xb_sb__printf(&sb,
+                      "* xbarsim write of a %d x %d crossbar\n"
+                      ".options reltol=1e-6 abstol=1e-15 vntol=1e-9 gmin=1e-12 noinit\n",
+                      c->rows, c->cols);
+        rc = xb_spice__network(&sb, c, XB_NODAL_WRITE, g, u_row, u_col);
+        xb_sb__printf(&sb, ".op\n.end\n");
+        if (rc == XB_OK && sb.failed) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == XB_OK) {
+        rc = xb_spice_run(sb.buf, names, 2 * n, out, len);
+    }
+    for (size_t k = 0; rc == XB_OK && k < n; k++) {
+        vcell_out[k] = out[2 * k][0] - out[2 * k + 1][0];
+    }
+    for (size_t k = 0; out != NULL && k < 2 * n; k++) {
+        free(out[k]);
+    }
+    free(sb.buf);
+    free(names);
+    free(nbuf);
+    free(out);
+    free(len);
+    return rc;
+}
+
 int xb_circuit_write_voltages(double *vcell_out, const xb_circuit_config *c, const double *g,
                               const double *u_row, const double *u_col)
 {

@@ -1,7 +1,6 @@
 /* xbarsim spice: the netlist of an array, and a check of the nodal solvers
  * against ngspice on that same netlist. */
 #include "circuits/circuits.h"
-#include "circuits/circuits_internal.h"
 #include "cli/cli.h"
 #include "scenarios/scenarios.h"
 
@@ -444,14 +443,9 @@ static int do_check_write(const spice_opts *o)
     free(v);
     double *ur = malloc(R * sizeof *ur), *uc = malloc(C * sizeof *uc);
     double *ve = malloc(n * sizeof *ve), *vf = malloc(n * sizeof *vf), *vs = malloc(n * sizeof *vs);
-    const char **names = calloc(2 * n, sizeof *names);
-    char *nbuf = malloc(2 * n * 32);
-    double **out = calloc(2 * n, sizeof *out);
-    size_t *len = calloc(2 * n, sizeof *len);
-    xb_sb sb = {0};
     xb_circuit_writer *w = NULL;
     double t[3] = {0.0, 0.0, 0.0};
-    if (rc == XB_OK && (!ur || !uc || !ve || !vf || !vs || !names || !nbuf || !out || !len)) {
+    if (rc == XB_OK && (!ur || !uc || !ve || !vf || !vs)) {
         rc = xb__error_set(XB_ENOMEM, "out of memory");
     }
     if (rc == XB_OK) {
@@ -470,46 +464,13 @@ static int do_check_write(const spice_opts *o)
         t[2] = xb_time_now() - t0;
     }
     if (rc == XB_OK) {
-        /* node names follow the netlist writer's merging of zero resistances */
-        xb_nodal_lines m;
-        xb_nodal__lines_init(&m, c, XB_NODAL_WRITE);
-        for (size_t k = 0; k < n; k++) {
-            int r = (int)(k / C), q = (int)(k % C);
-            char *a = nbuf + 2 * k * 32, *b = a + 32;
-            if (m.nr == 0) {
-                snprintf(a, 32, "v(ur%d)", r);
-            } else if (m.nr == 1) {
-                snprintf(a, 32, "v(a%d)", r);
-            } else {
-                snprintf(a, 32, "v(a%d_%d)", r, q);
-            }
-            if (m.nc == 0) {
-                snprintf(b, 32, "v(uc%d)", q);
-            } else if (m.nc == 1) {
-                snprintf(b, 32, "v(b%d)", q);
-            } else {
-                snprintf(b, 32, "v(b%d_%d)", r, q);
-            }
-            names[2 * k] = a;
-            names[2 * k + 1] = b;
-        }
-        xb_sb__printf(&sb, "* write op\n.options reltol=1e-6 abstol=1e-15 vntol=1e-9 "
-                           "gmin=1e-12 noinit\n");
-        rc = xb_spice__network(&sb, c, XB_NODAL_WRITE, g, ur, uc);
-        xb_sb__printf(&sb, ".op\n.end\n");
-        if (rc == XB_OK && sb.failed) {
-            rc = xb__error_set(XB_ENOMEM, "out of memory");
-        }
-    }
-    if (rc == XB_OK) {
         double t0 = xb_time_now();
-        rc = xb_spice_run(sb.buf, names, 2 * n, out, len);
+        rc = xb_spice_write_voltages(vs, c, g, ur, uc);
         t[0] = xb_time_now() - t0;
     }
     if (rc == XB_OK) {
         double de = 0.0, df = 0.0, half = 0.0, other = 0.0;
         for (size_t k = 0; k < n; k++) {
-            vs[k] = out[2 * k][0] - out[2 * k + 1][0];
             de = fmax(de, fabs(ve[k] - vs[k]));
             df = fmax(df, fabs(vf[k] - vs[k]));
             int r = (int)(k / C), q = (int)(k % C);
@@ -537,21 +498,13 @@ static int do_check_write(const spice_opts *o)
             rc = 1;
         }
     }
-    for (size_t k = 0; out != NULL && k < 2 * n; k++) {
-        free(out[k]);
-    }
     xb_circuit_writer_free(w);
-    free(sb.buf);
     free(g);
     free(ur);
     free(uc);
     free(ve);
     free(vf);
     free(vs);
-    free(names);
-    free(nbuf);
-    free(out);
-    free(len);
     if (rc < 0) {
         return xb_cli_fail("spice check --write", rc);
     }
