@@ -75,17 +75,22 @@ static void count_read(xb_xbar *x, int transpose, const double *xs, size_t nvec)
     x->cnt.energy_read += etot;
 }
 
-/* xs[b] = in[b] / max|in[b]| (DAC-quantised if on); scale[b] = max|in[b]|. */
+/* xs[b] = in[b] / s_b (DAC-quantised if on), scale[b] = s_b: the DAC full
+ * scale, max|in[b]| per vector, or the fixed dac_range with inputs beyond it
+ * clipped. */
 static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na, double *xs,
                       double *scale, int quantise)
 {
     const double l = quant_levels(x->cfg.dac_bits);
     for (size_t b = 0; b < nvec; b++) {
         const double *v = in + b * na;
-        double m = 0.0;
-        for (size_t j = 0; j < na; j++) {
-            double a = fabs(v[j]);
-            m = a > m ? a : m;
+        double m = x->cfg.dac_range;
+        if (!(m > 0.0)) {
+            m = 0.0;
+            for (size_t j = 0; j < na; j++) {
+                double a = fabs(v[j]);
+                m = a > m ? a : m;
+            }
         }
         scale[b] = m;
         double *o = xs + b * na;
@@ -94,14 +99,10 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
             continue;
         }
         double inv = 1.0 / m;
-        if (quantise) {
-            for (size_t j = 0; j < na; j++) {
-                o[j] = nearbyint(v[j] * inv * l) / l;
-            }
-        } else {
-            for (size_t j = 0; j < na; j++) {
-                o[j] = v[j] * inv;
-            }
+        for (size_t j = 0; j < na; j++) {
+            double u = v[j] * inv;
+            u = u > 1.0 ? 1.0 : (u < -1.0 ? -1.0 : u);
+            o[j] = quantise ? nearbyint(u * l) / l : u;
         }
     }
 }
@@ -292,7 +293,8 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
     const size_t na = (size_t)(transpose ? n_out : n_in), nb = (size_t)(transpose ? n_in : n_out);
     const int nv = (int)nvec;
     const int noise = x->read_noise > 0.0;
-    const int fast = x->solver_ideal && x->cfg.dac_bits == 0 && x->cfg.adc_bits == 0;
+    const int fast = x->solver_ideal && x->cfg.dac_bits == 0 && x->cfg.adc_bits == 0 &&
+                     !(x->cfg.dac_range > 0.0);
     const double d2 = x->drift * x->drift;
     const uint64_t pos0 = x->read_pos;
     x->read_pos += (uint64_t)(x->ntiles * x->nslices + 2) * nvec * (nb + 1);

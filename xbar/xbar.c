@@ -66,6 +66,9 @@ static int validate(const xb_xbar_config *c)
         return xb__error_set(XB_EINVAL, "write_scheme (%d) is neither V/2 (0) nor V/3 (1)",
                              (int)c->write_scheme);
     }
+    if (!(c->dac_range >= 0.0) || !isfinite(c->dac_range)) {
+        return xb__error_set(XB_EINVAL, "dac_range (%g) must be finite and >= 0", c->dac_range);
+    }
     if (!(c->refresh_frac >= 0.0 && c->refresh_frac <= 1.0)) {
         return xb__error_set(XB_EINVAL, "refresh_frac (%g) must be in [0, 1]", c->refresh_frac);
     }

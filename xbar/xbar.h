@@ -89,13 +89,14 @@ typedef struct {
      * Gmin + refresh_frac (Gmax - Gmin) is reset and its difference written
      * on one device (0 = never refresh) */
     double refresh_frac;
+    double dac_range;      /* fixed DAC full scale (inputs beyond it clip); 0 = per vector max|x| */
 } xb_xbar_config;
 
 #define XB_XBAR_CONFIG_INIT                                                    \
     {0, 0, 1.0, XB_DEVICE_CONFIG_INIT, XB_MAP_DIFF_PAIR, XB_UPDATE_PULSES, NULL,       \
      XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0,                                   \
      XB_PAIR_HEADROOM, XB_ADC_CAL_DYNAMIC, 0.0, 0, 0, 0, 0, 0, 0, 0.0,             \
-     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0, 0.0}
+     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0, 0.0, 0.0}
 
 typedef struct xb_xbar xb_xbar;
 

@@ -496,10 +496,11 @@ static void test_xbar_update__pair_policies_and_saturation(void **state)
      * and again every 32 steps after a reset to (Gmin, Gmin + 1 level) */
     assert_true(cnt.refreshes >= 1);
     assert_true(cnt.pulses_program > 0);
+    xb_xbar_free(x);
     xb_assert_error(xb_xbar_create(&x, &(xb_xbar_config){.n_in = 1, .n_out = 1, .w_max = 1.0,
                                                        .v_read = 0.2, .refresh_frac = 1.5}),
                     XB_EINVAL, "refresh_frac (1.5)");
-    x = NULL;
+    assert_null(x);
 }
 
 static void test_xbar_read__solver_path_equals_fast_path(void **state)
@@ -1300,6 +1301,36 @@ static void test_xbar_counters__csv_rows_match_the_counters(void **state)
     xb_xbar_free(x);
 }
 
+static void test_xbar_periphery__fixed_dac_range_clips_inputs(void **state)
+{
+    (void)state;
+    /* dac_range 1: inputs beyond +-1 drive full scale, the rest their value
+     * on the DAC grid (docs/xbar.md) */
+    const int n_in = 4, n_out = 3, dac = 4;
+    xb_xbar_config c = lin_cfg(n_in, n_out);
+    c.dac_range = 1.0;
+    c.dac_bits = dac;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    double w[12], wr[12], in[4] = {2.5, -0.4, 0.731, -3.0}, y[3];
+    fill(w, 12, -0.7, 0.7, 27);
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_weights(x, wr));
+    xb_assert_ok(xb_xbar_forward(x, in, 1, y));
+    double xq[4] = {1.0, grid(-0.4, dac), grid(0.731, dac), -1.0};
+    for (int i = 0; i < n_out; i++) {
+        double s = 0.0;
+        for (int j = 0; j < n_in; j++) {
+            s += wr[i * n_in + j] * xq[j];
+        }
+        xb_assert_close(y[i], s, 1e-12, 1e-15);
+    }
+    xb_xbar_free(x);
+    c.dac_range = -1.0;
+    xb_assert_error(xb_xbar_create(&x, &c), XB_EINVAL, "dac_range (-1)");
+    assert_null(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1327,6 +1358,7 @@ int main(void)
         cmocka_unit_test(test_xbar_read__wire_resistance_lowers_every_output),
         cmocka_unit_test(test_xbar_read__backends_agree_through_the_array),
         cmocka_unit_test(test_xbar_counters__csv_rows_match_the_counters),
+        cmocka_unit_test(test_xbar_periphery__fixed_dac_range_clips_inputs),
         cmocka_unit_test(test_xbar_disturb__half_selected_cells_follow_the_device_model),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
