@@ -70,6 +70,18 @@ static void test_circuits_spice__op_matches_nodal(void **state)
     }
 }
 
+/* The issue's largest size; ngspice needs 5-15 s for it (deps.md §1: its
+ * Markowitz ordering grows as n^3), so exactly one such case. */
+static void test_circuits_spice__op_matches_nodal_64(void **state)
+{
+    (void)state;
+    xb_circuit_config c = XB_CIRCUIT_CONFIG_INIT;
+    c.rows = c.cols = 64;
+    c.r_wire_row = 2.385;
+    c.r_wire_col = 1.731;
+    compare(&c, 0, 20);
+}
+
 static void test_circuits_spice__variants_match_nodal(void **state)
 {
     (void)state;
@@ -173,6 +185,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_circuits_spice__op_matches_nodal),
+        cmocka_unit_test(test_circuits_spice__op_matches_nodal_64),
         cmocka_unit_test(test_circuits_spice__variants_match_nodal),
         cmocka_unit_test(test_circuits_spice__nonlinear_cells_match_nodal),
         cmocka_unit_test(test_circuits_spice__malformed_netlist_then_works),
