@@ -135,37 +135,26 @@ static void add_noise(const xb_xbar *x, double *out, size_t ld, const double *va
     }
 }
 
-/* Reference-column noise of one tile (ref mapping): forward, the column's
- * noise is one draw per vector shared by every output of the tile; transposed,
- * the reference cell of row rr carries G_ref,rr * sum_i d_i, which adds to the
- * row's variance. `in` is the tile's input with leading dim ld. */
-static void ref_noise(const xb_xbar *x, const xb__tile *tl, int transpose, double sk,
-                      const double *in, size_t ld, size_t nvec, double *out, size_t ldo,
-                      double *var, size_t ldv, uint64_t pos0)
+/* Reference-column noise of one tile in a forward read (ref mapping): the
+ * column's noise is one draw per vector, shared by every output of the tile,
+ * scaled by the slice significance sk. `in` is the tile's input with leading
+ * dim ld. A transposed read subtracts the reference digitally from the
+ * known conductances, so it adds no reference noise. */
+static void ref_noise(const xb_xbar *x, const xb__tile *tl, double sk, const double *in,
+                      size_t ld, size_t nvec, double *out, size_t ldo, uint64_t pos0)
 {
     const double *G = xb_devices_conductances(x->dev);
     const double s2 = sk * sk * x->scale * x->scale * x->drift * x->drift, sg = x->read_noise;
     for (size_t b = 0; b < nvec; b++) {
         const double *v = in + b * ld;
-        if (!transpose) {
-            double vr = 0.0;
-            for (int rr = 0; rr < tl->nr; rr++) {
-                double gv = gref_at(x, tl, G, rr) * v[rr];
-                vr += gv * gv;
-            }
-            double e = sg * sqrt(s2 * vr) * xb_rng_normal_at(&x->rng_read, pos0 + b);
-            for (int ii = 0; ii < tl->no; ii++) {
-                out[b * ldo + (size_t)ii] -= e;
-            }
-        } else {
-            double sum = 0.0;
-            for (int ii = 0; ii < tl->no; ii++) {
-                sum += v[ii];
-            }
-            for (int rr = 0; rr < tl->nr; rr++) {
-                double gs = gref_at(x, tl, G, rr) * sum;
-                var[b * ldv + (size_t)rr] += s2 * gs * gs;
-            }
+        double vr = 0.0;
+        for (int rr = 0; rr < tl->nr; rr++) {
+            double gv = gref_at(x, tl, G, rr) * v[rr];
+            vr += gv * gv;
+        }
+        double e = sg * sqrt(s2 * vr) * xb_rng_normal_at(&x->rng_read, pos0 + b);
+        for (int ii = 0; ii < tl->no; ii++) {
+            out[b * ldo + (size_t)ii] -= e;
         }
     }
 }
@@ -323,16 +312,13 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, d2, x->sq,
                         n_out, x->q, n_in, 0.0, x->var, n_in);
         }
-        if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
+        if (x->cfg.mapping == XB_MAP_REF_COLUMN && !transpose) {
             for (int t = 0; t < x->ntiles; t++) {
                 const xb__tile *tl = &x->tiles[t];
-                if (!transpose) {
-                    ref_noise(x, tl, 0, 1.0, in + tl->r0, na, nvec, out + tl->o0, nb, NULL, 0,
-                              pos0 + nvec * nb + (uint64_t)t * nvec);
-                } else {
-                    ref_noise(x, tl, 1, 1.0, in + tl->o0, na, nvec, NULL, 0, x->var + tl->r0, nb,
-                              0);
-                }
+                /* one reference current, subtracted by every slice with its
+                 * significance: sum_k sig_k = 1 */
+                ref_noise(x, tl, 1.0, in + tl->r0, na, nvec, out + tl->o0, nb,
+                          pos0 + nvec * nb + (uint64_t)t * nvec);
             }
         }
         add_noise(x, out, nb, x->var, nvec, nb, pos0);
@@ -384,14 +370,8 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
                                 x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
                 }
                 uint64_t tpos = pos0 + (uint64_t)(t * K + sl) * nvec * (nb + 1);
-                if (x->cfg.mapping == XB_MAP_REF_COLUMN) {
-                    if (!transpose) {
-                        ref_noise(x, tl, 0, x->sig[sl], x->xs + i_off, na, nvec, x->part, np,
-                                  NULL, 0, refpos);
-                    } else {
-                        ref_noise(x, tl, 1, x->sig[sl], x->xs + i_off, na, nvec, NULL, 0, x->var,
-                                  np, 0);
-                    }
+                if (x->cfg.mapping == XB_MAP_REF_COLUMN && !transpose) {
+                    ref_noise(x, tl, x->sig[sl], x->xs + i_off, na, nvec, x->part, np, refpos);
                 }
                 add_noise(x, x->part, np, x->var, nvec, np, tpos);
             }

@@ -1331,6 +1331,72 @@ static void test_xbar_periphery__fixed_dac_range_clips_inputs(void **state)
     assert_null(x);
 }
 
+static void test_xbar_read__reference_column_noise_is_shared(void **state)
+{
+    (void)state;
+    /* Reference column: y_i = s (I_i - I_ref); the cells' noise is
+     * independent, so var(y_i) = sigma^2 s^2 sum_j (G_ij^2 + G_ref^2) x_j^2 and
+     * cov(y_1, y_2) = sigma^2 s^2 sum_j G_ref^2 x_j^2 (the shared reference) */
+    const int n_in = 3, n_out = 2;
+    const size_t nv = 20000;
+    const double sigma = 0.05;
+    xb_xbar_config c = lin_cfg(n_in, n_out);
+    c.mapping = XB_MAP_REF_COLUMN;
+    c.device.read_noise = sigma;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    double w[6] = {0.5, -0.3, 0.1, -0.6, 0.2, 0.7}, wr[6];
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_weights(x, wr));
+    double in[3] = {0.9, -1.2, 0.4};
+    double *batch = malloc(nv * 3 * sizeof *batch), *y = malloc(nv * 2 * sizeof *y);
+    assert_non_null(batch);
+    assert_non_null(y);
+    for (size_t b = 0; b < nv; b++) {
+        memcpy(batch + 3 * b, in, sizeof in);
+    }
+    xb_assert_ok(xb_xbar_forward(x, batch, nv, y));
+    const double gr = lin_defaults.gmax - lin_defaults.gmin;
+    const double gref = 0.5 * (lin_defaults.gmin + lin_defaults.gmax), s = 2.0 * c.w_max / gr;
+    double vref = 0.0, var_cell[2] = {0.0, 0.0};
+    for (int j = 0; j < n_in; j++) {
+        vref += gref * gref * in[j] * in[j];
+        for (int i = 0; i < n_out; i++) {
+            double g = gref + wr[i * 3 + j] / s;
+            var_cell[i] += g * g * in[j] * in[j];
+        }
+    }
+    double m[2] = {0.0, 0.0}, v[2] = {0.0, 0.0}, cv = 0.0;
+    for (size_t b = 0; b < nv; b++) {
+        m[0] += y[2 * b];
+        m[1] += y[2 * b + 1];
+    }
+    m[0] /= (double)nv;
+    m[1] /= (double)nv;
+    for (size_t b = 0; b < nv; b++) {
+        double e0 = y[2 * b] - m[0], e1 = y[2 * b + 1] - m[1];
+        v[0] += e0 * e0;
+        v[1] += e1 * e1;
+        cv += e0 * e1;
+    }
+    const double k = sigma * sigma * s * s, dof = (double)(nv - 1);
+    for (int i = 0; i < 2; i++) {
+        double ev = k * (var_cell[i] + vref);
+        /* 5 standard errors of a sample variance: ev sqrt(2 / (N - 1)) */
+        if (fabs(v[i] / dof - ev) > 5.0 * ev * sqrt(2.0 / dof)) {
+            fail_msg("output %d: var %g vs %g", i, v[i] / dof, ev);
+        }
+    }
+    /* sample covariance: sd sqrt((var0 var1 + cov^2) / (N - 1)) */
+    double ec = k * vref, v0 = k * (var_cell[0] + vref), v1 = k * (var_cell[1] + vref);
+    if (fabs(cv / dof - ec) > 5.0 * sqrt((v0 * v1 + ec * ec) / dof)) {
+        fail_msg("cov %g vs %g", cv / dof, ec);
+    }
+    free(batch);
+    free(y);
+    xb_xbar_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1359,6 +1425,7 @@ int main(void)
         cmocka_unit_test(test_xbar_read__backends_agree_through_the_array),
         cmocka_unit_test(test_xbar_counters__csv_rows_match_the_counters),
         cmocka_unit_test(test_xbar_periphery__fixed_dac_range_clips_inputs),
+        cmocka_unit_test(test_xbar_read__reference_column_noise_is_shared),
         cmocka_unit_test(test_xbar_disturb__half_selected_cells_follow_the_device_model),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
