@@ -40,8 +40,9 @@ static int validate(const xb_xbar_config *c)
         return xb__error_set(XB_EINVAL, "adc_range (%g) must be > 0 with a fixed ADC range",
                              c->adc_range);
     }
-    if (c->dac_bits < 0 || c->dac_bits > 30 || c->adc_bits < 0 || c->adc_bits > 30) {
-        return xb__error_set(XB_EINVAL, "dac_bits (%d) and adc_bits (%d) must be in [0, 30]",
+    /* up to the 53-bit double mantissa: the grid stays exact */
+    if (c->dac_bits < 0 || c->dac_bits > 52 || c->adc_bits < 0 || c->adc_bits > 52) {
+        return xb__error_set(XB_EINVAL, "dac_bits (%d) and adc_bits (%d) must be in [0, 52]",
                              c->dac_bits, c->adc_bits);
     }
     if (!(c->v_read > 0.0)) {
