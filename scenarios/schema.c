@@ -369,7 +369,7 @@ int xb_scenario_schema_markdown(FILE *fp)
             "runs with a time estimate; `--set column=value` overrides a column in every row.\n\n"
             "## Examples\n\n"
             "`scenarios/examples/` holds `quickstart.csv` (the default of `make run`: backprop vs "
-            "feedback alignment in software, on ideal devices and on Ag:a-Si), "
+            "feedback alignment in software, on ideal devices, on Ag:a-Si and on TaOx/HfOx), "
             "`d2d_backward_sweep.csv` (device-to-device variability of the backward array), "
             "`channels.csv` (bidirectional / conjoined / twin / distinct x bp / rbp / srbp) and "
             "`devices.csv` (every published preset). To try one quickly, shrink it from the "
