@@ -1397,6 +1397,40 @@ static void test_xbar_read__reference_column_noise_is_shared(void **state)
     xb_xbar_free(x);
 }
 
+static void test_xbar_tiles__adc_quantises_each_array_partial_sum(void **state)
+{
+    (void)state;
+    /* two arrays of 3 rows each: each array's partial sum goes through its
+     * own ADC before the digital sum (docs/xbar.md, tiling) */
+    const int n_in = 6, n_out = 2, adc = 3;
+    xb_xbar_config c = lin_cfg(n_in, n_out);
+    c.max_rows = 3;
+    c.adc_bits = adc;
+    c.adc_cal = XB_ADC_CAL_FIXED;
+    c.adc_range = 0.9;
+    xb_xbar *x;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    assert_int_equal(xb_xbar_tile_count(x), 2);
+    double w[12], wr[12], in[6] = {0.2, -0.5, 0.9, 0.4, -0.1, 0.6}, y[2];
+    fill(w, 12, -0.7, 0.7, 28);
+    xb_assert_ok(xb_xbar_program(x, w));
+    xb_assert_ok(xb_xbar_weights(x, wr));
+    xb_assert_ok(xb_xbar_forward(x, in, 1, y));
+    const double xm = 0.9;
+    for (int i = 0; i < n_out; i++) {
+        double expect = 0.0;
+        for (int t = 0; t < 2; t++) {
+            double p = 0.0;
+            for (int j = 3 * t; j < 3 * t + 3; j++) {
+                p += wr[i * n_in + j] * in[j] / xm;
+            }
+            expect += xm * 0.9 * fmax(-1.0, fmin(1.0, grid(p / 0.9, adc)));
+        }
+        xb_assert_close(y[i], expect, 1e-12, 1e-15);
+    }
+    xb_xbar_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1426,6 +1460,7 @@ int main(void)
         cmocka_unit_test(test_xbar_counters__csv_rows_match_the_counters),
         cmocka_unit_test(test_xbar_periphery__fixed_dac_range_clips_inputs),
         cmocka_unit_test(test_xbar_read__reference_column_noise_is_shared),
+        cmocka_unit_test(test_xbar_tiles__adc_quantises_each_array_partial_sum),
         cmocka_unit_test(test_xbar_disturb__half_selected_cells_follow_the_device_model),
         cmocka_unit_test(test_xbar_update__neurosim_97_pulses_reach_w_max),
         cmocka_unit_test(test_xbar_program__write_verify_converges_on_nonlinear_device),
