@@ -1142,8 +1142,9 @@ static void validate(xb_scenario_file *f)
             add_error(f, 0, 0, NULL, "'%s': expected column=value", ex);
         } else if (j < 0 || !strcmp(name, "scenario")) {
             const char *sug = xb_scenario_column_suggest(name);
-            add_error(f, 0, 0, ex, "%s%s%s", j < 0 ? "unknown column" : "cannot be overridden",
-                      sug && j < 0 ? "; did you mean " : "", sug && j < 0 ? sug : "");
+            add_error(f, 0, 0, ex, "%s%s%s%s", j < 0 ? "unknown column" : "cannot be overridden",
+                      sug && j < 0 ? " (did you mean '" : "", sug && j < 0 ? sug : "",
+                      sug && j < 0 ? "'?)" : "");
         } else {
             sl_free(&ov[j]);
             field fl = {(char *)(eq + 1), 0, 0, 0, eq + 1};

@@ -344,6 +344,35 @@ static void test_scenarios_params__device_parameter_columns(void **state)
     xb_scenario_file_free(f);
 }
 
+static void test_scenarios_parse__set_overrides(void **state)
+{
+    (void)state;
+    const char *text = "scenario,lr,epochs\na,0.1,5\nb,0.2,7\n";
+    const char *const good[] = {"epochs=1", "seeds=1-2", "p_nl_ltp=2", "lr="};
+    xb_scenario_file *f = NULL;
+    xb_assert_ok(xb_scenario_file_parse_with(&f, "mem.csv", text, strlen(text), good, 4));
+    /* 2 rows x 2 seeds; epochs replaced in every row; "lr=" restores the default */
+    assert_int_equal(xb_scenario_file_n_runs(f), 4);
+    for (size_t i = 0; i < 4; i++) {
+        const xb_run *r = xb_scenario_file_run(f, i);
+        assert_int_equal(xb_run_int(r, "epochs"), 1);
+        assert_string_equal(xb_run_text(r, "lr"), "0.1");
+        assert_string_equal(xb_run_text(r, "p_nl_ltp"), "2");
+    }
+    xb_scenario_file_free(f);
+    const char *const bad[] = {"epoch=3", "lr=abc", "nonsense"};
+    xb_assert_error(xb_scenario_file_parse_with(&f, "mem.csv", text, strlen(text), bad, 3), XB_EIO,
+                    "(and 2 more errors)");
+    assert_int_equal(xb_scenario_file_n_errors(f), 3);
+    const char *want[] = {"--set: column 'epoch': unknown column (did you mean 'epochs'?)",
+                          "--set: column 'lr': value 'abc': expected a number in [0, 100]",
+                          "--set: 'nonsense': expected column=value"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(xb_scenario_file_error(f, i)->message, want[i]);
+    }
+    xb_scenario_file_free(f);
+}
+
 static void test_scenarios_parse__bom_crlf_quotes(void **state)
 {
     (void)state;
@@ -695,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_scenarios_expand__device_variability_defaults),
         cmocka_unit_test(test_scenarios_check__learning_rules_before_any_work),
         cmocka_unit_test(test_scenarios_params__device_parameter_columns),
+        cmocka_unit_test(test_scenarios_parse__set_overrides),
         cmocka_unit_test(test_scenarios_parse__bom_crlf_quotes),
         cmocka_unit_test(test_scenarios_schema__defaults_are_valid),
         cmocka_unit_test(test_scenarios_schema__docs_match),
