@@ -17,7 +17,11 @@ no_seconds() {
 root=""
 [ "$(id -u)" -eq 0 ] && root="--allow-run-as-root"
 "$XBARSIM" run "$tmp/s.csv" -o "$tmp/one"
-mpirun -n 2 $root "$XBARSIM" run "$tmp/s.csv" -o "$tmp/two"
+# Under `make asan`, OpenMPI's dlopen'ed components leak at MPI_Finalize and are
+# unloaded before LeakSanitizer reports, so it cannot attribute (or suppress)
+# them: leak checking stays on for the single-process run above only.
+mpirun -n 2 $root -x ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+  "$XBARSIM" run "$tmp/s.csv" -o "$tmp/two"
 no_seconds "$tmp/one/results.csv" >"$tmp/a"
 no_seconds "$tmp/two/results.csv" >"$tmp/b"
 [ "$(wc -l <"$tmp/a")" -eq $((1 + 4 * 3)) ]
