@@ -468,34 +468,40 @@ int xb_devices_program(xb_devices *d, const double *g_target)
     return commit_targets(d);
 }
 
-/* TABLE mode: the nominal one-pulse map, in the table's coordinate of each
- * device's own range (so d2d of the bounds acts), then back to a state. */
-static int pulse_table(xb_devices *d)
+/* TABLE mode, one device: the nominal one-pulse map, in the table's
+ * coordinate of the device's own range (so d2d of the bounds acts), then back
+ * to a state. */
+static int table_move_one(xb_devices *d, size_t k, int32_t p)
 {
     const xb_device__table *t = &d->table;
     int logg = t->coord == XB_TABLE_LOG_G;
     const int last = t->n - 1;
     size_t ns = (size_t)d->type->n_state;
+    double gmin, gmax;
+    device_bounds(d, k, &gmin, &gmax);
+    double g = xb_device__clamp(d->g[k], gmin, gmax);
+    double x = logg ? log(g / gmin) / log(gmax / gmin) : (g - gmin) / (gmax - gmin);
+    x = xb_device__table_move(t, x, p);
+    /* a window that vanishes at a bound (Joglekar) makes an end node a
+     * trap the ODE only approaches: keep table states just inside it */
+    if (t->down[last] == 0.0) {
+        x = fmin(x, 1.0 - TABLE_EDGE);
+    }
+    if (t->up[0] == 0.0) {
+        x = fmax(x, TABLE_EDGE);
+    }
+    g = logg ? gmin * exp(x * log(gmax / gmin)) : gmin + x * (gmax - gmin);
+    const void *pk = xb_device__params_at(d->params, d->stride, k);
+    return d->type->set_conductance(pk, 0, 1, &g, d->state + k * ns);
+}
+
+/* TABLE mode over the whole block. */
+static int pulse_table(xb_devices *d)
+{
     for (size_t k = 0; k < d->n; k++) {
-        if (d->npulse_ws[k] == 0) {
-            continue;
+        if (d->npulse_ws[k] != 0) {
+            XB_TRY(table_move_one(d, k, d->npulse_ws[k]));
         }
-        double gmin, gmax;
-        device_bounds(d, k, &gmin, &gmax);
-        double g = xb_device__clamp(d->g[k], gmin, gmax);
-        double x = logg ? log(g / gmin) / log(gmax / gmin) : (g - gmin) / (gmax - gmin);
-        x = xb_device__table_move(t, x, d->npulse_ws[k]);
-        /* a window that vanishes at a bound (Joglekar) makes an end node a
-         * trap the ODE only approaches: keep table states just inside it */
-        if (t->down[last] == 0.0) {
-            x = fmin(x, 1.0 - TABLE_EDGE);
-        }
-        if (t->up[0] == 0.0) {
-            x = fmax(x, TABLE_EDGE);
-        }
-        g = logg ? gmin * exp(x * log(gmax / gmin)) : gmin + x * (gmax - gmin);
-        const void *pk = xb_device__params_at(d->params, d->stride, k);
-        XB_TRY(d->type->set_conductance(pk, 0, 1, &g, d->state + k * ns));
     }
     return 0;
 }
@@ -582,6 +588,28 @@ int xb_devices_set_write_mode(xb_devices *d, xb_write_mode mode,
 
 void xb_devices_ode_stats(const xb_devices *d, xb_device_ode_stats *out) { *out = d->ode_stats; }
 
+/* c2c write noise and level quantisation of device k after p pulses of
+ * write `event` (its conductance already refreshed). */
+static int write_noise(xb_devices *d, size_t k, int32_t p, uint64_t event)
+{
+    const size_t ns = (size_t)d->type->n_state;
+    double gmin, gmax;
+    device_bounds(d, k, &gmin, &gmax);
+    double g = d->g[k];
+    if (d->cfg.c2c > 0.0) {
+        double xi = xb_rng_normal_at(&d->c2c, (event << 32) + (uint64_t)k);
+        double mag = p < 0 ? -(double)p : (double)p;
+        g += d->cfg.c2c * (gmax - gmin) * sqrt(mag) * xi;
+    }
+    g = quantise(d, xb_device__clamp(g, gmin, gmax), gmin, gmax);
+    const void *pk = xb_device__params_at(d->params, d->stride, k);
+    if (d->type->set_conductance(pk, 0, 1, &g, d->state + k * ns) < 0 ||
+        d->type->conductance(pk, 0, 1, d->state + k * ns, d->g + k) < 0) {
+        return xb__error_set(XB_EINTERNAL, "model '%s': set_conductance failed", d->type->name);
+    }
+    return 0;
+}
+
 int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event)
 {
     XB_ASSERT_ARG(d != NULL);
@@ -610,25 +638,75 @@ int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event)
         return 0;
     }
     /* Write noise and quantisation act on the devices that were pulsed. */
-    size_t ns = (size_t)d->type->n_state;
     for (size_t k = 0; k < n; k++) {
         int32_t p = d->npulse_ws[k];
+        if (p != 0) {
+            XB_TRY(write_noise(d, k, p, event));
+        }
+    }
+    return 0;
+}
+
+int xb_devices_pulse_sparse(xb_devices *d, const size_t *idx, size_t m, const int32_t *npulses,
+                            uint64_t event)
+{
+    XB_ASSERT_ARG(d != NULL);
+    XB_ASSERT_ARG(idx != NULL || m == 0);
+    XB_ASSERT_ARG(npulses != NULL || m == 0);
+    if (d->type->pulse == NULL && d->type->rhs == NULL) {
+        return xb__error_set(XB_EINVAL, "model '%s' has no pulse response", d->type->name);
+    }
+    for (size_t q = 0; q < m; q++) {
+        if (idx[q] >= d->n) {
+            return xb__error_set(XB_EINVAL, "device index idx[%zu] = %zu out of range (%zu devices)",
+                                 q, idx[q], d->n);
+        }
+    }
+    const size_t ns = (size_t)d->type->n_state;
+    const int noise = d->cfg.c2c > 0.0 || d->cfg.levels >= 2;
+    if (d->type->pulse == NULL && d->mode == XB_WRITE_ODE) {
+        /* the ODE rounds integrate all moving devices as one vector: build
+         * the dense counts (rare and slow anyway) */
+        memset(d->npulse_ws, 0, d->n * sizeof *d->npulse_ws);
+        int any = 0;
+        for (size_t q = 0; q < m; q++) {
+            size_t k = idx[q];
+            int32_t p = (d->stuck != NULL && d->stuck[k] != FREE) ? 0 : npulses[k];
+            d->npulse_ws[k] = p;
+            any |= p != 0;
+        }
+        if (!any) {
+            return 0;
+        }
+        int rc = pulse_ode(d);
+        if (rc < 0) {
+            return xb__error_prefix(rc, "model '%s' pulse: ", d->type->name);
+        }
+    }
+    /* Every device is independent: pulse, conductance and write noise one
+     * device at a time give what the dense passes give. */
+    for (size_t q = 0; q < m; q++) {
+        const size_t k = idx[q];
+        const int32_t p = (d->stuck != NULL && d->stuck[k] != FREE) ? 0 : npulses[k];
         if (p == 0) {
             continue;
         }
-        double gmin, gmax;
-        device_bounds(d, k, &gmin, &gmax);
-        double g = d->g[k];
-        if (d->cfg.c2c > 0.0) {
-            double xi = xb_rng_normal_at(&d->c2c, (event << 32) + (uint64_t)k);
-            double mag = p < 0 ? -(double)p : (double)p;
-            g += d->cfg.c2c * (gmax - gmin) * sqrt(mag) * xi;
-        }
-        g = quantise(d, xb_device__clamp(g, gmin, gmax), gmin, gmax);
         const void *pk = xb_device__params_at(d->params, d->stride, k);
-        if (d->type->set_conductance(pk, 0, 1, &g, d->state + k * ns) < 0 ||
-            d->type->conductance(pk, 0, 1, d->state + k * ns, d->g + k) < 0) {
-            return xb__error_set(XB_EINTERNAL, "model '%s': set_conductance failed", d->type->name);
+        double *sk = d->state + k * ns;
+        int rc = 0;
+        if (d->type->pulse != NULL) {
+            rc = d->type->pulse(pk, 0, 1, sk, &p);
+        } else if (d->mode != XB_WRITE_ODE) {
+            rc = table_move_one(d, k, p);
+        }
+        if (rc < 0) {
+            return xb__error_prefix(rc, "model '%s' pulse: ", d->type->name);
+        }
+        if (d->type->conductance(pk, 0, 1, sk, d->g + k) < 0) {
+            return xb__error_set(XB_EINTERNAL, "model '%s': conductance failed", d->type->name);
+        }
+        if (noise) {
+            XB_TRY(write_noise(d, k, p, event));
         }
     }
     return 0;

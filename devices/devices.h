@@ -358,6 +358,13 @@ int xb_devices_program(xb_devices *d, const double *g_target);
  * (e.g. the training step): c2c noise for device k at event e is a pure
  * function of (seed, k, e). */
 int xb_devices_pulse(xb_devices *d, const int32_t *npulses, uint64_t event);
+/* The same write when few devices are pulsed: idx[0..m) lists distinct devices
+ * (any order) and npulses is indexed by device as above; only the listed
+ * entries are read, and every device not listed gets 0 pulses. Equal, bit for
+ * bit, to xb_devices_pulse with those counts and the same event, in
+ * O(m) instead of O(n) (ODE write mode still integrates as one vector). */
+int xb_devices_pulse_sparse(xb_devices *d, const size_t *idx, size_t m, const int32_t *npulses,
+                            uint64_t event);
 /* Relative read-noise sd (0 = off), for readers that apply it in output space. */
 double xb_devices_read_noise(const xb_devices *d);
 

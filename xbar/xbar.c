@@ -575,7 +575,8 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
     for (size_t m = 0; m < np; m++) {
         x->gprev[m] = G[x->plist[m]];
     }
-    int rc = xb_devices_pulse(x->dev, x->npulses, x->event++);
+    /* the list holds every nonzero count: the devices visit only those */
+    int rc = xb_devices_pulse_sparse(x->dev, x->plist, np, x->npulses, x->event++);
     if (rc < 0) {
         for (size_t m = 0; m < np; m++) {
             x->npulses[x->plist[m]] = 0;
