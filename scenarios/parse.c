@@ -1154,7 +1154,18 @@ static void validate(xb_scenario_file *f)
             }
         }
     }
-    /* names already used, for the uniqueness check */
+    /* names already used, for the uniqueness check (load factor <= 1/2) */
+    size_t names_cap = 16;
+    while (names_cap < 2 * f->n_rows) {
+        names_cap *= 2;
+    }
+    struct {
+        char *name;
+        int line;
+    } *names = calloc(names_cap, sizeof *names);
+    if (!names) {
+        f->oom = 1;
+    }
     for (size_t r = 1; r < f->n_rows && !f->oom; r++) {
         row *rw = &f->rows[r];
         int row_ok = 1;
@@ -1194,23 +1205,26 @@ static void validate(xb_scenario_file *f)
                 row_ok = 0;
             }
         }
-        /* unique scenario names */
+        /* unique scenario names: a hash table of (name, line), so large
+         * files stay linear */
         if (seen[scen] >= 0 && (size_t)seen[scen] < rw->n && vals[scen].n == 1) {
-            for (size_t q = 1; q < r; q++) {
-                row *o = &f->rows[q];
-                if ((size_t)seen[scen] < o->n) {
-                    char a[256], b[256];
-                    snprintf(a, sizeof a, "%s", o->f[seen[scen]].text);
-                    snprintf(b, sizeof b, "%s", vals[scen].v[0]);
-                    trim(a);
-                    if (!strcmp(a, b)) {
-                        field *fl = &rw->f[seen[scen]];
-                        add_error(f, fl->line, fl->col, "scenario",
-                                  "value '%s': scenario names must be unique (also on line %d)",
-                                  b, o->f[0].line);
-                        row_ok = 0;
-                        break;
-                    }
+            const char *b = vals[scen].v[0];
+            size_t mask = names_cap - 1;
+            size_t h = (size_t)xb_scn__fnv(XB_SCN_FNV_INIT, b, strlen(b)) & mask;
+            while (names[h].name && strcmp(names[h].name, b)) {
+                h = (h + 1) & mask;
+            }
+            if (names[h].name) {
+                field *fl = &rw->f[seen[scen]];
+                add_error(f, fl->line, fl->col, "scenario",
+                          "value '%s': scenario names must be unique (also on line %d)", b,
+                          names[h].line);
+                row_ok = 0;
+            } else {
+                names[h].name = dupstr(b);
+                names[h].line = rw->f[0].line;
+                if (!names[h].name) {
+                    f->oom = 1;
                 }
             }
         }
@@ -1244,6 +1258,10 @@ static void validate(xb_scenario_file *f)
             sl_free(&vals[j]);
         }
     }
+    for (size_t k = 0; names && k < names_cap; k++) {
+        free(names[k].name);
+    }
+    free(names);
     for (size_t j = 0; j < nc; j++) {
         sl_free(&ov[j]);
     }

@@ -385,62 +385,107 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
     return XB_OK;
 }
 
+/* What is wrong with a run's combination of settings (NULL if nothing):
+ * the data it needs, then learning's own validation of the network. The
+ * text lives in a static buffer or the thread's last error. */
+static const char *run_problem(const xb_run *r, void *pf, void *pb)
+{
+    const char *ds = xb_run_text(r, "dataset");
+    if (!strcmp(ds, "mnist-idx") && !xb_run_text(r, "dataset_path")[0]) {
+        return "dataset 'mnist-idx' needs dataset_path (the folder of the four idx files)";
+    }
+    if (!strcmp(ds, "fashion-mnist") && !xb_run_text(r, "dataset_path")[0] &&
+        !xb_file_exists(XB_FASHION_MNIST_DIR "/train-images-idx3-ubyte.gz")) {
+        return "dataset 'fashion-mnist': " XB_FASHION_MNIST_DIR "/train-images-idx3-ubyte.gz "
+               "not found (install the Debian package dataset-fashion-mnist, or set "
+               "dataset_path)";
+    }
+    /* Fashion-MNIST shapes (the only image datasets the runner loads) */
+    long pool = xb_run_int(r, "pool");
+    size_t dim = (size_t)((28 / pool) * (28 / pool));
+    xb_net_config cfg;
+    xb_net *net = NULL;
+    int rc = net_config(r, dim, 10, &cfg, pf, pb);
+    if (rc == XB_OK) {
+        /* software net: the same validation without programming devices */
+        cfg.hardware = 0;
+        rc = xb_net_create(&net, &cfg);
+        xb_net_free(net);
+    }
+    return rc < 0 ? xb_last_error() : NULL;
+}
+
 int xb_scenario_file_check_runs(xb_scenario_file *f)
 {
     XB_ASSERT_ARG(f != NULL);
     size_t n = xb_scenario_file_n_runs(f);
     int bad = 0;
     double pf[XB_DEVICE_PARAMS_MAX / sizeof(double)], pb[XB_DEVICE_PARAMS_MAX / sizeof(double)];
+    /* runs that differ only in name, description or seed are checked once:
+     * a table of the hashes of the other settings */
+    size_t cap = 64;
+    while (cap < 2 * n) {
+        cap *= 2;
+    }
+    uint64_t *done = calloc(cap, sizeof *done);
+    char **bad_msg = calloc(cap, sizeof *bad_msg);
+    int *bad_line = calloc(cap, sizeof *bad_line);
+    if (!done || !bad_msg || !bad_line) {
+        free(done);
+        free(bad_msg);
+        free(bad_line);
+        return xb__error_set(XB_ENOMEM, "out of memory");
+    }
+    size_t ns;
+    const xb_scn_column *sc = xb_scenario_schema(&ns);
     for (size_t i = 0; i < n; i++) {
         const xb_run *r = xb_scenario_file_run(f, i);
-        /* runs of one name differ only in the seed: check the first */
-        if (i > 0 && !strcmp(xb_scenario_file_run(f, i - 1)->name, r->name)) {
+        uint64_t h = XB_SCN_FNV_INIT;
+        for (size_t j = 0; j < ns + r->n_params; j++) {
+            const char *name = j < ns ? sc[j].name : r->param_names[j - ns];
+            if (!strcmp(name, "scenario") || !strcmp(name, "description") ||
+                !strcmp(name, "seeds")) {
+                continue;
+            }
+            h = xb_scn__fnv(h, name, strlen(name) + 1);
+            h = xb_scn__fnv(h, r->text[j], strlen(r->text[j]) + 1);
+        }
+        h |= 1; /* 0 marks an empty slot */
+        size_t slot = (size_t)h & (cap - 1);
+        while (done[slot] && done[slot] != h) {
+            slot = (slot + 1) & (cap - 1);
+        }
+        if (done[slot] == h) {
+            /* a bad combination is reported on every row that has it */
+            if (bad_msg[slot] && bad_line[slot] != r->line) {
+                char msg[700];
+                snprintf(msg, sizeof msg, "run '%s': %s", r->name, bad_msg[slot]);
+                xb_scn__add_error(f, r->line, 1, msg);
+                bad_line[slot] = r->line;
+            }
             continue;
         }
-        const char *ds = xb_run_text(r, "dataset");
-        if (!strcmp(ds, "synthetic") || (!strcmp(ds, "mnist-idx") && !xb_run_text(r, "dataset_path")[0])) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "run '%s': %s", r->name,
-                     !strcmp(ds, "synthetic")
-                         ? "dataset 'synthetic' is a regression task; the runner trains "
-                           "classifiers (fashion-mnist or mnist-idx)"
-                         : "dataset 'mnist-idx' needs dataset_path (the folder of the four idx "
-                           "files)");
+        done[slot] = h;
+        const char *why = run_problem(r, pf, pb);
+        if (why) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "run '%s': %s", r->name, why);
             xb_scn__add_error(f, r->line, 1, msg);
             bad = 1;
-            continue;
-        }
-        if (!strcmp(ds, "fashion-mnist") && !xb_run_text(r, "dataset_path")[0] &&
-            !xb_file_exists(XB_FASHION_MNIST_DIR "/train-images-idx3-ubyte.gz")) {
-            char msg[600];
-            snprintf(msg, sizeof msg,
-                     "run '%s': dataset 'fashion-mnist': " XB_FASHION_MNIST_DIR
-                     "/train-images-idx3-ubyte.gz not found (install the Debian package "
-                     "dataset-fashion-mnist, or set dataset_path)",
-                     r->name);
-            xb_scn__add_error(f, r->line, 1, msg);
-            bad = 1;
-            continue;
-        }
-        /* Fashion-MNIST shapes (the only image datasets the runner loads) */
-        long pool = xb_run_int(r, "pool");
-        size_t dim = (size_t)((28 / pool) * (28 / pool));
-        xb_net_config cfg;
-        xb_net *net = NULL;
-        int rc = net_config(r, dim, 10, &cfg, pf, pb);
-        if (rc == XB_OK) {
-            /* software net: the same validation without programming devices */
-            cfg.hardware = 0;
-            rc = xb_net_create(&net, &cfg);
-            xb_net_free(net);
-        }
-        if (rc < 0) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "run '%s': %s", r->name, xb_last_error());
-            xb_scn__add_error(f, r->line, 1, msg);
-            bad = 1;
+            size_t len = strlen(why) + 1;
+            bad_msg[slot] = malloc(len);
+            if (bad_msg[slot]) {
+                memcpy(bad_msg[slot], why, len);
+            }
+            bad_line[slot] = r->line;
         }
     }
+    for (size_t k = 0; k < cap; k++) {
+        free(bad_msg[k]);
+    }
+    free(bad_msg);
+    free(bad_line);
+    free(done);
     if (bad) {
         const xb_scenario_error *e = xb_scenario_file_error(f, 0);
         size_t tot = xb_scn__n_errors_total(f);
