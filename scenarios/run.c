@@ -40,7 +40,7 @@ static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *
         return XB_OK;
     }
     void *ws = NULL;
-    int rc = tr->create(&ws, r);
+    int rc = tr->create(&ws, r, cfg->stop);
     if (rc < 0) {
         xb_scn__part_free(part);
         return xb__error_prefix(rc, "run '%s' seed %llu (line %d): ", r->name,
@@ -55,6 +55,11 @@ static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *
         }
         xb_metrics_clear(&m, e);
         rc = tr->epoch(ws, e, &m);
+        if (rc == XB_EINTERRUPTED) {
+            rc = xb__error_set(XB_EINTERRUPTED, "stopped in run '%s' seed %llu epoch %d",
+                               r->name, (unsigned long long)r->seed, e);
+            break;
+        }
         if (rc < 0) {
             rc = xb__error_prefix(rc, "run '%s' seed %llu epoch %d: ", r->name,
                                   (unsigned long long)r->seed, e);

@@ -151,7 +151,9 @@ void xb_metrics_clear(xb_metrics *m, int epoch);
  * and the stopping; a trainer owns the network. */
 typedef struct {
     const char *name;
-    int (*create)(void **ws_out, const xb_run *run);
+    /* stop (may be NULL) turns non-zero when the user interrupts: an epoch in
+     * progress may then give up with XB_EINTERRUPTED (it is redone on resume) */
+    int (*create)(void **ws_out, const xb_run *run, volatile const sig_atomic_t *stop);
     int (*epoch)(void *ws, int epoch, xb_metrics *out);
     void (*free)(void *ws);
 } xb_trainer_type;

@@ -36,8 +36,7 @@ static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset
     size_t ntr = (size_t)xb_run_int(r, "train_n"), nte = (size_t)xb_run_int(r, "test_n");
     size_t pool = (size_t)xb_run_int(r, "pool");
     char key[1200];
-    snprintf(key, sizeof key, "%s|%s|%zu|%zu|%zu|%llu", ds, dir, ntr, nte, pool,
-             !strcmp(ds, "synthetic") ? (unsigned long long)r->seed : 0ULL);
+    snprintf(key, sizeof key, "%s|%s|%zu|%zu|%zu", ds, dir, ntr, nte, pool);
     if (!cache.loaded || strcmp(cache.key, key)) {
         if (cache.loaded) {
             xb_dataset_free(&cache.train);
@@ -45,11 +44,7 @@ static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset
             cache.loaded = 0;
         }
         int rc;
-        if (!strcmp(ds, "synthetic")) {
-            return xb__error_set(XB_EINVAL,
-                                 "dataset 'synthetic' is a regression task; the scenario runner "
-                                 "trains classifiers (use fashion-mnist or mnist-idx)");
-        } else if (dir[0]) {
+        if (dir[0]) {
             rc = xb_dataset_load_fashion_mnist_dir(&cache.train, &cache.test, dir, ntr, nte);
             if (rc == XB_OK && pool > 1) {
                 rc = pool_in_place(&cache.train, pool);
@@ -269,6 +264,7 @@ typedef struct {
     double *mx;  /* metric batch inputs */
     int *my;     /* metric batch labels */
     size_t mn;
+    volatile const sig_atomic_t *stop;
     double fwd_params[XB_DEVICE_PARAMS_MAX / sizeof(double)]; /* preset parameters */
     double bwd_params[XB_DEVICE_PARAMS_MAX / sizeof(double)];
 } trainer;
@@ -286,13 +282,14 @@ static void tr_free(void *ws)
     free(t);
 }
 
-static int tr_create(void **ws_out, const xb_run *r)
+static int tr_create(void **ws_out, const xb_run *r, volatile const sig_atomic_t *stop)
 {
     trainer *t = calloc(1, sizeof *t);
     if (!t) {
         return xb__error_set(XB_ENOMEM, "out of memory");
     }
     t->run = r;
+    t->stop = stop;
     int rc = load_data(r, &t->train, &t->test);
     xb_net_config cfg;
     if (rc == XB_OK) {
@@ -362,6 +359,9 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
         xb_rng_seek(&rng, (uint64_t)epoch << 32);
         xb_rng_shuffle(&rng, t->idx, n);
         for (size_t k = 0; k < n; k += t->batch) {
+            if (t->stop && *t->stop) {
+                return XB_EINTERRUPTED; /* this epoch was not made durable: redone on resume */
+            }
             size_t nb = n - k < t->batch ? n - k : t->batch;
             XB_TRY(xb_net_train_indices(t->net, t->train, t->idx + k, nb, NULL));
         }

@@ -459,8 +459,9 @@ typedef struct {
     double lr;
 } fake_ws;
 
-static int fake_create(void **ws, const xb_run *r)
+static int fake_create(void **ws, const xb_run *r, volatile const sig_atomic_t *stop)
 {
+    (void)stop;
     fake_ws *w = malloc(sizeof *w);
     if (!w) {
         return XB_ENOMEM;
