@@ -27,8 +27,9 @@ static void on_stop_request(int sig)
     stop_flag = 1;
 }
 
-/* First Ctrl-C: finish the epoch in progress, keep everything durable, exit
- * 130. Second: quit at once (every finished epoch is on disk already). */
+/* First Ctrl-C: stop at the next minibatch, assemble results.csv from the
+ * durable epochs, exit 130. Second: quit at once (every finished epoch is on
+ * disk already). */
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -37,7 +38,7 @@ static void on_sigint(int sig)
     }
     stop_flag = 1;
     if (!is_worker) {
-        static const char msg[] = "\nxbarsim run: stopping after the current epoch "
+        static const char msg[] = "\nxbarsim run: stopping; every finished epoch is kept "
                                   "(Ctrl-C again to quit at once)\n";
         ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)w;
@@ -64,7 +65,7 @@ static void usage(FILE *fp)
             "  --schema     print the column reference (docs/scenarios.md) as Markdown\n\n"
             "Under mpirun (e.g. mpirun -n 2 --allow-run-as-root xbarsim run F.csv) the runs\n"
             "are shared across ranks; results are identical to a single process.\n"
-            "Ctrl-C stops after the current epoch; every finished epoch is kept (--resume).\n");
+            "Ctrl-C stops at the next minibatch; every finished epoch is kept (--resume).\n");
 }
 
 /* ----------------------------------------------------------- progress */
