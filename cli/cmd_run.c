@@ -53,7 +53,8 @@ static void usage(FILE *fp)
             "       xbarsim run --schema\n\n"
             "Runs every scenario of FILE.csv (one row per scenario; sweeps in a cell expand\n"
             "to runs, each done once per seed) and writes DIR/results.csv (one row per run,\n"
-            "seed and epoch), DIR/manifest.json and DIR/parts/ (one durable file per run).\n\n"
+            "seed and epoch; kept current while the runs go on), DIR/manifest.json and\n"
+            "DIR/parts/ (one file per run, made durable at every epoch).\n\n"
             "  -o DIR       results folder (default: results/<file name without .csv>)\n"
             "  --check      validate the file only; report every error, exit 1 if any\n"
             "  --dry-run    list the runs with a rough time estimate; run nothing\n"
@@ -79,7 +80,24 @@ typedef struct {
     size_t runs_done, runs_total;
     double last_acc;
     int tty;
+    const char *out;      /* results folder, NULL on ranks other than 0 */
+    double last_assemble; /* time results.csv was last assembled */
 } progress_state;
+
+/* results.csv is kept current while runs go on (each finished run, and at
+ * most every 10 s otherwise), atomically, so a report can be made from a
+ * run in progress; the part files remain the durable record. */
+static void keep_results_current(progress_state *ps, int finished)
+{
+    double now = xb_time_now();
+    if (!ps->out || (!finished && now - ps->last_assemble < 10.0)) {
+        return;
+    }
+    ps->last_assemble = now;
+    if (xb_results_assemble(ps->f, ps->out) < 0) {
+        xb_log(XB_LOG_WARN, "results.csv not updated: %s", xb_last_error());
+    }
+}
 
 static void draw(progress_state *ps)
 {
@@ -105,6 +123,9 @@ static void account(progress_state *ps, size_t run, int epoch, double acc, int f
     }
     ps->runs_done += finished ? 1 : 0;
     draw(ps);
+    if (epoch >= 0 || finished) {
+        keep_results_current(ps, finished);
+    }
     if (finished && !ps->tty) {
         /* logs and CI: one line per run instead of a bar */
         const xb_run *r = xb_scenario_file_run(ps->f, run);
@@ -436,7 +457,8 @@ int xb_cli_run(int argc, char **argv)
     sa.sa_handler = on_stop_request;
     sigaction(SIGUSR1, &sa, NULL);
 
-    progress_state ps = {NULL, f, 0, 0, 0, -1.0, isatty(STDERR_FILENO)};
+    progress_state ps = {NULL, f, 0, 0, 0, -1.0, isatty(STDERR_FILENO), rank == 0 ? out : NULL,
+                         xb_time_now()};
     uint64_t total_epochs = 0;
     /* runs this rank owns, for the bar */
     for (size_t i = (size_t)rank; i < n; i += (size_t)n_ranks) {
