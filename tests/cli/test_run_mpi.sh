@@ -1,7 +1,8 @@
 #!/bin/sh
 # mpirun -n 2 shares the runs across two ranks; results.csv equals the
 # single-process one (seconds aside). deps.md §6: as root mpirun needs
-# --allow-run-as-root, and this machine kind has 2 slots.
+# --allow-run-as-root, and this machine kind has 2 slots (--oversubscribe
+# keeps the test working on a 1-CPU machine).
 set -eu
 : "${XBARSIM:?path of the xbarsim binary}"
 tmp=$(mktemp -d)
