@@ -4,7 +4,9 @@
  * Updates use lr 0.01 with errors of 0.1 and inputs in [0, 1]: about one
  * weight in six gets a pulse per step (dense); one case uses lr 0.001.
  *
- * usage: bench_xbar [batch]   (default 32) */
+ * usage: bench_xbar [batch [case [reps]]]   (default 32, all cases, 5 repetitions)
+ * `case` runs only the cases whose label contains it (for profiling one
+ * case: e.g. bench_xbar 32 NeuroSim 50). */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,11 +56,16 @@ static double cpu_now(void)
     } while (0)
 
 static double g_lr = -0.01;
+static const char *g_only = NULL;
+static int g_reps = 5;
 
 static int run_case(const char *label, const xb_xbar_config *cfg, int batch, const double *w,
                     const double *in, const double *d, const double *h, double *y, double *z,
                     double t_fwd, double t_bwd, double t_upd)
 {
+    if (g_only != NULL && strstr(label, g_only) == NULL) {
+        return 0;
+    }
     xb_xbar *x;
     if (xb_xbar_create(&x, cfg) < 0) {
         fprintf(stderr, "%s: create: %s\n", label, xb_last_error());
@@ -73,9 +80,9 @@ static int run_case(const char *label, const xb_xbar_config *cfg, int batch, con
     double lr = g_lr;
     double tf, tb, tu;
     int rc = 0;
-    TIME_BEST(tf, 5, 10, rc |= xb_xbar_forward(x, in, nb, y));
-    TIME_BEST(tb, 5, 10, rc |= xb_xbar_backward(x, d, nb, z));
-    TIME_BEST(tu, 5, 5, rc |= xb_xbar_update_outer(x, lr, d, h, nb));
+    TIME_BEST(tf, g_reps, 10, rc |= xb_xbar_forward(x, in, nb, y));
+    TIME_BEST(tb, g_reps, 10, rc |= xb_xbar_backward(x, d, nb, z));
+    TIME_BEST(tu, g_reps, 5, rc |= xb_xbar_update_outer(x, lr, d, h, nb));
     if (rc < 0) {
         fprintf(stderr, "%s: %s\n", label, xb_last_error());
         xb_xbar_free(x);
@@ -90,8 +97,10 @@ static int run_case(const char *label, const xb_xbar_config *cfg, int batch, con
 int main(int argc, char **argv)
 {
     int batch = argc > 1 ? atoi(argv[1]) : 32;
-    if (batch <= 0) {
-        fprintf(stderr, "usage: bench_xbar [batch > 0]\n");
+    g_only = argc > 2 ? argv[2] : NULL;
+    g_reps = argc > 3 ? atoi(argv[3]) : 5;
+    if (batch <= 0 || g_reps <= 0) {
+        fprintf(stderr, "usage: bench_xbar [batch > 0 [case [reps > 0]]]\n");
         return 2;
     }
     /* one BLAS thread: the machine's cores are shared and thread spin-up

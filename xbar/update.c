@@ -210,17 +210,24 @@ static int refresh_pairs(xb_xbar *x)
     return XB_OK;
 }
 
+/* Entries of the write list after which the devices are written: the
+ * pending part of the list and its devices then still sit in cache (the
+ * devices' conductances are read for the pair policy just before). */
+#define WRITE_CHUNK 2048
+
 /* Assigns every weight's signed count (in pulses of the least significant
- * slice) to device pulses, digit by digit over the slices, and writes them. */
+ * slice) to device pulses, digit by digit over the slices, and writes them,
+ * a chunk of weight rows at a time (one write event: see write_upto). */
 static int apply_counts(xb_xbar *x)
 {
     const int n_in = x->cfg.n_in, K = x->nslices;
     const double *G = xb_devices_conductances(x->dev);
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
     size_t npn = 0;
-    for (int t = 0; t < x->ntiles; t++) {
+    int started = 0, rc = XB_OK;
+    for (int t = 0; t < x->ntiles && rc == XB_OK; t++) {
         const xb__tile *tl = &x->tiles[t];
-        for (int ii = 0; ii < tl->no; ii++) {
+        for (int ii = 0; ii < tl->no && rc == XB_OK; ii++) {
             const int32_t *nc = x->ncount + (size_t)(tl->o0 + ii) * (size_t)n_in + (size_t)tl->r0;
             for (int k = 0; k < K; k++) {
                 const int u = ii * K + k;
@@ -246,11 +253,25 @@ static int apply_counts(xb_xbar *x)
                     }
                 }
             }
+            if (npn - (started ? x->w_done : 0) >= WRITE_CHUNK) {
+                if (!started) {
+                    xb_xbar__write_begin(x);
+                    started = 1;
+                }
+                x->nplist = npn;
+                rc = xb_xbar__write_upto(x, npn);
+            }
         }
     }
     x->nplist = npn;
     if (npn > 0) {
-        XB_TRY(xb_xbar__apply_pulses(x, 0));
+        if (!started) {
+            xb_xbar__write_begin(x);
+        }
+        if (rc == XB_OK) {
+            rc = xb_xbar__write_upto(x, npn);
+        }
+        XB_TRY(xb_xbar__write_end(x, 0, rc));
         if (pair && x->cfg.pair == XB_PAIR_POTENTIATE && x->cfg.refresh_frac > 0.0) {
             XB_TRY(refresh_pairs(x));
         }

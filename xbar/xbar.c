@@ -167,6 +167,7 @@ static int make_tiles(xb_xbar *x)
             t->no = c->n_out - t->o0 < to ? c->n_out - t->o0 : to;
             t->pcols = t->no * per_out + extra;
             t->dev0 = dev;
+            t->inv_nr = 1.0 / (double)t->nr;
             dev += (size_t)t->nr * (size_t)t->pcols;
             nsum += (size_t)t->nr + (size_t)t->pcols;
             t->dirty = 1;
@@ -546,18 +547,22 @@ void xb_xbar__refresh(xb_xbar *x)
 static void locate(const xb_xbar *x, const xb__tile *tl, size_t k, int *rr, int *col, int *ii)
 {
     size_t loc = k - tl->dev0;
-    int u;
-    if (x->cfg.mapping == XB_MAP_DIFF_PAIR) {
-        size_t cell = loc / 2;
-        u = (int)(cell / (size_t)tl->nr);
-        *rr = (int)(cell % (size_t)tl->nr);
-        *col = 2 * u + (int)(loc % 2);
-    } else {
-        u = (int)(loc / (size_t)tl->nr);
-        *rr = (int)(loc % (size_t)tl->nr);
-        *col = u;
+    const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    size_t cell = pair ? loc >> 1 : loc;
+    /* cell / nr by the reciprocal (an integer division per pulsed device
+     * was a visible share of an update), corrected to the exact quotient */
+    int64_t u = (int64_t)((double)cell * tl->inv_nr);
+    int64_t r = (int64_t)cell - u * (int64_t)tl->nr;
+    if (r < 0) {
+        u--;
+        r += tl->nr;
+    } else if (r >= tl->nr) {
+        u++;
+        r -= tl->nr;
     }
-    *ii = u / x->nslices;
+    *rr = (int)r;
+    *col = pair ? 2 * (int)u + (int)(loc & 1) : (int)u;
+    *ii = x->nslices == 1 ? (int)u : (int)u / x->nslices;
 }
 
 /* NeuroSim write energy (device-models.md §5.1): per selected cell
@@ -568,39 +573,50 @@ static void locate(const xb_xbar *x, const xb__tile *tl, size_t k, int *rr, int 
  * selected columns see V_w/2. Summed over the steps of one row and phase:
  *   sum_c [G_c (pmax - a_c) + a_c (colsum_c - G_c)]
  *   = pmax rowsum - 2 sum_c a_c G_c + sum_c a_c colsum_c. */
-int xb_xbar__apply_pulses(xb_xbar *x, int program)
+void xb_xbar__write_begin(xb_xbar *x)
 {
-    const size_t np = x->nplist;
+    x->w_event = x->event++;
+    x->w_done = 0;
+    x->w_tile = 0;
+    x->w_ref = 0;
+    for (int t = 0; t < x->ntiles; t++) {
+        x->tiles[t].w_m0 = SIZE_MAX;
+        x->tiles[t].w_m1 = 0;
+        x->tiles[t].w_p = 0;
+        x->tiles[t].w_e = 0.0;
+    }
+}
+
+int xb_xbar__write_upto(xb_xbar *x, size_t m_end)
+{
+    const size_t m0 = x->w_done;
+    if (m_end <= m0) {
+        return XB_OK;
+    }
     const double *G = xb_devices_conductances(x->dev);
-    for (size_t m = 0; m < np; m++) {
+    for (size_t m = m0; m < m_end; m++) {
         x->gprev[m] = G[x->plist[m]];
     }
-    /* the list holds every nonzero count: the devices visit only those */
-    int rc = xb_devices_pulse_sparse(x->dev, x->plist, np, x->npulses, x->event++);
-    if (rc < 0) {
-        for (size_t m = 0; m < np; m++) {
-            x->npulses[x->plist[m]] = 0;
-        }
-        x->nplist = 0;
-        return rc;
-    }
+    XB_TRY(xb_devices_pulse_sparse(x->dev, x->plist + m0, m_end - m0, x->npulses, x->w_event));
+    x->w_done = m_end;
     G = xb_devices_conductances(x->dev);
     const double v2 = x->cfg.v_write * x->cfg.v_write;
     const double v2pw = v2 * x->cfg.pulse_width, v2c = v2 * x->cfg.c_wire;
-    const double f1 = x->wfrac[0] * x->wfrac[0], f2 = x->wfrac[1] * x->wfrac[1];
-    const double f3 = x->wfrac[2] * x->wfrac[2];
-    uint64_t total = 0;
-    double etot = 0.0;
-    int ref_touched = 0;
-    size_t m = 0;
-    for (int t = 0; t < x->ntiles && m < np; t++) {
+    size_t m = m0;
+    for (int t = x->w_tile; t < x->ntiles && m < m_end; t++) {
         xb__tile *tl = &x->tiles[t];
         const size_t end = tl->dev0 + (size_t)tl->nr * (size_t)tl->pcols;
-        const size_t m0 = m;
-        uint64_t p = 0;
-        double e = 0.0;
+        if (x->plist[m] >= end) {
+            continue;
+        }
+        x->w_tile = t;
+        if (tl->w_m0 == SIZE_MAX) {
+            tl->w_m0 = m;
+        }
+        uint64_t p = tl->w_p;
+        double e = tl->w_e;
         /* pass 1: sums, weights, selected-cell energy */
-        for (; m < np && x->plist[m] < end; m++) {
+        for (; m < m_end && x->plist[m] < end; m++) {
             size_t k = x->plist[m];
             int rr, col, ii;
             locate(x, tl, k, &rr, &col, &ii);
@@ -610,16 +626,45 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
             if (ii < tl->no) {
                 weight_at(x, tl, G, ii, rr);
             } else {
-                ref_touched = 1;
+                x->w_ref = 1;
             }
             int32_t n = x->npulses[k];
             double a = n < 0 ? -(double)n : (double)n;
             p += (uint64_t)a;
             e += 0.5 * v2pw * (x->gprev[m] + G[k]) * a + v2c * a;
+            x->gprev[m] = G[k]; /* pass 2 needs the new conductance */
         }
-        if (m == m0) {
+        tl->w_m1 = m;
+        tl->w_p = p;
+        tl->w_e = e;
+    }
+    return XB_OK;
+}
+
+int xb_xbar__write_end(xb_xbar *x, int program, int rc)
+{
+    const size_t np = x->nplist;
+    if (rc < 0) {
+        for (size_t m = 0; m < np; m++) {
+            x->npulses[x->plist[m]] = 0;
+        }
+        x->nplist = 0;
+        return rc;
+    }
+    const double v2 = x->cfg.v_write * x->cfg.v_write;
+    const double v2pw = v2 * x->cfg.pulse_width;
+    const double f1 = x->wfrac[0] * x->wfrac[0], f2 = x->wfrac[1] * x->wfrac[1];
+    const double f3 = x->wfrac[2] * x->wfrac[2];
+    uint64_t total = 0;
+    double etot = 0.0;
+    for (int t = 0; t < x->ntiles; t++) {
+        xb__tile *tl = &x->tiles[t];
+        if (tl->w_m0 == SIZE_MAX) {
             continue;
         }
+        const size_t m0 = tl->w_m0, m = tl->w_m1;
+        uint64_t p = tl->w_p;
+        double e = tl->w_e;
         tl->dirty = 1;
         /* pass 2: half-select energy with the sums after the write */
         if (x->cfg.half_select) {
@@ -634,7 +679,7 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
                 double a = n < 0 ? -(double)n : (double)n;
                 size_t at = (size_t)ph * (size_t)tl->nr + (size_t)rr;
                 pm[at] = a > pm[at] ? a : pm[at];
-                s1[at] += a * G[k];
+                s1[at] += a * x->gprev[q];
                 s2[at] += a * tl->colsum[col];
             }
             /* per phase, over all cells of the tile (docs/xbar.md):
@@ -679,7 +724,7 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
     }
     x->nplist = 0;
     XB_TRY(rc);
-    if (ref_touched || disturbed) {
+    if (x->w_ref || disturbed) {
         /* a reference device moved (its whole row of weights did), or the
          * disturbance moved every exposed cell */
         xb_xbar__refresh(x);
@@ -693,6 +738,11 @@ int xb_xbar__apply_pulses(xb_xbar *x, int program)
     return XB_OK;
 }
 
+int xb_xbar__apply_pulses(xb_xbar *x, int program)
+{
+    xb_xbar__write_begin(x);
+    return xb_xbar__write_end(x, program, xb_xbar__write_upto(x, x->nplist));
+}
 
 int xb_xbar_program(xb_xbar *x, const double *w)
 {

@@ -25,6 +25,12 @@ typedef struct {
     double adc_worst[2][32];
     void *ws;       /* read-backend workspace (NULL on the ideal fast path) */
     int dirty;      /* conductances changed since the backend's setup */
+    double inv_nr;  /* 1 / nr: device index -> row without an integer division */
+    /* the write in progress (xb_xbar__write_*): its plist entries [w_m0, w_m1)
+     * (w_m0 = SIZE_MAX: none yet), pulses and selected-cell energy so far */
+    size_t w_m0, w_m1;
+    uint64_t w_p;
+    double w_e;
     xb_xbar_counters cnt;
 } xb__tile;
 
@@ -75,6 +81,12 @@ struct xb_xbar {
     size_t cap, width;
     double *xs, *sq, *var, *part, *vbuf, *ibuf, *xscale;
 
+    /* the write in progress: event, plist entries written so far, tile of the
+     * last one, whether a reference device moved */
+    uint64_t w_event;
+    size_t w_done;
+    int w_tile, w_ref;
+
     xb_rng rng_update, rng_read;
     uint64_t update_pos, read_pos, event;
     xb_xbar_counters cnt;
@@ -102,6 +114,14 @@ void xb_xbar__refresh(xb_xbar *x);
  * the devices, updates weights, sums, write energy and counters, and zeroes
  * npulses again; `program` counts them as programming pulses. */
 int xb_xbar__apply_pulses(xb_xbar *x, int program);
+/* The same write in pieces, so that each piece of plist is written while its
+ * devices are still in cache: begin, then write_upto(x, m) whenever plist
+ * holds m complete ascending entries (each call writes the new ones with the
+ * same event: devices are independent, so this equals one call), then end.
+ * On an error from write_upto, call end with the error to clean up. */
+void xb_xbar__write_begin(xb_xbar *x);
+int xb_xbar__write_upto(xb_xbar *x, size_t m_end);
+int xb_xbar__write_end(xb_xbar *x, int program, int rc);
 /* Targets of every device for weights w[n_out * n_in] (x->target). */
 void xb_xbar__targets(xb_xbar *x, const double *w);
 /* Integrates the half-select exposure of the write in x->npulses through
