@@ -410,6 +410,28 @@ int xb_cli_run(int argc, char **argv)
     }
     if (dry) {
         if (rank == 0) {
+            /* per row: what it sweeps and how many runs that makes */
+            for (size_t i = 0; i < n;) {
+                const xb_run *r0 = xb_scenario_file_run(f, i);
+                size_t k = i, seeds = 0;
+                while (k < n && xb_scenario_file_run(f, k)->line == r0->line) {
+                    seeds += !strcmp(xb_scenario_file_run(f, k)->name, r0->name);
+                    k++;
+                }
+                char swept[512] = "";
+                size_t o = 0;
+                for (const char *p = strchr(r0->name, '/'); p && o + 2 < sizeof swept;
+                     p = strchr(p + 1, '/')) {
+                    size_t len = strcspn(p + 1, "=");
+                    o += (size_t)snprintf(swept + o, sizeof swept - o, "%s%.*s", o ? " x " : "",
+                                          (int)len, p + 1);
+                }
+                printf("line %d, %s: %zu run%s (%s%s%zu seed%s)\n", r0->line, r0->scenario, k - i,
+                       k - i == 1 ? "" : "s", swept, o ? " x " : "", seeds,
+                       seeds == 1 ? "" : "s");
+                i = k;
+            }
+            printf("\n");
             double total = 0;
             printf("%-6s %-56s %-6s %s\n", "#", "run", "seed", "estimate");
             for (size_t i = 0; i < n; i++) {
