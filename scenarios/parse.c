@@ -1482,8 +1482,9 @@ double xb_run_estimate_seconds(const xb_run *r)
 {
     int h[16];
     int nh = xb_run_layers(r, "hidden", h, 16);
-    /* Fashion-MNIST shapes: 784 inputs, 10 classes */
-    double macs = 0, prev = 784;
+    /* Fashion-MNIST shapes: (28/pool)^2 inputs, 10 classes */
+    double side = floor(28.0 / (double)xb_run_int(r, "pool"));
+    double macs = 0, prev = side * side;
     for (int i = 0; i < nh; i++) {
         macs += prev * h[i];
         prev = h[i];
