@@ -10,7 +10,8 @@
  *    online SGD, one image per update) on 8000 samples with its nonlinear
  *    Ag:a-Si device, as in the NeuroSim V3.0 manual (learning-channel.md §4.8).
  *
- * Usage: bench_learning [n_samples_784] (default 6400). Skips (exit 0) when
+ * Usage: bench_learning [n_samples_784 [784]] (default 6400; a second
+ * argument "784" runs part 1 only, e.g. for profiling). Skips (exit 0) when
  * the dataset-fashion-mnist package is not installed. */
 #include "learning/learning.h"
 
@@ -139,6 +140,9 @@ int main(int argc, char **argv)
         goto out;
     }
     printf("  slowdown rbp-twin crossbar / float BLAS bp: %.2fx\n\n", t_rbp / t_sw);
+    if (argc > 2 && strcmp(argv[2], "784") == 0) {
+        goto out;
+    }
 
     printf("NeuroSim 400-100-10, online SGD (batch 1), 8000 samples, Ag:a-Si device:\n");
     xb_dataset tr400 = {0}, te400 = {0}, sub = {0};

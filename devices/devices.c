@@ -14,6 +14,8 @@ enum { FREE = 0, STUCK_MIN = 1, STUCK_MAX = 2 };
 
 /* Distance kept from a trapping end of a pulse table (normalised state). */
 #define TABLE_EDGE 1e-6
+/* Devices ahead of the one being written whose state a sparse write prefetches. */
+#define PREFETCH_AHEAD 16
 
 struct xb_devices {
     const xb_device_type *type;
@@ -687,6 +689,10 @@ int xb_devices_pulse_sparse(xb_devices *d, const size_t *idx, size_t m, const in
      * device at a time give what the dense passes give. */
     for (size_t q = 0; q < m; q++) {
         const size_t k = idx[q];
+        if (q + PREFETCH_AHEAD < m) {
+            /* scattered devices: fetch the states a few writes ahead */
+            XB_DEVICE__PREFETCH(d->state + idx[q + PREFETCH_AHEAD] * ns);
+        }
         const int32_t p = (d->stuck != NULL && d->stuck[k] != FREE) ? 0 : npulses[k];
         if (p == 0) {
             continue;

@@ -6,6 +6,13 @@
 
 #include <math.h>
 
+/* A hint to fetch p into cache ahead of use (no-op without GCC/Clang). */
+#if defined(__GNUC__)
+#define XB_DEVICE__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XB_DEVICE__PREFETCH(p) ((void)(p))
+#endif
+
 /* Parameters of device k under the stride convention of the ops. */
 static inline const void *xb_device__params_at(const void *params, size_t stride, size_t k)
 {

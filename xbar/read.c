@@ -117,6 +117,8 @@ static void add_noise(const xb_xbar *x, double *out, size_t ld, const double *va
     const double sg = x->read_noise, two_pi = 6.283185307179586476925;
     const double u32 = 1.0 / 4294967296.0;
     const size_t ne = nvec * n;
+    /* (b, k) of element e0, advanced without a division per element */
+    size_t b = 0, k = 0;
     for (size_t e0 = 0; e0 < ne; e0 += 4) {
         uint32_t w[4];
         xb_rng_u32x4_at(&x->rng_read, pos0 + e0 / 4, w);
@@ -126,10 +128,13 @@ static void add_noise(const xb_xbar *x, double *out, size_t ld, const double *va
         double z[4] = {r0 * cos(a0), r0 * sin(a0), r1 * cos(a1), r1 * sin(a1)};
         size_t m = ne - e0 < 4 ? ne - e0 : 4;
         for (size_t q = 0; q < m; q++) {
-            size_t e = e0 + q, b = e / n, k = e % n;
-            double v = var[e];
+            double v = var[e0 + q];
             if (v > 0.0) {
                 out[b * ld + k] += sg * sqrt(v) * z[q];
+            }
+            if (++k == n) {
+                k = 0;
+                b++;
             }
         }
     }

@@ -231,6 +231,13 @@ static int apply_counts(xb_xbar *x)
             const int32_t *nc = x->ncount + (size_t)(tl->o0 + ii) * (size_t)n_in + (size_t)tl->r0;
             for (int k = 0; k < K; k++) {
                 const int u = ii * K + k;
+                if (pair) {
+                    /* the next unit's conductances (read for the pair policy) */
+                    const double *gn = G + xb__dev_pair(tl, u + 1 < tl->no * K ? u + 1 : u, 0, 0);
+                    for (int rr = 0; rr < 2 * tl->nr; rr += 8) {
+                        XB__PREFETCH(gn + rr);
+                    }
+                }
                 for (int rr = 0; rr < tl->nr; rr++) {
                     int32_t n = nc[rr];
                     if (n == 0) {

@@ -92,6 +92,15 @@ struct xb_xbar {
     xb_xbar_counters cnt;
 };
 
+/* A hint to fetch p into cache ahead of use (no-op without GCC/Clang):
+ * updates touch the device arrays sparsely, which hardware prefetchers
+ * follow poorly. */
+#if defined(__GNUC__)
+#define XB__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define XB__PREFETCH(p) ((void)(p))
+#endif
+
 /* device of unit u (= ii K + k), tile row rr, side s */
 static inline size_t xb__dev_pair(const xb__tile *t, int u, int rr, int s)
 {
