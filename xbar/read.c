@@ -102,7 +102,7 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
         for (size_t j = 0; j < na; j++) {
             double u = v[j] * inv;
             u = u > 1.0 ? 1.0 : (u < -1.0 ? -1.0 : u);
-            o[j] = quantise ? nearbyint(u * l) / l : u;
+            o[j] = quantise ? xb__rint(u * l) / l : u;
         }
     }
 }
@@ -187,7 +187,7 @@ static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, int sl, dou
         }
         double step = fs / l;
         for (size_t k = 0; k < n; k++) {
-            double q = nearbyint(p[k] / step);
+            double q = xb__rint(p[k] / step);
             q = q > l ? l : (q < -l ? -l : q);
             p[k] = q * step;
         }

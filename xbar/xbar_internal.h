@@ -14,6 +14,8 @@
 
 #include "xbar/xbar.h"
 
+#include <math.h>
+
 typedef struct {
     int r0, nr;     /* inputs (physical rows) */
     int o0, no;     /* outputs */
@@ -100,6 +102,17 @@ struct xb_xbar {
 #else
 #define XB__PREFETCH(p) ((void)(p))
 #endif
+
+/* nearbyint(v) in the default rounding mode without the libm call (baseline
+ * x86-64 has no rounding instruction, and DAC/ADC round every element):
+ * below 2^51, adding and subtracting 1.5 * 2^52 rounds to an integer, ties to
+ * even, exactly as nearbyint; copysign keeps the sign of a zero result. */
+static inline double xb__rint(double v)
+{
+    const double c = 6755399441055744.0; /* 1.5 * 2^52 */
+    double a = fabs(v);
+    return a < 2251799813685248.0 /* 2^51 */ ? copysign((a + c) - c, v) : nearbyint(v);
+}
 
 /* device of unit u (= ii K + k), tile row rr, side s */
 static inline size_t xb__dev_pair(const xb__tile *t, int u, int rr, int s)
