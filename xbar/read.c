@@ -75,6 +75,28 @@ static void count_read(xb_xbar *x, int transpose, const double *xs, size_t nvec)
     x->cnt.energy_read += etot;
 }
 
+/* max(0, max_j |v_j|), NaNs skipped, in four independent chains (a maximum
+ * does not depend on the order, and one chain waits on every compare). */
+static double max_abs(const double *v, size_t n)
+{
+    double m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        double a0 = fabs(v[j]), a1 = fabs(v[j + 1]), a2 = fabs(v[j + 2]), a3 = fabs(v[j + 3]);
+        m0 = a0 > m0 ? a0 : m0;
+        m1 = a1 > m1 ? a1 : m1;
+        m2 = a2 > m2 ? a2 : m2;
+        m3 = a3 > m3 ? a3 : m3;
+    }
+    for (; j < n; j++) {
+        double a = fabs(v[j]);
+        m0 = a > m0 ? a : m0;
+    }
+    m0 = m1 > m0 ? m1 : m0;
+    m2 = m3 > m2 ? m3 : m2;
+    return m2 > m0 ? m2 : m0;
+}
+
 /* xs[b] = in[b] / s_b (DAC-quantised if on), scale[b] = s_b: the DAC full
  * scale, max|in[b]| per vector, or the fixed dac_range with inputs beyond it
  * clipped. */
@@ -86,11 +108,7 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
         const double *v = in + b * na;
         double m = x->cfg.dac_range;
         if (!(m > 0.0)) {
-            m = 0.0;
-            for (size_t j = 0; j < na; j++) {
-                double a = fabs(v[j]);
-                m = a > m ? a : m;
-            }
+            m = max_abs(v, na);
         }
         scale[b] = m;
         double *o = xs + b * na;
@@ -176,10 +194,7 @@ static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, int sl, dou
         } else if (x->cfg.adc_cal == XB_ADC_CAL_WORST) {
             fs = tl->adc_worst[transpose][sl];
         } else {
-            fs = 0.0;
-            for (size_t k = 0; k < n; k++) {
-                fs = fabs(p[k]) > fs ? fabs(p[k]) : fs;
-            }
+            fs = max_abs(p, n);
         }
         if (!(fs > 0.0)) {
             memset(p, 0, n * sizeof *p);
