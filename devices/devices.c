@@ -774,3 +774,42 @@ int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_e
     }
     return 0;
 }
+
+/* ------------------------------------- per-device parameters (cellmap.c) */
+
+int xb_devices__params_per_device(xb_devices *d, void **params_out)
+{
+    if (d->stride == 0) {
+        size_t ps = d->type->params_size;
+        char *p = malloc(d->n * ps);
+        /* ODE mode gathers per-device parameters into ode_params */
+        char *op = d->scale != NULL ? malloc(d->n * ps) : NULL;
+        if (p == NULL || (d->scale != NULL && op == NULL)) {
+            free(p);
+            free(op);
+            return xb__error_set(XB_ENOMEM, "out of memory for %zu devices", d->n);
+        }
+        for (size_t k = 0; k < d->n; k++) {
+            memcpy(p + k * ps, d->params, ps);
+        }
+        free(d->params);
+        d->params = p;
+        d->stride = ps;
+        if (op != NULL) {
+            free(d->ode_params);
+            d->ode_params = op;
+        }
+    }
+    *params_out = d->params;
+    return 0;
+}
+
+int xb_devices__params_changed(xb_devices *d)
+{
+    for (size_t k = 0; d->v_up != NULL && k < d->n; k++) {
+        const void *pk = xb_device__params_at(d->params, d->stride, k);
+        XB_TRY(xb_device_param_get(d->type, pk, "v_up", &d->v_up[k]));
+        XB_TRY(xb_device_param_get(d->type, pk, "v_down", &d->v_down[k]));
+    }
+    return 0;
+}

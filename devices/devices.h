@@ -404,4 +404,16 @@ int xb_devices_device_bounds(const xb_devices *d, size_t k, double *gmin_out, do
 /* 1 if device k is stuck (at its Gmin or Gmax), 0 otherwise. */
 int xb_devices_is_stuck(const xb_devices *d, size_t k);
 
+/* Measured per-device values (devices/cellmap.c, docs/devices.md "Per-cell
+ * maps"): parameter `param` of device k becomes values[k] (absolute, in the
+ * parameter's unit), for all k < count, replacing that parameter's d2d draw;
+ * the other parameters keep theirs. Each device's parameters are re-derived
+ * and validated by the model; an error names the device index, the
+ * parameter and the value, and leaves the block unchanged. Each device keeps
+ * its position in its own range, (G - Gmin)/(Gmax - Gmin), so a fresh block
+ * stays at the new Gmin; stuck cells stay pinned to their new bound. Nominal
+ * range and P_max are unchanged (they set the weight scale). In TABLE write
+ * mode only bounds-like parameters change a device's pulse response. */
+int xb_devices_set_param_values(xb_devices *d, const char *param, const double *values);
+
 #endif /* XB_DEVICES_H */

@@ -104,4 +104,11 @@ void xb_device__table_free(xb_device__table *t);
 /* x moved by n pulses: linear interpolation of the steps. */
 double xb_device__table_move(const xb_device__table *t, double x, int32_t n);
 
+/* For cellmap.c: makes the block's parameters one struct per device (a
+ * shared struct is copied n times) and returns them, stride params_size. */
+int xb_devices__params_per_device(xb_devices *d, void **params_out);
+/* For cellmap.c: after per-device parameters changed, refreshes what the
+ * block caches from them (ODE mode's v_up / v_down). */
+int xb_devices__params_changed(xb_devices *d);
+
 #endif /* XB_DEVICES_INTERNAL_H */
