@@ -21,6 +21,7 @@ void xb_metrics_clear(xb_metrics *m, int epoch)
     }
     m->reads_fwd = m->reads_bwd = m->pulses_fwd = m->pulses_bwd = 0;
     m->energy_read = m->energy_write = 0;
+    m->energy_fwd = m->energy_bwd = m->latency_fwd = m->latency_bwd = 0;
     m->seconds = 0;
 }
 
@@ -36,8 +37,10 @@ static const char *const gangle_names[XB_RESULTS_MAX_LAYERS] = {
 size_t xb_scn__metric_names(const char **names, size_t max)
 {
     static const char *const head[] = {"train_loss", "train_acc", "test_loss", "test_acc"};
-    static const char *const tail[] = {"reads_fwd",   "reads_bwd",    "pulses_fwd", "pulses_bwd",
-                                       "energy_read", "energy_write", "seconds"};
+    static const char *const tail[] = {"reads_fwd",   "reads_bwd",    "pulses_fwd",
+                                       "pulses_bwd",  "energy_read",  "energy_write",
+                                       "energy_fwd",  "energy_bwd",   "latency_fwd",
+                                       "latency_bwd", "seconds"};
     size_t n = 0;
     for (size_t i = 0; i < 4 && n < max; i++) {
         names[n++] = head[i];
@@ -51,7 +54,7 @@ size_t xb_scn__metric_names(const char **names, size_t max)
     for (size_t k = 0; k < XB_RESULTS_MAX_LAYERS && n < max; k++) {
         names[n++] = gangle_names[k];
     }
-    for (size_t i = 0; i < 7 && n < max; i++) {
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0] && n < max; i++) {
         names[n++] = tail[i];
     }
     return n;
@@ -76,9 +79,10 @@ double xb_scn__metric_value(const xb_metrics *m, size_t k)
         return m->grad_angle[k];
     }
     k -= XB_RESULTS_MAX_LAYERS;
-    const double tail[7] = {m->reads_fwd,   m->reads_bwd,    m->pulses_fwd, m->pulses_bwd,
-                            m->energy_read, m->energy_write, m->seconds};
-    return k < 7 ? tail[k] : NAN;
+    const double tail[11] = {m->reads_fwd,   m->reads_bwd,    m->pulses_fwd,  m->pulses_bwd,
+                             m->energy_read, m->energy_write, m->energy_fwd,  m->energy_bwd,
+                             m->latency_fwd, m->latency_bwd,  m->seconds};
+    return k < 11 ? tail[k] : NAN;
 }
 
 /* Layers of the deepest network in the file: how many angle columns exist. */

@@ -138,6 +138,10 @@ typedef struct {
     double reads_fwd, reads_bwd;       /* vectors read on forward / backward arrays */
     double pulses_fwd, pulses_bwd;     /* write pulses on forward / backward arrays */
     double energy_read, energy_write;  /* J, all arrays (xbar's NeuroSim energy model) */
+    /* circuits/'s cost model (xb_cost_counters) over the counters: arrays
+     * with their periphery (drivers, S+H, ADC, shift-and-add) */
+    double energy_fwd, energy_bwd;     /* J, forward / backward arrays, reads and pulses */
+    double latency_fwd, latency_bwd;   /* s, reads one after another, pulses row-parallel */
     double seconds;                    /* wall time of the run so far */
 } xb_metrics;
 

@@ -104,7 +104,24 @@
       "Write pulse amplitude for the energy count; 0 means 2 V.")                                \
     X(pulse_width, XB_SCN_REAL, "s", "0", 0, 1, NULL,                                            \
       "Write pulse width for the energy count; 0 means 10 ns.")                                  \
-    X(v_read, XB_SCN_REAL, "V", "0.2", 1e-6, 10, NULL, "Read voltage for a full-scale input.")
+    X(v_read, XB_SCN_REAL, "V", "0.2", 1e-6, 10, NULL, "Read voltage for a full-scale input.")  \
+    X(cost_array_rows, XB_SCN_INT, "", "128", 0, 1048576, NULL,                                  \
+      "Cost model (energy_fwd/bwd, latency_fwd/bwd results columns; docs/cost-model.md): rows " \
+      "of a physical array, matrices tiled on it as `xbarsim size` does; 0 means one array of "  \
+      "exactly the matrix size. Independent of tile_rows, which shapes the simulation.")        \
+    X(cost_array_cols, XB_SCN_INT, "", "128", 0, 1048576, NULL,                                  \
+      "Cost model: columns of a physical array; 0 means one array of exactly the matrix size.")  \
+    X(cost_cell, XB_SCN_CHOICE, "", "1t1r", 0, 0, "1t1r|0t1r",                                   \
+      "Cost model: cell kind (area, 1T1R access resistance, cross-point half-select energy).")   \
+    X(cost_adc, XB_SCN_CHOICE, "", "sar", 0, 0, "sar|flash",                                     \
+      "Cost model: ADC architecture.")                                                           \
+    X(cost_adc_bits, XB_SCN_INT, "bit", "8", 1, 16, NULL,                                        \
+      "Cost model: ADC resolution (1 is a sense amplifier); independent of adc_bits, which "     \
+      "quantises the simulated outputs.")                                                        \
+    X(cost_in_bits, XB_SCN_INT, "bit", "1", 1, 32, NULL,                                         \
+      "Cost model: input bits applied bit-serially, one read cycle each.")                       \
+    X(cost_col_mux, XB_SCN_INT, "", "8", 1, 1048576, NULL,                                       \
+      "Cost model: output lines sharing one ADC.")
 
 #define FWD_COL(nm, ty, un, df, lo, hi, ch, dc)                                                  \
     {#nm, ty, un, df, lo, hi, ch, G_FWD, dc, 1, NULL},

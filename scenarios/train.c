@@ -267,6 +267,13 @@ typedef struct {
     volatile const sig_atomic_t *stop;
     double fwd_params[XB_DEVICE_PARAMS_MAX / sizeof(double)]; /* preset parameters */
     double bwd_params[XB_DEVICE_PARAMS_MAX / sizeof(double)];
+    /* cost model: arrays of the forward / backward matrices, and each
+     * matrix's counters at the previous epoch (index 2 (l - 1) + bwd) */
+    xb_cost_params cost;
+    xb_cost_arch arch[2];
+    int slices[2];
+    double seen[2 * XB_NET_MAX_LAYERS][3];
+    double energy[2], latency[2];
 } trainer;
 
 static void tr_free(void *ws)
@@ -281,6 +288,8 @@ static void tr_free(void *ws)
     free(t->my);
     free(t);
 }
+
+static void cost_arch(const xb_run *r, const char *prefix, xb_cost_arch *a, int *slices);
 
 static int tr_create(void **ws_out, const xb_run *r, volatile const sig_atomic_t *stop)
 {
@@ -299,6 +308,9 @@ static int tr_create(void **ws_out, const xb_run *r, volatile const sig_atomic_t
         rc = xb_net_create(&t->net, &cfg);
     }
     if (rc == XB_OK) {
+        xb_cost_params_default(&t->cost);
+        cost_arch(r, "", &t->arch[0], &t->slices[0]);
+        cost_arch(r, "bwd_", &t->arch[1], &t->slices[1]);
         t->batch = (size_t)xb_run_int(r, "batch");
         t->idx = malloc(t->train->n * sizeof *t->idx);
         /* the alignment metrics use a fixed batch of test samples, so they
@@ -330,10 +342,60 @@ static int tr_create(void **ws_out, const xb_run *r, volatile const sig_atomic_t
     return XB_OK;
 }
 
-static void add_counters(const xb_xbar *x, double *reads, double *pulses, xb_metrics *m)
+/* The cost model's view of one array's design (`xbarsim size` columns). */
+static void cost_arch(const xb_run *r, const char *prefix, xb_cost_arch *a, int *slices)
+{
+    char col[64];
+#define COL(name) (snprintf(col, sizeof col, "%s%s", prefix, name), col)
+    xb_cost_arch init = XB_COST_ARCH_INIT;
+    *a = init;
+    a->array_rows = (int)xb_run_int(r, COL("cost_array_rows"));
+    a->array_cols = (int)xb_run_int(r, COL("cost_array_cols"));
+    a->cell = strcmp(xb_run_text(r, COL("cost_cell")), "0t1r") ? XB_CELL_1T1R : XB_CELL_0T1R;
+    a->adc = strcmp(xb_run_text(r, COL("cost_adc")), "flash") ? XB_ADC_SAR : XB_ADC_FLASH;
+    a->adc_bits = (int)xb_run_int(r, COL("cost_adc_bits"));
+    a->in_bits = (int)xb_run_int(r, COL("cost_in_bits"));
+    a->col_mux = (int)xb_run_int(r, COL("cost_col_mux"));
+    /* a differential pair is two cells per weight, a reference column one;
+     * each bit slice is as many cells again */
+    a->cells_per_weight = strcmp(xb_run_text(r, COL("mapping")), "ref_column") ? 2 : 1;
+    long s = xb_run_int(r, COL("slices"));
+    *slices = s > 1 ? (int)s : 1;
+#undef COL
+}
+
+/* Energy and latency of a matrix's counter increments under the cost model.
+ * The n_in x n_out * cells_per_weight matrix is tiled on the cost model's
+ * arrays as `xbarsim size` tiles it: every read of the matrix reads every
+ * tile; pulses are shared among tiles in proportion to their cells (the
+ * counters do not say which tile a pulse went to). */
+static int cost_of(const xb_cost_params *p, const xb_cost_arch *a, int slices, int n_in,
+                   int n_out, double fwd_reads, double bwd_reads, double pulses, double *e,
+                   double *t)
+{
+    int cols = n_out * a->cells_per_weight * slices;
+    int R = a->array_rows ? a->array_rows : n_in, C = a->array_cols ? a->array_cols : cols;
+    double cells = (double)n_in * cols;
+    *e = *t = 0;
+    for (int r0 = 0; r0 < n_in; r0 += R) {
+        for (int c0 = 0; c0 < cols; c0 += C) {
+            int nr = n_in - r0 < R ? n_in - r0 : R, nc = cols - c0 < C ? cols - c0 : C;
+            double et, tt;
+            XB_TRY(xb_cost_counters(&et, &tt, p, a, nr, nc, XB_COST_READ_FWD, fwd_reads,
+                                    bwd_reads, pulses * ((double)nr * nc / cells)));
+            *e += et;
+            /* tiles work in parallel: the slowest one */
+            *t = tt > *t ? tt : *t;
+        }
+    }
+    return XB_OK;
+}
+
+static int add_counters(trainer *t, const xb_xbar *x, int slot, int bwd, double *reads,
+                        double *pulses, xb_metrics *m)
 {
     if (!x) {
-        return;
+        return XB_OK;
     }
     xb_xbar_counters c;
     xb_xbar_counters_get(x, &c);
@@ -341,6 +403,25 @@ static void add_counters(const xb_xbar *x, double *reads, double *pulses, xb_met
     *pulses += (double)c.pulses;
     m->energy_read += c.energy_read;
     m->energy_write += c.energy_write;
+    /* the matrix's shape from its tiles */
+    int n_in = 0, n_out = 0;
+    for (int k = 0; k < xb_xbar_tile_count(x); k++) {
+        int i0, ni, o0, no;
+        XB_TRY(xb_xbar_tile_shape(x, k, &i0, &ni, &o0, &no, NULL, NULL));
+        n_in = i0 + ni > n_in ? i0 + ni : n_in;
+        n_out = o0 + no > n_out ? o0 + no : n_out;
+    }
+    /* this epoch's increments (the cost of writes is not linear in the
+     * pulses: they are grouped in row-parallel steps per epoch) */
+    double now[3] = {(double)c.reads_forward, (double)c.reads_backward, (double)c.pulses};
+    double *seen = t->seen[slot];
+    double e, lat;
+    XB_TRY(cost_of(&t->cost, &t->arch[bwd], t->slices[bwd], n_in, n_out, now[0] - seen[0], now[1] - seen[1],
+                   now[2] - seen[2], &e, &lat));
+    memcpy(seen, now, sizeof now);
+    t->energy[bwd] += e;
+    t->latency[bwd] += lat;
+    return XB_OK;
 }
 
 static int tr_epoch(void *ws, int epoch, xb_metrics *m)
@@ -379,9 +460,15 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
         }
     }
     for (int l = 1; l <= c->n_layers; l++) {
-        add_counters(xb_net_forward_xbar(t->net, l), &m->reads_fwd, &m->pulses_fwd, m);
-        add_counters(xb_net_backward_xbar(t->net, l), &m->reads_bwd, &m->pulses_bwd, m);
+        XB_TRY(add_counters(t, xb_net_forward_xbar(t->net, l), 2 * (l - 1), 0, &m->reads_fwd,
+                            &m->pulses_fwd, m));
+        XB_TRY(add_counters(t, xb_net_backward_xbar(t->net, l), 2 * (l - 1) + 1, 1,
+                            &m->reads_bwd, &m->pulses_bwd, m));
     }
+    m->energy_fwd = t->energy[0];
+    m->energy_bwd = t->energy[1];
+    m->latency_fwd = t->latency[0];
+    m->latency_bwd = t->latency[1];
     return XB_OK;
 }
 
