@@ -15,9 +15,23 @@
  * the dataset-fashion-mnist package is not installed. */
 #include "learning/learning.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Repetitions of each 784-500-10 run; the best (least CPU time) counts. */
+#define REPS_784 3
+
+/* CPU time of this process: the 2 cores are shared with other jobs, and wall
+ * time would measure their load as much as this code */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static int train_epoch(xb_net *net, const xb_dataset *d, size_t nb, size_t *idx, double *loss)
 {
@@ -49,31 +63,42 @@ static int full_device(xb_xbar_config *x, void *params_buf)
     return XB_OK;
 }
 
+/* Trains one pass `reps` times from the same initial state (same seed, so
+ * the same result) and keeps the least CPU time. */
 static int run(xb_net_config *c, const xb_dataset *train, const xb_dataset *test, size_t nb,
-               const char *label, double *seconds_out, double *acc_out)
+               int reps, const char *label, double *seconds_out, double *acc_out)
 {
-    xb_net *net = NULL;
-    XB_TRY(xb_net_create(&net, c));
     size_t *idx = malloc(nb * sizeof *idx);
     if (idx == NULL) {
-        xb_net_free(net);
         return XB_ENOMEM;
     }
-    double loss = 0.0, t0 = xb_time_now();
-    int rc = train_epoch(net, train, nb, idx, &loss);
-    double secs = xb_time_now() - t0;
-    double tl = 0.0, acc = 0.0;
-    if (rc == XB_OK) {
-        rc = xb_net_evaluate(net, test, &tl, &acc);
+    double best = 1e300, best_wall = 0.0, loss = 0.0, tl = 0.0, acc = 0.0;
+    int rc = XB_OK;
+    for (int r = 0; r < reps && rc == XB_OK; r++) {
+        xb_net *net = NULL;
+        if ((rc = xb_net_create(&net, c)) < 0) {
+            break;
+        }
+        double t0 = cpu_now(), w0 = xb_time_now();
+        rc = train_epoch(net, train, nb, idx, &loss);
+        double secs = cpu_now() - t0, wall = xb_time_now() - w0;
+        if (secs < best) {
+            best = secs;
+            best_wall = wall;
+        }
+        if (rc == XB_OK && r == reps - 1) {
+            rc = xb_net_evaluate(net, test, &tl, &acc);
+        }
+        xb_net_free(net);
     }
     if (rc == XB_OK) {
-        printf("  %-34s %8.2f s  %9.1f samples/s  train loss %.4f  test acc %.4f\n", label, secs,
-               (double)train->n / secs, loss, acc);
+        printf("  %-34s %8.2f s CPU (%.2f s wall)  %9.1f samples/s  train loss %.4f  test acc "
+               "%.4f\n",
+               label, best, best_wall, (double)train->n / best, loss, acc);
     }
-    *seconds_out = secs;
+    *seconds_out = best;
     *acc_out = acc;
     free(idx);
-    xb_net_free(net);
     return rc;
 }
 
@@ -109,7 +134,11 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    printf("784-500-10 BP, batch 128, %zu Fashion-MNIST samples (one pass):\n", n);
+    /* one BLAS thread on both sides: the cores are shared, and CPU time is
+     * what is compared */
+    openblas_set_num_threads(1);
+    printf("784-500-10 BP, batch 128, %zu Fashion-MNIST samples (one pass, best of %d):\n", n,
+           REPS_784);
     xb_net_config c = XB_NET_CONFIG_INIT;
     c.n_layers = 2;
     c.sizes[0] = 784;
@@ -119,24 +148,37 @@ int main(int argc, char **argv)
     c.lr = 0.2;
     c.batch_max = 128;
     c.seed = 1111;
-    if ((rc = run(&c, &tr784, &test, 128, "float BLAS (software reference)", &t_sw, &acc)) < 0) {
+    if ((rc = run(&c, &tr784, &test, 128, REPS_784, "float BLAS (software reference)", &t_sw,
+                  &acc)) < 0) {
         goto out;
     }
     c.hardware = 1;
     if ((rc = full_device(&c.fwd, params_buf)) < 0) {
         goto out;
     }
-    if ((rc = run(&c, &tr784, &test, 128, "crossbar, full device model", &t_hw, &acc)) < 0) {
+    if ((rc = run(&c, &tr784, &test, 128, REPS_784, "crossbar, full device model", &t_hw,
+                  &acc)) < 0) {
         goto out;
     }
     printf("  slowdown crossbar / float BLAS: %.2fx (target <= 2x)\n", t_hw / t_sw);
+    /* where the slowdown goes: read noise costs a second GEMM (the output
+     * variances) and one normal per output and read (docs/xbar.md) */
+    double t_nn = 0.0, noise = c.fwd.device.read_noise;
+    c.fwd.device.read_noise = 0.0;
+    if ((rc = run(&c, &tr784, &test, 128, REPS_784, "crossbar, same without read noise", &t_nn,
+                  &acc)) < 0) {
+        goto out;
+    }
+    printf("  slowdown without read noise: %.2fx\n", t_nn / t_sw);
+    c.fwd.device.read_noise = noise;
     /* the learning channel on its own arrays: rbp with B on twin arrays of
      * the same device, i.e. one more array read transposed per layer > 1 */
     double t_rbp = 0.0;
     c.rule = XB_RULE_RBP;
     c.channel = XB_NET_CHANNEL_TWIN;
     c.bwd = c.fwd;
-    if ((rc = run(&c, &tr784, &test, 128, "crossbar, rbp, B on twin arrays", &t_rbp, &acc)) < 0) {
+    if ((rc = run(&c, &tr784, &test, 128, REPS_784, "crossbar, rbp, B on twin arrays", &t_rbp,
+                  &acc)) < 0) {
         goto out;
     }
     printf("  slowdown rbp-twin crossbar / float BLAS bp: %.2fx\n\n", t_rbp / t_sw);
@@ -165,7 +207,7 @@ int main(int argc, char **argv)
     ns.hardware = 1;
     if ((rc = xb_device_preset_config("agsi", &ns.fwd.device, params_buf)) == 0) {
         ns.fwd.update = XB_UPDATE_PULSES;
-        rc = run(&ns, &tr400, &te400, 1, "crossbar, Ag:a-Si, one epoch", &t_hw, &acc);
+        rc = run(&ns, &tr400, &te400, 1, 1, "crossbar, Ag:a-Si, one epoch", &t_hw, &acc);
     }
     if (rc == 0) {
         printf("  NeuroSim V3.0 needs about 130 s for this epoch on these machines (issue 6)\n");
