@@ -233,6 +233,9 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     if ((rc = xb_devices_create(&x->dev, &cfg->device, x->ndev, cfg->seed, cfg->array_id)) < 0) {
         goto fail;
     }
+    if ((rc = xb_xbar__apply_cellmaps(x)) < 0) {
+        goto fail;
+    }
     xb_devices_nominal_range(x->dev, &x->gmin, &x->gmax);
     x->grange = x->gmax - x->gmin;
     if (!(x->grange > 0.0)) {

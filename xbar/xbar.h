@@ -44,6 +44,21 @@ typedef enum {
     XB_ADC_CAL_WORST = 2    /* full scale = max_i sum_j |W_ij| of the tile, after every write */
 } xb_adc_cal;
 
+/* A measured per-cell map (docs/xbar.md, "Per-cell maps"): rows x cols
+ * absolute values (row-major) of one device parameter, as measured on ONE
+ * physical array of a chip. Every physical array (tile) of the matrix gives
+ * its device at physical row r, column c the value of cell (r mod rows,
+ * c mod cols): pair mapping, output u of a tile is on columns 2u (G+) and
+ * 2u + 1 (G-); reference mapping, output u on column u and the reference
+ * column last. Applied at create, after the d2d and stuck draws (through
+ * xb_devices_set_param_values); the values are not kept. */
+typedef struct {
+    const char *param;    /* a parameter of the device model, e.g. "gmax" */
+    int rows, cols;       /* >= 1 */
+    const double *values; /* rows * cols, in the parameter's unit */
+} xb_xbar_cellmap;
+#define XB_XBAR_MAX_CELLMAPS 4
+
 typedef struct {
     int n_in, n_out;
     double w_max; /* |w| mapped to the full conductance range (Gmax - Gmin) */
@@ -90,13 +105,16 @@ typedef struct {
      * on one device (0 = never refresh) */
     double refresh_frac;
     double dac_range;      /* fixed DAC full scale (inputs beyond it clip); 0 = per vector max|x| */
+    /* measured per-cell maps of device parameters, applied in order */
+    xb_xbar_cellmap cellmap[XB_XBAR_MAX_CELLMAPS];
+    int n_cellmaps;
 } xb_xbar_config;
 
 #define XB_XBAR_CONFIG_INIT                                                    \
     {0, 0, 1.0, XB_DEVICE_CONFIG_INIT, XB_MAP_DIFF_PAIR, XB_UPDATE_PULSES, NULL,       \
      XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0,                                   \
      XB_PAIR_HEADROOM, XB_ADC_CAL_DYNAMIC, 0.0, 0, 0, 0, 0, 0, 0, 0.0,             \
-     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0, 0.0, 0.0}
+     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0, 0.0, 0.0, {{NULL, 0, 0, NULL}}, 0}
 
 typedef struct xb_xbar xb_xbar;
 

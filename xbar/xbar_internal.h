@@ -153,5 +153,8 @@ int xb_xbar__disturb(xb_xbar *x);
 void xb_xbar__digits(const xb_xbar *x, int64_t n, int32_t *d);
 /* Grows the read workspaces to nvec vectors (only on a larger batch than ever). */
 int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec);
+/* Lays cfg.cellmap[] over the tiles' devices (cellmap.c); called by create
+ * right after the device block is made. */
+int xb_xbar__apply_cellmaps(xb_xbar *x);
 
 #endif /* XB_XBAR_INTERNAL_H */
