@@ -50,9 +50,18 @@
     X(update, XB_SCN_CHOICE, "", "pulses", 0, 0, "pulses|stochastic|sign|trunc",                 \
       "Write scheme: pulse counts from dw/dw_pulse with stochastic rounding, stochastic "        \
       "coincident pulse trains, one pulse of sign(dw), or truncated counts (NeuroSim).")         \
+    X(write_mode, XB_SCN_CHOICE, "", "table", 0, 0, "table|ode",                                 \
+      "How state-equation device models apply pulses: the nominal device's precomputed "        \
+      "one-pulse response scaled to each device's bounds (fast; ignores d2d of shape "           \
+      "parameters), or every pulse integrated for every device with its own parameters "        \
+      "(SUNDIALS, slow). Pulse-level models ignore it.")                                        \
     X(pair, XB_SCN_CHOICE, "", "headroom", 0, 0, "headroom|potentiate",                          \
       "Differential pair update: pulse the device with more room, or potentiate only "          \
       "(G+ for dw > 0, G- for dw < 0).")                                                         \
+    X(refresh_frac, XB_SCN_REAL, "", "0", 0, 1, NULL,                                            \
+      "pair = potentiate: after an update, a pair whose larger device is above Gmin + "          \
+      "refresh_frac (Gmax - Gmin) is reset and its difference rewritten on one device (the "     \
+      "occasional RESET of pair-based chips, docs/xbar.md); 0 never refreshes.")                 \
     X(stoch_bl, XB_SCN_INT, "", "0", 0, 64, NULL,                                                \
       "Pulse-train length of stochastic updates; 0 means 31.")                                   \
     X(verify_iter, XB_SCN_INT, "", "0", 0, 10000, NULL,                                          \
@@ -94,6 +103,9 @@
       "On-resistance of the access transistor (1T1R cells).")                                    \
     X(dac_bits, XB_SCN_INT, "bit", "0", 0, 32, NULL,                                             \
       "Input (DAC) resolution; 0 means unquantised.")                                            \
+    X(dac_range, XB_SCN_REAL, "", "0", 0, 1e9, NULL,                                             \
+      "Fixed DAC full scale in input units (inputs beyond it clip); 0 means each input "         \
+      "vector is scaled by its own largest |x|.")                                                \
     X(adc_bits, XB_SCN_INT, "bit", "0", 0, 32, NULL,                                             \
       "Output (ADC) resolution; 0 means unquantised.")                                           \
     X(adc_cal, XB_SCN_CHOICE, "", "dynamic", 0, 0, "dynamic|fixed|worst",                        \
@@ -191,16 +203,19 @@ static const xb_scn_column schema[] = {
      "software reference, array columns ignored).",
      1, NULL},
 
-    {"rule", XB_SCN_CHOICE, "", "bp", 0, 0, "bp|rbp|srbp|arbp|asrbp|sign|sparse_rbp", G_RULE,
+    {"rule", XB_SCN_CHOICE, "", "bp", 0, 0, "bp|rbp|srbp|arbp|asrbp|sign|sparse_rbp|drtp",
+     G_RULE,
      "Learning rule: backprop, random backprop (feedback alignment), direct random feedback, "
-     "their adaptive variants, sign-concordant feedback, sparse random feedback.",
+     "their adaptive variants, sign-concordant feedback, sparse random feedback, direct random "
+     "target projection (as srbp with the negated target sent instead of the output error; "
+     "Frenkel et al.).",
      1, NULL},
     {"channel", XB_SCN_CHOICE, "", "auto", 0, 0, "auto|bidirectional|conjoined|twin|distinct",
      G_RULE,
      "Where backward matrices live: the forward array read transposed (bp only), a second "
      "array between the same neurons, a separate mirrored array with its own periphery, or "
      "separate arrays of another shape (srbp family); auto picks bidirectional for bp, "
-     "distinct for srbp/asrbp and twin otherwise.",
+     "distinct for srbp/asrbp/drtp and twin otherwise.",
      1, NULL},
     {"b_init", XB_SCN_CHOICE, "", "normal", 0, 0, "normal|uniform", G_RULE,
      "Distribution of random backward matrices (and of R in the sign rule).", 1, NULL},

@@ -163,6 +163,10 @@ static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x, 
     x->update = (xb_update_scheme)choice_index(xb_run_text(r, COL("update")), ups, 4);
     static const char *const pairs[] = {"headroom", "potentiate"};
     x->pair = (xb_pair_policy)choice_index(xb_run_text(r, COL("pair")), pairs, 2);
+    x->write_mode = strcmp(xb_run_text(r, COL("write_mode")), "ode") ? XB_WRITE_TABLE
+                                                                      : XB_WRITE_ODE;
+    x->refresh_frac = xb_run_real(r, COL("refresh_frac"));
+    x->dac_range = xb_run_real(r, COL("dac_range"));
     x->max_pulses = (int)xb_run_int(r, COL("max_pulses"));
     x->stoch_bl = (int)xb_run_int(r, COL("stoch_bl"));
     x->verify_max_iter = (int)xb_run_int(r, COL("verify_iter"));

@@ -233,6 +233,10 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     if ((rc = xb_devices_create(&x->dev, &cfg->device, x->ndev, cfg->seed, cfg->array_id)) < 0) {
         goto fail;
     }
+    if (cfg->write_mode != XB_WRITE_TABLE &&
+        (rc = xb_devices_set_write_mode(x->dev, cfg->write_mode, NULL)) < 0) {
+        goto fail;
+    }
     if ((rc = xb_xbar__apply_cellmaps(x)) < 0) {
         goto fail;
     }

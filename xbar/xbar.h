@@ -108,13 +108,16 @@ typedef struct {
     /* measured per-cell maps of device parameters, applied in order */
     xb_xbar_cellmap cellmap[XB_XBAR_MAX_CELLMAPS];
     int n_cellmaps;
+    /* state-equation models: XB_WRITE_TABLE (default) or XB_WRITE_ODE, every
+     * pulse integrated per device (xb_devices_set_write_mode, default settings) */
+    xb_write_mode write_mode;
 } xb_xbar_config;
 
 #define XB_XBAR_CONFIG_INIT                                                    \
     {0, 0, 1.0, XB_DEVICE_CONFIG_INIT, XB_MAP_DIFF_PAIR, XB_UPDATE_PULSES, NULL,       \
      XB_CIRCUIT_CONFIG_INIT, 0, 0, 0.2, 1, 0,                                   \
      XB_PAIR_HEADROOM, XB_ADC_CAL_DYNAMIC, 0.0, 0, 0, 0, 0, 0, 0, 0.0,             \
-     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0, 0.0, 0.0, {{NULL, 0, 0, NULL}}, 0}
+     0.0, 0.0, 0.0, 0.0, 1, 1, 0.0, XB_WRITE_V2, 0, 0.0, 0.0, {{NULL, 0, 0, NULL}}, 0, XB_WRITE_TABLE}
 
 typedef struct xb_xbar xb_xbar;
 

@@ -26,7 +26,7 @@ static const struct {
     {"bad_bool.csv", 1, 2, 3,
      "column 'derivative': value 'maybe': expected on or off"},
     {"bad_choice.csv", 1, 2, 3,
-     "column 'rule': value 'rpb': expected one of bp, rbp, srbp, arbp, asrbp, sign, sparse_rbp (did you mean 'rbp'?)"},
+     "column 'rule': value 'rpb': expected one of bp, rbp, srbp, arbp, asrbp, sign, sparse_rbp, drtp (did you mean 'rbp'?)"},
     {"bad_device_name.csv", 1, 2, 3,
      "column 'device': value 'ag si': expected a device model or preset (`xbarsim device list`) (did you mean 'agsi'?)"},
     {"bad_int.csv", 1, 2, 3,
@@ -123,6 +123,22 @@ static const struct {
      "malformed CSV: quoted field opened here is never closed"},
     {"utf8_columns.csv", 1, 2, 12,
      "column 'lr': value 'oops': expected a number in [0, 100]"},
+    /* columns of the modules added later: device write mode, xbar refresh and
+     * DAC range, rule drtp, the cost model's array design */
+    {"bad_write_mode.csv", 1, 2, 3,
+     "column 'write_mode': value 'odee': expected one of table, ode (did you mean 'ode'?)"},
+    {"bad_bwd_write_mode.csv", 1, 2, 3,
+     "column 'bwd_write_mode': value 'spice': expected one of table, ode"},
+    {"refresh_frac_above_one.csv", 1, 2, 3,
+     "column 'refresh_frac': value '1.5': expected a number in [0, 1]"},
+    {"bwd_dac_range_negative.csv", 1, 2, 7,
+     "column 'bwd_dac_range': value '-1': expected a number in [0, 1000000000]"},
+    {"rule_drtp_typo.csv", 1, 2, 3,
+     "column 'rule': value 'dtrp': expected one of bp, rbp, srbp, arbp, asrbp, sign, sparse_rbp, drtp (did you mean 'drtp'?)"},
+    {"cost_adc_bits_zero.csv", 1, 2, 3,
+     "column 'cost_adc_bits': value '0': expected an integer in [1, 16] (bit)"},
+    {"bad_cost_cell.csv", 1, 2, 3,
+     "column 'cost_cell': value '2t2r': expected one of 1t1r, 0t1r (did you mean '1t1r'?)"},
 };
 
 static void test_scenarios_corpus__exact_position_and_message(void **state)
