@@ -58,8 +58,10 @@ static void round_row(xb_xbar *x, const double *dw, int32_t *nc, uint64_t pos, i
             xb_rng_u32x4_at(&x->rng_update, pos + (uint64_t)(j0 / 4), u);
             for (int q = 0; q < 4 && j0 + q < n; q++) {
                 double f = fr[j0 + q];
-                int32_t hit = ((double)u[q] + 0.5) * (1.0 / 4294967296.0) < fabs(f);
-                nc[j0 + q] += hit * ((f > 0.0) - (f < 0.0));
+                /* a mask, not a product: compilers turned hit * sign into a
+                 * branch on hit */
+                int32_t hit = -(int32_t)(((double)u[q] + 0.5) * (1.0 / 4294967296.0) < fabs(f));
+                nc[j0 + q] += hit & ((f > 0.0) - (f < 0.0));
             }
         }
         return;
