@@ -617,6 +617,15 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
     return -1;
 }
 
+/* check_value, with the per-cell map columns resolved against the file's
+ * folder (cellmap.c). */
+static int check_value_in(const xb_scenario_file *f, const xb_scn_column *c, const char *s,
+                          char *canon, size_t cn, char *why, size_t wn)
+{
+    int rc = xb_scn__cellmap_value(f->path, c->name, s, canon, cn, why, wn);
+    return rc <= 0 ? rc : check_value(c, s, canon, cn, why, wn);
+}
+
 /* Expands one cell into values. On error reports at the offending element's
  * position. Returns 0 or -1. */
 static int expand_cell(xb_scenario_file *f, const xb_scn_column *c, const field *fl,
@@ -649,7 +658,7 @@ static int expand_cell(xb_scenario_file *f, const xb_scn_column *c, const field 
                       ex);
             return -1;
         }
-        if (check_value(c, v, canon, sizeof canon, why, sizeof why) != 0) {
+        if (check_value_in(f, c, v, canon, sizeof canon, why, sizeof why) != 0) {
             excerpt(ex, sizeof ex, v);
             add_error(f, fl->line, col0, c->name, "value '%s': %s", ex, why);
             return -1;
@@ -758,7 +767,7 @@ list:;
                 }
             }
         } else {
-            if (check_value(c, el, canon, sizeof canon, why, sizeof why) != 0) {
+            if (check_value_in(f, c, el, canon, sizeof canon, why, sizeof why) != 0) {
                 add_error(f, fl->line, col, c->name, "value '%s': %s", ex, why);
                 bad = 1;
             } else if (out->n >= MAX_SWEEP) {

@@ -574,6 +574,12 @@ int xb_results_manifest(const xb_scenario_file *f, const char *out_dir, const ch
     json_str(&b, scenario_path);
     sb_puts(&b, ",\n  \"scenario_hash_fnv1a64\": ");
     json_str(&b, xb_scenario_file_hash(f));
+    char *maps = xb_scn__cellmap_manifest_json(f); /* per-cell map files' content hashes */
+    if (maps != NULL) {
+        sb_puts(&b, ",\n  \"cellmap_hash_fnv1a64\": ");
+        sb_puts(&b, maps);
+        free(maps);
+    }
     sb_puts(&b, ",\n  \"libraries\": {");
     snprintf(t, sizeof t, "%d.%d.%d", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
     sb_puts(&b, "\"libcsv\": ");

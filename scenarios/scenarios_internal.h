@@ -4,6 +4,7 @@
 
 #include "devices/devices.h"
 #include "scenarios/scenarios.h"
+#include "xbar/xbar.h"
 
 /* Case-insensitive optimal string alignment distance. */
 size_t xb_scn__edit_distance(const char *a, const char *b);
@@ -41,5 +42,22 @@ int xb_scn__part_open(xb_scn_part **out, const xb_scenario_file *f, size_t i, co
 int xb_scn__part_epoch(xb_scn_part *p, const xb_metrics *m);
 size_t xb_scn__part_done(const xb_scn_part *p);
 void xb_scn__part_free(xb_scn_part *p);
+
+/* Per-cell maps (cellmap.c, docs/scenarios.md "Per-cell maps"). For parse.c:
+ * a value of column `cellmap` / `bwd_cellmap` becomes the path resolved
+ * against the scenario file's folder (canon), which must exist; returns 1
+ * (nothing done) for any other column, 0, or -1 with what is allowed in why. */
+int xb_scn__cellmap_value(const char *scenario_path, const char *column, const char *s,
+                          char *canon, size_t cn, char *why, size_t wn);
+/* For train.c: appends the map file at path ("" or "none": nothing) to
+ * x->cellmap, each value checked on x's nominal device by its model; errors
+ * name the map's file:line:column and the value. The values stay valid while
+ * the process holds fewer than 16 other maps. */
+int xb_scn__cellmap_config(const char *path, const char *column, xb_xbar_config *x);
+/* The "Per-cell maps" section of docs/scenarios.md (schema.c). */
+int xb_scn__cellmap_markdown(FILE *fp);
+/* For the manifest: {"path": "fnv1a64 of its bytes", ...} of every map file
+ * f's runs use (heap string), or NULL if none. */
+char *xb_scn__cellmap_manifest_json(const xb_scenario_file *f);
 
 #endif

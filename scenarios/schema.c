@@ -26,6 +26,12 @@
       "Measured pulse-response curves (CSV with columns pulse, conductance and optionally "      \
       "direction ltp|ltd): the device becomes the piecewise step model built from them, "        \
       "instead of `device`. Paths are relative to the working directory.")                       \
+    X(cellmap, XB_SCN_TEXT, "", "", 0, 0, NULL,                                                  \
+      "Measured per-cell map of one device parameter (CSV: first row the parameter name, e.g. "  \
+      "gmax; then rows x cols values in its unit), as measured on one physical array; every "    \
+      "array (tile) takes cell (row mod rows, column mod cols); replaces that parameter's d2d "   \
+      "draw. Paths are relative to the scenario file's folder; `none` means no map. See "        \
+      "\"Per-cell maps\" above.")                                                                 \
     X(w_max, XB_SCN_REAL, "", "1", 1e-6, 1e6, NULL,                                              \
       "Weight magnitude mapped to the full conductance range Gmax - Gmin.")                      \
     X(d2d, XB_SCN_REAL, "", "", 0, 1, NULL,                                                      \
@@ -417,7 +423,9 @@ int xb_scenario_schema_markdown(FILE *fp)
             "`d2d_nl_ltp`), on top of the Gmin/Gmax spread of `d2d`. "
             "`xbarsim device list` names the models and presets, `xbarsim device show NAME` "
             "lists a model's parameters with their units.\n\n"
-            "## Columns\n");
+            );
+    xb_scn__cellmap_markdown(fp);
+    fprintf(fp, "## Columns\n");
 
     const char *group = "";
     char buf[256];

@@ -148,6 +148,7 @@ static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x, 
             return xb__error_prefix(rc, "column '%s': ", pc);
         }
     }
+    XB_TRY(xb_scn__cellmap_config(xb_run_text(r, COL("cellmap")), COL("cellmap"), x));
     x->device.d2d_gbounds = xb_run_real(r, COL("d2d"));
     x->device.c2c = xb_run_real(r, COL("c2c"));
     x->device.read_noise = xb_run_real(r, COL("read_noise"));
