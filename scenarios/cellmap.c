@@ -161,7 +161,7 @@ static int take_row(ctx *c)
                                      h->text);
             }
         }
-        snprintf(m->param, sizeof m->param, "%s", h->text);
+        memcpy(m->param, h->text, strlen(h->text) + 1); /* length checked above */
         m->hdr_line = h->line;
         m->hdr_col = h->col;
         c->header_done = 1;

@@ -134,6 +134,54 @@ static void test_devices_cellmap__value_out_of_range(void **state)
     xb_devices_free(d);
 }
 
+/* ODE write mode set before the map: the per-device copies and the cached
+ * write amplitudes must follow. Reference: a block whose nominal v_up is the
+ * mapped value, written with the same pulses. */
+static void test_devices_cellmap__ode_mode_follows(void **state)
+{
+    (void)state;
+    enum { M = 4 };
+    char buf[XB_DEVICE_PARAMS_MAX], buf2[XB_DEVICE_PARAMS_MAX];
+    xb_device_config cfg = XB_DEVICE_CONFIG_INIT;
+    xb_assert_ok(xb_device_preset_config("hp_strukov", &cfg, buf));
+    double v_up;
+    xb_assert_ok(xb_device_param_get(cfg.type, buf, "v_up", &v_up));
+    memcpy(buf2, buf, sizeof buf);
+    xb_assert_ok(xb_device_param_set(cfg.type, buf2, "v_up", 0.1 * v_up));
+    xb_device_config cfg2 = cfg;
+    cfg2.params = buf2;
+    xb_devices *a = NULL, *b = NULL;
+    xb_assert_ok(xb_devices_create(&a, &cfg, M, 1, 0));
+    xb_assert_ok(xb_devices_create(&b, &cfg2, M, 1, 0));
+    xb_assert_ok(xb_devices_set_write_mode(a, XB_WRITE_ODE, NULL));
+    xb_assert_ok(xb_devices_set_write_mode(b, XB_WRITE_ODE, NULL));
+    double v[M];
+    for (size_t k = 0; k < M; k++) {
+        v[k] = 0.1 * v_up;
+    }
+    xb_assert_ok(xb_devices_set_param_values(a, "v_up", v));
+    double gmin, gmax, t[M];
+    xb_devices_nominal_range(a, &gmin, &gmax);
+    for (size_t k = 0; k < M; k++) {
+        t[k] = gmin + (gmax - gmin) * (0.2 + 0.2 * (double)k);
+    }
+    xb_assert_ok(xb_devices_program(a, t));
+    xb_assert_ok(xb_devices_program(b, t));
+    /* at a tenth of the preset's amplitude two pulses move the low devices
+     * part way (measured: 2.05 -> 2.40 mS for device 0), so a stale v_up
+     * (full amplitude: straight to Gmax) fails */
+    int32_t np[M] = {2, 1, 2, 1};
+    xb_assert_ok(xb_devices_pulse(a, np, 0));
+    xb_assert_ok(xb_devices_pulse(b, np, 0));
+    const double *ga = xb_devices_conductances(a), *gb = xb_devices_conductances(b);
+    for (size_t k = 0; k < M; k++) {
+        assert_true(ga[k] != t[k]); /* the pulses moved it */
+        xb_assert_close(ga[k], gb[k], XB_TOL_ODE, 0.0);
+    }
+    xb_devices_free(a);
+    xb_devices_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_devices_cellmap__fresh_block_at_new_gmin),
         cmocka_unit_test(test_devices_cellmap__neurosim_rederived),
         cmocka_unit_test(test_devices_cellmap__value_out_of_range),
+        cmocka_unit_test(test_devices_cellmap__ode_mode_follows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
