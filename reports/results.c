@@ -302,7 +302,7 @@ int xb_results_is_key(const char *name)
 int xb_results_is_metric(const char *name)
 {
     static const char *const exact[] = {"train_loss", "train_acc", "test_loss", "test_acc",
-                                        "seconds"};
+                                        "train_nse",  "test_nse",  "seconds"};
     static const char *const prefix[] = {"angle_",  "delta_angle_", "grad_angle_", "reads_",
                                          "pulses_", "energy_",      "latency_"};
     if (!name) {

@@ -21,6 +21,7 @@ void xb_metrics_clear(xb_metrics *m, int epoch)
     }
     m->reads_fwd = m->reads_bwd = m->pulses_fwd = m->pulses_bwd = 0;
     m->energy_read = m->energy_write = 0;
+    m->train_nse = m->test_nse = NAN;
     m->energy_fwd = m->energy_bwd = m->latency_fwd = m->latency_bwd = 0;
     m->seconds = 0;
 }
@@ -37,10 +38,11 @@ static const char *const gangle_names[XB_RESULTS_MAX_LAYERS] = {
 size_t xb_scn__metric_names(const char **names, size_t max)
 {
     static const char *const head[] = {"train_loss", "train_acc", "test_loss", "test_acc"};
-    static const char *const tail[] = {"reads_fwd",   "reads_bwd",    "pulses_fwd",
-                                       "pulses_bwd",  "energy_read",  "energy_write",
-                                       "energy_fwd",  "energy_bwd",   "latency_fwd",
-                                       "latency_bwd", "seconds"};
+    static const char *const tail[] = {"train_nse",   "test_nse",     "reads_fwd",
+                                       "reads_bwd",   "pulses_fwd",   "pulses_bwd",
+                                       "energy_read", "energy_write", "energy_fwd",
+                                       "energy_bwd",  "latency_fwd",  "latency_bwd",
+                                       "seconds"};
     size_t n = 0;
     for (size_t i = 0; i < 4 && n < max; i++) {
         names[n++] = head[i];
@@ -79,10 +81,11 @@ double xb_scn__metric_value(const xb_metrics *m, size_t k)
         return m->grad_angle[k];
     }
     k -= XB_RESULTS_MAX_LAYERS;
-    const double tail[11] = {m->reads_fwd,   m->reads_bwd,    m->pulses_fwd,  m->pulses_bwd,
-                             m->energy_read, m->energy_write, m->energy_fwd,  m->energy_bwd,
-                             m->latency_fwd, m->latency_bwd,  m->seconds};
-    return k < 11 ? tail[k] : NAN;
+    const double tail[13] = {m->train_nse,   m->test_nse,     m->reads_fwd,   m->reads_bwd,
+                             m->pulses_fwd,  m->pulses_bwd,   m->energy_read, m->energy_write,
+                             m->energy_fwd,  m->energy_bwd,   m->latency_fwd, m->latency_bwd,
+                             m->seconds};
+    return k < 13 ? tail[k] : NAN;
 }
 
 /* Layers of the deepest network in the file: how many angle columns exist. */
@@ -218,6 +221,10 @@ static void format_row(sbuf *b, const xb_run *r, const xb_metrics *m, int L, int
 {
     int h[16];
     int run_layers = xb_run_layers(r, "hidden", h, 16) + 1;
+    /* accuracy is not defined on a regression task, nor NSE on a
+     * classification task: empty cells, not nan */
+    const char *ds = xb_run_text(r, "dataset");
+    int regression = !strcmp(ds, "teacher") || !strcmp(ds, "chain");
     char t[64];
     sb_field(b, r->scenario);
     sb_puts(b, ",");
@@ -242,6 +249,9 @@ static void format_row(sbuf *b, const xb_run *r, const xb_metrics *m, int L, int
         }
         if (layer_col && isnan(v)) {
             continue; /* not defined for this layer and rule (e.g. layer 1): empty */
+        }
+        if ((regression && strstr(mn[k], "_acc")) || (!regression && strstr(mn[k], "_nse"))) {
+            continue;
         }
         sb_double(b, v);
     }

@@ -132,6 +132,7 @@ double xb_run_estimate_seconds(const xb_run *r);
 typedef struct {
     int epoch; /* 0 = before training */
     double train_loss, train_acc, test_loss, test_acc;
+    double train_nse, test_nse; /* regression: sum ||h_L - y||^2 / sum ||y||^2 */
     double angle[XB_RESULTS_MAX_LAYERS];       /* angle_l<k>, degrees, k = 1.. */
     double delta_angle[XB_RESULTS_MAX_LAYERS]; /* delta_angle_l<k>, degrees */
     double grad_angle[XB_RESULTS_MAX_LAYERS];  /* grad_angle_l<k>: dW rule vs dW BP, degrees */

@@ -156,9 +156,14 @@ static const xb_scn_column schema[] = {
     {"description", XB_SCN_TEXT, "", "", 0, 0, NULL, G_SCN,
      "Free text carried into the results and the manifest.", 0, NULL},
 
-    {"dataset", XB_SCN_CHOICE, "", "fashion-mnist", 0, 0, "fashion-mnist|mnist-idx", G_DATA,
-     "Training data: Fashion-MNIST from the Debian package dataset-fashion-mnist, or any "
-     "MNIST-format idx folder (`dataset_path`, 28x28 images).",
+    {"dataset", XB_SCN_CHOICE, "", "fashion-mnist", 0, 0,
+     "fashion-mnist|mnist-idx|teacher|chain", G_DATA,
+     "Training data: Fashion-MNIST from the Debian package dataset-fashion-mnist, any "
+     "MNIST-format idx folder (`dataset_path`, 28x28 images), or a regression task drawn "
+     "from the run's seed: the linear teacher of Lillicrap et al. (target T x, T ~ U[-1, 1] "
+     "10 x 30, x ~ N(0, I); 2000 / 500 samples unless train_n / test_n) or the 1-1-1 chain "
+     "of the RBP proofs (target 0.75 x, x ~ N(0, 1); 1000 / 200 samples). Regression tasks "
+     "need loss = mse and report test_nse / train_nse instead of accuracy.",
      1, NULL},
     {"dataset_path", XB_SCN_TEXT, "", "", 0, 0, NULL, G_DATA,
      "Folder with train-images-idx3-ubyte.gz and the three other idx files; empty means "
@@ -178,9 +183,10 @@ static const xb_scn_column schema[] = {
      NULL},
     {"activation", XB_SCN_CHOICE, "", "sigmoid", 0, 0, "sigmoid|tanh|relu|linear", G_NET,
      "Activation of the hidden layers.", 1, NULL},
-    {"loss", XB_SCN_CHOICE, "", "softmax_ce", 0, 0, "softmax_ce|sigmoid_ce", G_NET,
-     "Output layer and loss: softmax with cross-entropy, or sigmoid outputs with binary "
-     "cross-entropy against one-hot labels.",
+    {"loss", XB_SCN_CHOICE, "", "softmax_ce", 0, 0, "softmax_ce|sigmoid_ce|mse", G_NET,
+     "Output layer and loss: softmax with cross-entropy, sigmoid outputs with binary "
+     "cross-entropy against one-hot labels, or linear outputs with 0.5 * squared error "
+     "(regression datasets only).",
      1, NULL},
     {"bias", XB_SCN_BOOL, "", "on", 0, 0, NULL, G_NET,
      "Layers have biases (kept in digital periphery, never on an array).", 1, NULL},
@@ -409,8 +415,9 @@ int xb_scenario_schema_markdown(FILE *fp)
             "`scenarios/examples/` holds `quickstart.csv` (the default of `make run`: backprop vs "
             "feedback alignment in software, on ideal devices, on Ag:a-Si and on TaOx/HfOx), "
             "`d2d_backward_sweep.csv` (device-to-device variability of the backward array), "
-            "`channels.csv` (bidirectional / conjoined / twin / distinct x bp / rbp / srbp) and "
-            "`devices.csv` (every published preset). To try one quickly, shrink it from the "
+            "`channels.csv` (bidirectional / conjoined / twin / distinct x bp / rbp / srbp), "
+            "`devices.csv` (every published preset) and `teacher.csv` (the linear teacher task: "
+            "backprop vs feedback alignment, ideal vs nonideal backward arrays). To try one quickly, shrink it from the "
             "command line: `xbarsim run F.csv --set epochs=1 --set train_n=500 --set seeds=1`.\n\n"
             "## Device parameters\n\n"
             "Besides the columns below, `p_<name>` sets parameter `<name>` of the forward arrays' "

@@ -29,6 +29,12 @@ static int pool_in_place(xb_dataset *d, size_t pool)
     return XB_OK;
 }
 
+static int is_regression(const xb_run *r)
+{
+    const char *ds = xb_run_text(r, "dataset");
+    return !strcmp(ds, "teacher") || !strcmp(ds, "chain");
+}
+
 static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset **test)
 {
     const char *ds = xb_run_text(r, "dataset");
@@ -36,7 +42,9 @@ static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset
     size_t ntr = (size_t)xb_run_int(r, "train_n"), nte = (size_t)xb_run_int(r, "test_n");
     size_t pool = (size_t)xb_run_int(r, "pool");
     char key[1200];
-    snprintf(key, sizeof key, "%s|%s|%zu|%zu|%zu", ds, dir, ntr, nte, pool);
+    /* a synthetic task is drawn from the run's seed: a teacher per seed */
+    snprintf(key, sizeof key, "%s|%s|%zu|%zu|%zu|%llu", ds, dir, ntr, nte, pool,
+             is_regression(r) ? (unsigned long long)r->seed : 0ULL);
     if (!cache.loaded || strcmp(cache.key, key)) {
         if (cache.loaded) {
             xb_dataset_free(&cache.train);
@@ -44,7 +52,17 @@ static int load_data(const xb_run *r, const xb_dataset **train, const xb_dataset
             cache.loaded = 0;
         }
         int rc;
-        if (dir[0]) {
+        if (!strcmp(ds, "teacher")) {
+            xb_teacher_config tc = XB_TEACHER_CONFIG_INIT;
+            tc.n_train = ntr ? ntr : tc.n_train;
+            tc.n_test = nte ? nte : tc.n_test;
+            rc = xb_dataset_linear_teacher(&cache.train, &cache.test, NULL, &tc, r->seed);
+        } else if (!strcmp(ds, "chain")) {
+            xb_chain_config cc = XB_CHAIN_CONFIG_INIT;
+            cc.n_train = ntr ? ntr : cc.n_train;
+            cc.n_test = nte ? nte : cc.n_test;
+            rc = xb_dataset_linear_chain(&cache.train, &cache.test, &cc, r->seed);
+        } else if (dir[0]) {
             rc = xb_dataset_load_fashion_mnist_dir(&cache.train, &cache.test, dir, ntr, nte);
             if (rc == XB_OK && pool > 1) {
                 rc = pool_in_place(&cache.train, pool);
@@ -268,6 +286,7 @@ typedef struct {
     size_t batch;
     double *mx;  /* metric batch inputs */
     int *my;     /* metric batch labels */
+    double *mt;  /* metric batch targets (regression) */
     size_t mn;
     volatile const sig_atomic_t *stop;
     double fwd_params[XB_DEVICE_PARAMS_MAX / sizeof(double)]; /* preset parameters */
@@ -291,6 +310,7 @@ static void tr_free(void *ws)
     free(t->idx);
     free(t->mx);
     free(t->my);
+    free(t->mt);
     free(t);
 }
 
@@ -327,7 +347,16 @@ static int tr_create(void **ws_out, const xb_run *r, volatile const sig_atomic_t
             rc = xb__error_set(XB_ENOMEM, "out of memory");
         }
     }
-    if (rc == XB_OK && t->mn > 0) {
+    if (rc == XB_OK && t->mn > 0 && !t->test->classification) {
+        /* regression: the first mn test samples with their targets */
+        t->mt = malloc(t->mn * t->test->n_out * sizeof *t->mt);
+        if (!t->mt) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory");
+        } else {
+            memcpy(t->mx, t->test->x, t->mn * t->test->dim * sizeof *t->mx);
+            memcpy(t->mt, t->test->target, t->mn * t->test->n_out * sizeof *t->mt);
+        }
+    } else if (rc == XB_OK && t->mn > 0) {
         size_t *mi = malloc(t->mn * sizeof *mi);
         if (!mi) {
             rc = xb__error_set(XB_ENOMEM, "out of memory");
@@ -454,10 +483,14 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
     }
     XB_TRY(xb_net_evaluate(t->net, t->train, &m->train_loss, &m->train_acc));
     XB_TRY(xb_net_evaluate(t->net, t->test, &m->test_loss, &m->test_acc));
+    if (!t->train->classification) {
+        XB_TRY(xb_net_evaluate_nse(t->net, t->train, &m->train_nse));
+        XB_TRY(xb_net_evaluate_nse(t->net, t->test, &m->test_nse));
+    }
     const xb_net_config *c = xb_net_config_get(t->net);
     if (t->mn > 0) {
         xb_net_layer_metrics lm[XB_NET_MAX_LAYERS];
-        XB_TRY(xb_net_metrics(t->net, t->mx, t->my, NULL, t->mn, lm));
+        XB_TRY(xb_net_metrics(t->net, t->mx, t->mt ? NULL : t->my, t->mt, t->mn, lm));
         for (int l = 0; l < c->n_layers && l < XB_RESULTS_MAX_LAYERS; l++) {
             m->angle[l] = lm[l].angle_deg;
             m->delta_angle[l] = lm[l].delta_angle_deg;
@@ -483,6 +516,14 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
 static const char *run_problem(const xb_run *r, void *pf, void *pb)
 {
     const char *ds = xb_run_text(r, "dataset");
+    int regression = is_regression(r), mse = !strcmp(xb_run_text(r, "loss"), "mse");
+    if (regression && !mse) {
+        return "a regression dataset (teacher, chain) needs loss 'mse'";
+    }
+    if (!regression && mse) {
+        return "loss 'mse' needs a regression dataset (teacher or chain): the image datasets "
+               "have class labels";
+    }
     if (!strcmp(ds, "mnist-idx") && !xb_run_text(r, "dataset_path")[0]) {
         return "dataset 'mnist-idx' needs dataset_path (the folder of the four idx files)";
     }
@@ -492,12 +533,20 @@ static const char *run_problem(const xb_run *r, void *pf, void *pb)
                "not found (install the Debian package dataset-fashion-mnist, or set "
                "dataset_path)";
     }
-    /* Fashion-MNIST shapes (the only image datasets the runner loads) */
+    /* Fashion-MNIST shapes (the only image datasets the runner loads), the
+     * teacher's 30 -> 10 and the chain's 1 -> 1 */
     long pool = xb_run_int(r, "pool");
-    size_t dim = (size_t)((28 / pool) * (28 / pool));
+    size_t dim = (size_t)((28 / pool) * (28 / pool)), n_out = 10;
+    if (!strcmp(ds, "teacher")) {
+        xb_teacher_config tc = XB_TEACHER_CONFIG_INIT;
+        dim = tc.n_in;
+        n_out = tc.n_out;
+    } else if (!strcmp(ds, "chain")) {
+        dim = n_out = 1;
+    }
     xb_net_config cfg;
     xb_net *net = NULL;
-    int rc = net_config(r, dim, 10, &cfg, pf, pb);
+    int rc = net_config(r, dim, n_out, &cfg, pf, pb);
     if (rc == XB_OK) {
         /* software net: the same validation without programming devices */
         cfg.hardware = 0;
