@@ -83,6 +83,7 @@ typedef struct {
     const char *out;      /* results folder, NULL on ranks other than 0 */
     double last_assemble; /* time results.csv was last assembled */
     double assemble_cost; /* seconds the last assembly took */
+    int last_nse;         /* last_acc holds test_nse (a regression task), not accuracy */
 } progress_state;
 
 /* results.csv is kept current while runs go on (each finished run, and
@@ -112,19 +113,23 @@ static void draw(progress_state *ps)
     char note[96];
     int k = snprintf(note, sizeof note, "runs %zu/%zu", ps->runs_done, ps->runs_total);
     if (ps->last_acc >= 0 && k > 0) {
-        snprintf(note + k, sizeof note - (size_t)k, "  test acc %.3f", ps->last_acc);
+        snprintf(note + k, sizeof note - (size_t)k, ps->last_nse ? "  test nse %.4f"
+                                                                  : "  test acc %.3f",
+                 ps->last_acc);
     }
     xb_progress_update(ps->bar, ps->epochs_done, note);
 }
 
 /* One event: an epoch made durable (epoch >= 0), and/or a run finished. A
  * run found complete on resume counts all its epochs at once. */
-static void account(progress_state *ps, size_t run, int epoch, double acc, int finished)
+static void account(progress_state *ps, size_t run, int epoch, double acc, int nse,
+                    int finished)
 {
     if (epoch >= 0) {
         ps->epochs_done++;
         if (acc == acc) {
             ps->last_acc = acc;
+            ps->last_nse = nse;
         }
     } else if (finished) {
         ps->epochs_done += (uint64_t)xb_run_int(xb_scenario_file_run(ps->f, run), "epochs") + 1;
@@ -140,7 +145,7 @@ static void account(progress_state *ps, size_t run, int epoch, double acc, int f
         fprintf(stderr, "xbarsim run: %zu/%zu %s seed %llu", ps->runs_done, ps->runs_total,
                 r->name, (unsigned long long)r->seed);
         if (epoch >= 0 && acc == acc) {
-            fprintf(stderr, " test_acc %.4f", acc);
+            fprintf(stderr, nse ? " test_nse %.4g" : " test_acc %.4f", acc);
         } else if (epoch < 0) {
             fprintf(stderr, " (complete, kept)");
         }
@@ -150,7 +155,10 @@ static void account(progress_state *ps, size_t run, int epoch, double acc, int f
 
 static void serial_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
 {
-    account(payload, run, m ? m->epoch : -1, m ? m->test_acc : -1.0, finished);
+    /* a regression task has no accuracy: its progress is the test NSE */
+    int nse = m && m->test_nse == m->test_nse;
+    account(payload, run, m ? m->epoch : -1, !m ? -1.0 : nse ? m->test_nse : m->test_acc, nse,
+            finished);
 }
 
 /* Worker processes report to the parent through a pipe; messages are far
@@ -159,7 +167,8 @@ typedef struct {
     uint64_t run;
     int32_t finished;
     int32_t epoch;
-    double acc;
+    double acc; /* test_acc, or test_nse when nse != 0 */
+    int32_t nse;
 } progress_msg;
 
 static int pipe_fd = -1;
@@ -180,7 +189,9 @@ static size_t shared_next_run(void *payload)
 static void pipe_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
 {
     (void)payload;
-    progress_msg msg = {run, finished, m ? m->epoch : -1, m ? m->test_acc : -1.0};
+    int nse = m && m->test_nse == m->test_nse;
+    progress_msg msg = {run, finished, m ? m->epoch : -1,
+                        !m ? -1.0 : nse ? m->test_nse : m->test_acc, nse};
     ssize_t w;
     do {
         w = write(pipe_fd, &msg, sizeof msg);
@@ -278,7 +289,7 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
         if (r != (ssize_t)sizeof msg) {
             break;
         }
-        account(ps, (size_t)msg.run, msg.epoch, msg.acc, msg.finished);
+        account(ps, (size_t)msg.run, msg.epoch, msg.acc, msg.nse, msg.finished);
     }
     close(fds[0]);
     int failed = started < jobs, interrupted = 0;
@@ -488,7 +499,7 @@ int xb_cli_run(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
 
     progress_state ps = {NULL, f, 0, 0, 0, -1.0, isatty(STDERR_FILENO), rank == 0 ? out : NULL,
-                         xb_time_now(), 0.0};
+                         xb_time_now(), 0.0, 0};
     uint64_t total_epochs = 0;
     /* runs this rank owns, for the bar */
     for (size_t i = (size_t)rank; i < n; i += (size_t)n_ranks) {
