@@ -355,6 +355,80 @@ static inline int32_t popcount64(uint64_t v)
     return (int32_t)((v * 0x0101010101010101u) >> 56);
 }
 
+/* Index of the lowest set bit of v != 0. */
+static inline int lowest_bit(uint64_t v)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(v);
+#else
+    int s = 0;
+    while (!(v & 1)) {
+        v >>= 1;
+        s++;
+    }
+    return s;
+#endif
+}
+
+/* The counts of one vector slot by slot: every row firing in slot s meets
+ * every column firing in it, one pulse each, so the work is the number of
+ * coincidences, against (firing rows) x (firing columns) mask tests of the
+ * row-by-column loop. The integer sums are the same in any order, so both
+ * give the same counts; this one is taken only when it is cheaper (sparse
+ * trains, the usual case with update management). Rows are x->hsign[0..nact)
+ * and the trains x->mask; returns 1 if it added the vector's counts. */
+static int by_slot(xb_xbar *x, const double *db, int nact, int32_t lrs)
+{
+    const int n_in = x->cfg.n_in, n_out = x->cfg.n_out;
+    const uint64_t *rm = x->mask, *cm = x->mask + n_in;
+    int ncol = 0;
+    memset(x->slot_nc, 0, sizeof x->slot_nc);
+    for (int i = 0; i < n_out; i++) {
+        uint64_t m = cm[i];
+        ncol += m != 0;
+        const int32_t ci = db[i] > 0.0 ? i + 1 : -(i + 1);
+        while (m != 0) {
+            int s = lowest_bit(m);
+            m &= m - 1;
+            x->slot_cols[(size_t)s * (size_t)n_out + (size_t)x->slot_nc[s]++] = ci;
+        }
+    }
+    /* coincidences if taken slot by slot, rows counted per slot below */
+    memset(x->slot_nr, 0, sizeof x->slot_nr);
+    for (int q = 0; q < nact; q++) {
+        const int32_t aq = x->hsign[q];
+        uint64_t m = rm[aq > 0 ? aq - 1 : -aq - 1];
+        while (m != 0) {
+            int s = lowest_bit(m);
+            m &= m - 1;
+            x->slot_rows[(size_t)s * (size_t)n_in + (size_t)x->slot_nr[s]++] = aq;
+        }
+    }
+    uint64_t work = 0;
+    for (int s = 0; s < 64; s++) {
+        work += (uint64_t)x->slot_nr[s] * (uint64_t)x->slot_nc[s];
+    }
+    if (work >= (uint64_t)nact * (uint64_t)ncol) {
+        return 0;
+    }
+    for (int s = 0; s < 64; s++) {
+        const int32_t *rows = x->slot_rows + (size_t)s * (size_t)n_in;
+        const int32_t *cols = x->slot_cols + (size_t)s * (size_t)n_out;
+        const int nr = x->slot_nr[s];
+        for (int c = 0; c < x->slot_nc[s] && nr > 0; c++) {
+            const int32_t ci = cols[c];
+            const int32_t si = ci > 0 ? lrs : -lrs;
+            int32_t *nc = x->ncount + (size_t)(ci > 0 ? ci - 1 : -ci - 1) * (size_t)n_in;
+            for (int q = 0; q < nr; q++) {
+                const int32_t aq = rows[q];
+                const int32_t sg = aq > 0 ? 1 : -1;
+                nc[aq * sg - 1] += si * sg;
+            }
+        }
+    }
+    return 1;
+}
+
 /* Gokmen–Vlasov stochastic update (device-models.md §5.2): BL slots; row j
  * fires with probability A|h_j|, column i with B|d_i|; every coincidence is
  * one pulse of sign(lr d_i h_j). A = B = sqrt(|lr| / (dw_pulse BL)), then
@@ -402,6 +476,9 @@ static int stochastic_counts(xb_xbar *x, double lr, const double *d, const doubl
             if (rm[j] != 0) {
                 act[nact++] = hb[j] > 0.0 ? j + 1 : -(j + 1);
             }
+        }
+        if (x->slot_rows != NULL && by_slot(x, db, nact, lrs)) {
+            continue;
         }
         for (int i = 0; i < n_out; i++) {
             const uint64_t ci = cm[i];

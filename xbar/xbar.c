@@ -113,6 +113,8 @@ void xb_xbar_free(xb_xbar *x)
     free(x->mask);
     free(x->plist);
     free(x->hsign);
+    free(x->slot_rows);
+    free(x->slot_cols);
     free(x->frac);
     free(x->gprev);
     free(x->hs);
@@ -311,6 +313,10 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     x->target = alloc0(x->ndev, sizeof *x->target, &failed);
     x->mask = alloc0((size_t)cfg->n_in + (size_t)cfg->n_out, sizeof *x->mask, &failed);
     x->hsign = alloc0((size_t)cfg->n_in, sizeof *x->hsign, &failed);
+    if (cfg->update == XB_UPDATE_STOCHASTIC) {
+        x->slot_rows = alloc0((size_t)64 * (size_t)cfg->n_in, sizeof *x->slot_rows, &failed);
+        x->slot_cols = alloc0((size_t)64 * (size_t)cfg->n_out, sizeof *x->slot_cols, &failed);
+    }
     x->frac = alloc0((size_t)cfg->n_in, sizeof *x->frac, &failed);
     x->plist = alloc0(x->ndev, sizeof *x->plist, &failed);
     x->gprev = alloc0(x->ndev, sizeof *x->gprev, &failed);

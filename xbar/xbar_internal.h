@@ -78,6 +78,11 @@ struct xb_xbar {
     uint64_t *mask;   /* n_in + n_out: stochastic pulse trains */
     double *frac;     /* n_in: fractions of one row's pulse counts */
     int32_t *hsign;   /* n_in: firing rows of one vector, +-(j + 1) by the sign of h_j */
+    /* stochastic scheme only (else NULL): per pulse slot s < 64, the rows
+     * (slot_rows + s n_in) and columns (slot_cols + s n_out) firing in it,
+     * as +-(index + 1) by their pulse sign, and how many */
+    int32_t *slot_rows, *slot_cols;
+    int slot_nr[64], slot_nc[64];
 
     /* read workspaces, for up to `cap` vectors (grown on first larger batch) */
     size_t cap, width;
