@@ -117,6 +117,45 @@ static void test_xbar_cellmap__tiles_repeat_the_map(void **state)
     xb_xbar_free(x);
 }
 
+/* Reference mapping: outputs on columns 0 and 1, the reference column last
+ * (column 2). w = 2 w_max (G - G_ref) / (Gmax - Gmin); the reference device
+ * aims at mid-range but its mapped Gmax (0.4 of the range) caps it, and a
+ * +w_max write aims at G_ref + half the range, capped by each output's cell. */
+static void test_xbar_cellmap__reference_column_is_last(void **state)
+{
+    (void)state;
+    double gmin, gmax;
+    nominal(&gmin, &gmax);
+    const double range = gmax - gmin;
+    double vals[3] = {gmax, gmin + 0.75 * range, gmin + 0.4 * range};
+    xb_xbar_config cfg = XB_XBAR_CONFIG_INIT;
+    cfg.n_in = 2;
+    cfg.n_out = 2;
+    cfg.mapping = XB_MAP_REF_COLUMN;
+    cfg.device.levels = 0;
+    /* the ideal model's own 64 levels would snap 0.9 of the range to a level */
+    double p[XB_DEVICE_PARAMS_MAX / sizeof(double)];
+    xb_assert_ok(xb_device_params_default(xb_device_ideal, p));
+    xb_assert_ok(xb_device_param_set(xb_device_ideal, p, "levels", 1e9));
+    cfg.device.type = xb_device_ideal;
+    cfg.device.params = p;
+    cfg.cellmap[0] = (xb_xbar_cellmap){"gmax", 1, 3, vals};
+    cfg.n_cellmaps = 1;
+    xb_xbar *x = NULL;
+    xb_assert_ok(xb_xbar_create(&x, &cfg));
+    double w[4];
+    full_scale(x, 2, 2, 1.0, w);
+    for (int j = 0; j < 2; j++) {
+        xb_assert_close(w[0 * 2 + j], 2.0 * (0.9 - 0.4), XB_TOL_SOLVER, 0.0); /* G_ref + 0.5 range */
+        xb_assert_close(w[1 * 2 + j], 2.0 * (0.75 - 0.4), XB_TOL_SOLVER, 0.0); /* its cell's Gmax */
+    }
+    full_scale(x, 2, 2, -1.0, w);
+    for (int k = 0; k < 4; k++) {
+        xb_assert_close(w[k], 2.0 * (0.0 - 0.4), XB_TOL_SOLVER, 0.0); /* down to Gmin */
+    }
+    xb_xbar_free(x);
+}
+
 static void test_xbar_cellmap__bad_maps(void **state)
 {
     (void)state;
@@ -141,6 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xbar_cellmap__one_cell_one_device),
         cmocka_unit_test(test_xbar_cellmap__tiles_repeat_the_map),
+        cmocka_unit_test(test_xbar_cellmap__reference_column_is_last),
         cmocka_unit_test(test_xbar_cellmap__bad_maps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
