@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Distinct map files one process keeps parsed (a run needs two at most). */
 #define CACHE 16
@@ -478,7 +479,39 @@ int xb_scn__cellmap_markdown(FILE *fp)
           "ragged rows, non-numbers, an unknown parameter and values the model refuses are "
           "reported as `map.csv:line:column: value 'x': ...` within the run's error.\n"
           "- `manifest.json` records the FNV-1a 64 hash of each map file's bytes under "
-          "`cellmap_hash_fnv1a64`.\n\n",
+          "`cellmap_hash_fnv1a64`, and a run's id (its part file) covers them: `--resume` "
+          "redoes a run whose map was edited.\n\n",
           fp);
     return ferror(fp) ? xb__error_set(XB_EIO, "cannot write the schema") : XB_OK;
+}
+
+uint64_t xb_scn__cellmap_id(uint64_t h, const char *column, const char *value)
+{
+    /* the last file hashed (the rows of a file usually share their maps),
+     * known by path, size and modification time */
+    static char last_path[1024];
+    static struct stat last_st;
+    static uint64_t last_hash;
+    if (value == NULL || !value[0] || !strcmp(value, "none") ||
+        (strcmp(column, "cellmap") && strcmp(column, "bwd_cellmap"))) {
+        return h;
+    }
+    struct stat st;
+    if (stat(value, &st) != 0) {
+        return h; /* checked to exist at parse time; the run reports it */
+    }
+    if (strcmp(last_path, value) != 0 || st.st_size != last_st.st_size ||
+        st.st_mtim.tv_sec != last_st.st_mtim.tv_sec ||
+        st.st_mtim.tv_nsec != last_st.st_mtim.tv_nsec) {
+        char *data = NULL;
+        size_t len = 0;
+        if (xb_file_read(value, &data, &len) != XB_OK) {
+            return h; /* checked to exist at parse time; the run reports it */
+        }
+        last_hash = xb_scn__fnv(XB_SCN_FNV_INIT, data, len);
+        free(data);
+        snprintf(last_path, sizeof last_path, "%s", value);
+        last_st = st;
+    }
+    return xb_scn__fnv(h, &last_hash, sizeof last_hash);
 }

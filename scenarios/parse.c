@@ -1006,6 +1006,7 @@ static int expand_row(xb_scenario_file *f, int line, strlist *vals)
                 }
                 h = xb_scn__fnv(h, sc[j].name, strlen(sc[j].name) + 1);
                 h = xb_scn__fnv(h, text[j] ? text[j] : "", text[j] ? strlen(text[j]) + 1 : 1);
+                h = xb_scn__cellmap_id(h, sc[j].name, text[j]); /* a map's bytes too */
                 if (!strcmp(sc[j].name, "scenario")) {
                     snprintf(r.scenario, sizeof r.scenario, "%s", text[j]);
                     k = (size_t)snprintf(r.name, sizeof r.name, "%s", text[j]);

@@ -59,5 +59,9 @@ int xb_scn__cellmap_markdown(FILE *fp);
 /* For the manifest: {"path": "fnv1a64 of its bytes", ...} of every map file
  * f's runs use (heap string), or NULL if none. */
 char *xb_scn__cellmap_manifest_json(const xb_scenario_file *f);
+/* For parse.c: a run id covers the content of its map files, so --resume
+ * never reuses results computed with an edited map: for a cellmap column
+ * naming a file, h continued with the FNV-1a 64 of its bytes; else h. */
+uint64_t xb_scn__cellmap_id(uint64_t h, const char *column, const char *value);
 
 #endif

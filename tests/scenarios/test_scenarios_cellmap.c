@@ -7,8 +7,10 @@
  * and FNV-1a 64 of the file bytes for the manifest. */
 #include "xb_test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenarios/scenarios_internal.h"
 
@@ -114,12 +116,42 @@ static void test_scenarios_cellmap__paths_and_runs(void **state)
     xb_scenario_file_free(f);
 }
 
+/* A run's id (its part file, what --resume trusts) covers the map's bytes. */
+static void test_scenarios_cellmap__id_covers_content(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/xb_cellmap_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char scn[128], map[128];
+    snprintf(scn, sizeof scn, "%s/s.csv", dir);
+    snprintf(map, sizeof map, "%s/m.csv", dir);
+    const char *s = "scenario,cellmap\na,m.csv\nb,\n";
+    xb_assert_ok(xb_file_write_atomic(scn, s, strlen(s)));
+    char id[2][2][17];
+    for (int v = 0; v < 2; v++) {
+        const char *m = v ? "gmax\n2e-6\n" : "gmax\n3e-6\n"; /* same size, new content */
+        xb_assert_ok(xb_file_write_atomic(map, m, strlen(m)));
+        xb_scenario_file *f = NULL;
+        xb_assert_ok(xb_scenario_file_load(&f, scn));
+        for (int r = 0; r < 2; r++) {
+            snprintf(id[v][r], sizeof id[v][r], "%s", xb_scenario_file_run(f, (size_t)r)->id);
+        }
+        xb_scenario_file_free(f);
+    }
+    assert_string_not_equal(id[0][0], id[1][0]); /* the run with the map */
+    assert_string_equal(id[0][1], id[1][1]);     /* the run without */
+    remove(map);
+    remove(scn);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenarios_cellmap__good_file),
         cmocka_unit_test(test_scenarios_cellmap__bad_files),
         cmocka_unit_test(test_scenarios_cellmap__paths_and_runs),
+        cmocka_unit_test(test_scenarios_cellmap__id_covers_content),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
