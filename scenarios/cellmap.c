@@ -488,7 +488,7 @@ int xb_scn__cellmap_markdown(FILE *fp)
 uint64_t xb_scn__cellmap_id(uint64_t h, const char *column, const char *value)
 {
     /* the last file hashed (the rows of a file usually share their maps),
-     * known by path, size and modification time */
+     * known by path, inode, size and modification time */
     static char last_path[1024];
     static struct stat last_st;
     static uint64_t last_hash;
@@ -500,7 +500,9 @@ uint64_t xb_scn__cellmap_id(uint64_t h, const char *column, const char *value)
     if (stat(value, &st) != 0) {
         return h; /* checked to exist at parse time; the run reports it */
     }
+    /* the inode too: a file replaced by rename may keep size and (coarse) mtime */
     if (strcmp(last_path, value) != 0 || st.st_size != last_st.st_size ||
+        st.st_ino != last_st.st_ino || st.st_dev != last_st.st_dev ||
         st.st_mtim.tv_sec != last_st.st_mtim.tv_sec ||
         st.st_mtim.tv_nsec != last_st.st_mtim.tv_nsec) {
         char *data = NULL;
