@@ -13,7 +13,7 @@ MODULES := core devices circuits xbar learning scenarios reports
 PACKAGES := build-essential pkg-config zlib1g-dev libcmocka-dev libcsv-dev \
             libsundials-dev libngspice0-dev ngspice libopenblas-dev \
             libsuitesparse-dev librandom123-dev libopenmpi-dev openmpi-bin \
-            gnuplot-nox dataset-fashion-mnist
+            gnuplot-nox dataset-fashion-mnist valgrind
 
 # -Wconversion is replaced by -Wfloat-conversion: the full flag reports every
 # int<->size_t index expression, which buries the conversions that lose value
@@ -46,7 +46,7 @@ CLI_TESTS := $(wildcard tests/cli/test_*.sh)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps run test unit-test cli-test bench asan clean headers
+.PHONY: all deps run test unit-test cli-test bench asan valgrind clean headers
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(CLI)
@@ -118,6 +118,15 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" test
+
+# Every CMocka suite under memcheck (slow: not part of `make test`).
+valgrind: deps $(TEST_BIN)
+	@for t in $(TEST_BIN); do \
+	  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	    --suppressions=tests/valgrind.supp \
+	    $$t >/dev/null 2>$(BUILD)/valgrind.log || { echo "FAIL  $$t"; cat $(BUILD)/valgrind.log; exit 1; }; \
+	  echo "ok    $$t"; \
+	done
 
 clean:
 	rm -rf build
