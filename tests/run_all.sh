@@ -3,6 +3,8 @@
 # full, and ends with one line "N passed, N failed" counted over test cases.
 # usage: run_all.sh BUILD CLI "SUITES" "CLI_TESTS"
 build=$1; cli=$2; suites=$3; clitests=$4
+# an absolute binary path, so that CLI tests may change directory
+case $cli in ""|/*) ;; *) cli="$(pwd)/$cli" ;; esac
 logdir="$build/test-logs"
 mkdir -p "$logdir"
 passed=0; failed=0; failed_names=""
