@@ -61,6 +61,9 @@ static void usage(FILE *fp)
             "  --jobs N     worker processes (default: one per CPU, at most one per run);\n"
             "               results do not depend on N\n"
             "  --resume     keep complete runs and durable epochs of DIR, redo the rest\n"
+            "               (an unfinished run continues from its checkpoint)\n"
+            "  --no-checkpoint  write no per-run checkpoints (DIR/parts/*.ckpt); --resume\n"
+            "               then retrains unfinished runs from epoch 0\n"
             "  --set C=V    set column C to V in every row (repeatable; sweeps allowed),\n"
             "               e.g. --set epochs=1 --set train_n=500 for a quick trial\n"
             "  --schema     print the column reference (docs/scenarios.md) as Markdown\n\n"
@@ -318,6 +321,7 @@ int xb_cli_run(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL;
     int check = 0, dry = 0, resume = 0, jobs = 0; /* 0: one per CPU */
+    int no_checkpoint = 0;
     const char *sets[64];
     size_t n_sets = 0;
     for (int i = 1; i < argc; i++) {
@@ -333,6 +337,8 @@ int xb_cli_run(int argc, char **argv)
             dry = 1;
         } else if (!strcmp(a, "--resume")) {
             resume = 1;
+        } else if (!strcmp(a, "--no-checkpoint")) {
+            no_checkpoint = 1;
         } else if (!strcmp(a, "--set")) {
             if (++i >= argc || n_sets >= sizeof sets / sizeof sets[0]) {
                 fprintf(stderr, "xbarsim run: --set needs COLUMN=VALUE (at most 64)\n");
@@ -513,6 +519,11 @@ int xb_cli_run(int argc, char **argv)
     xb_runner_config cfg = XB_RUNNER_CONFIG_INIT;
     cfg.out_dir = out;
     cfg.resume = resume;
+    cfg.no_checkpoint = no_checkpoint;
+    if (resume) {
+        /* say which runs continue from a checkpoint */
+        xb_log_set_level(XB_LOG_INFO);
+    }
     cfg.stop = &stop_flag;
     rc = run_workers(f, &cfg, jobs, rank, n_ranks, &ps);
     xb_progress_finish(ps.bar);

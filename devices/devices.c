@@ -813,3 +813,11 @@ int xb_devices__params_changed(xb_devices *d)
     }
     return 0;
 }
+
+void xb_devices__moving_state(xb_devices *d, double **state, double **g, size_t *n, size_t *ns)
+{
+    *state = d->state;
+    *g = d->g;
+    *n = d->n;
+    *ns = (size_t)d->type->n_state;
+}

@@ -359,4 +359,12 @@ int xb_net_metrics(xb_net *net, const double *x, const int *labels, const double
  * to [-1, 1]. k = 0 returns v. */
 double xb_quantize_error(double v, int k);
 
+/* Checkpoint of everything training moves in a network (matrices in memory
+ * or on arrays, biases, momentum, sign magnitudes, SAL state, step counts),
+ * appended to c; restore into a network created with the same config, after
+ * which the next step gives bit-identical results to the saved network's
+ * (learning/checkpoint.c). */
+int xb_net_checkpoint_save(const xb_net *net, xb_ckpt *c);
+int xb_net_checkpoint_restore(xb_net *net, xb_ckpt *c);
+
 #endif /* XB_LEARNING_H */

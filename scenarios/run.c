@@ -19,8 +19,45 @@ int xb_results_clear(const xb_scenario_file *f, const char *out_dir)
         if (unlink(path) != 0 && errno != ENOENT) {
             return xb__error_set(XB_EIO, "%s: cannot remove: %s", path, strerror(errno));
         }
+        xb_scn__ckpt_path(path, sizeof path, out_dir, xb_scenario_file_run(f, i));
+        XB_TRY(xb_scn__ckpt_remove(path));
     }
     return XB_OK;
+}
+
+/* On resume, continues after the checkpoint's epoch if there is a valid one
+ * no newer than the durable rows (rows after it are recomputed and checked);
+ * else, with a warning naming why, retrains from epoch 0 in a fresh ws. */
+static int run_restore(const xb_run *r, const xb_runner_config *cfg, const xb_trainer_type *tr,
+                       const char *ckpt, size_t done, void **ws, int *start)
+{
+    *start = 0;
+    if (!cfg->resume || cfg->no_checkpoint || tr != xb_trainer_learning || done == 0 ||
+        !xb_file_exists(ckpt)) {
+        return XB_OK;
+    }
+    int ce = -1;
+    int rc = xb_scn__learning_restore(*ws, ckpt, &ce);
+    if (rc == XB_OK && ce >= 0 && (size_t)ce < done) {
+        *start = ce + 1;
+        xb_log(XB_LOG_INFO, "run '%s' seed %llu: resumed from checkpoint after epoch %d", r->name,
+               (unsigned long long)r->seed, ce);
+        return XB_OK;
+    }
+    if (rc == XB_OK) {
+        xb_log(XB_LOG_WARN, "%s: checkpoint of epoch %d but %zu durable rows; retraining run '%s' "
+                            "seed %llu from epoch 0", ckpt, ce, done, r->name,
+               (unsigned long long)r->seed);
+    } else {
+        xb_log(XB_LOG_WARN, "%s; retraining run '%s' seed %llu from epoch 0", xb_last_error(),
+               r->name, (unsigned long long)r->seed);
+    }
+    tr->free(*ws);
+    *ws = NULL;
+    rc = tr->create(ws, r, cfg->stop);
+    return rc < 0 ? xb__error_prefix(rc, "run '%s' seed %llu (line %d): ", r->name,
+                                     (unsigned long long)r->seed, r->line)
+                  : XB_OK;
 }
 
 static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *cfg,
@@ -46,8 +83,16 @@ static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *
         return xb__error_prefix(rc, "run '%s' seed %llu (line %d): ", r->name,
                                 (unsigned long long)r->seed, r->line);
     }
+    char ckpt[4096];
+    xb_scn__ckpt_path(ckpt, sizeof ckpt, cfg->out_dir, r);
+    int start = 0;
+    rc = run_restore(r, cfg, tr, ckpt, xb_scn__part_done(part), &ws, &start);
+    if (rc < 0) {
+        xb_scn__part_free(part);
+        return rc;
+    }
     double t0 = xb_time_now();
-    for (int e = 0; e <= epochs; e++) {
+    for (int e = start; e <= epochs; e++) {
         if (cfg->stop && *cfg->stop) {
             rc = xb__error_set(XB_EINTERRUPTED, "stopped after run '%s' seed %llu epoch %d",
                                r->name, (unsigned long long)r->seed, e - 1);
@@ -68,6 +113,10 @@ static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *
         m.epoch = e;
         m.seconds = xb_time_now() - t0;
         rc = xb_scn__part_epoch(part, &m);
+        if (rc == XB_OK && !cfg->no_checkpoint && tr == xb_trainer_learning && e < epochs) {
+            /* right after the part file: the checkpoint is never ahead of it */
+            rc = xb_scn__learning_save(ws, ckpt, e);
+        }
         if (rc < 0) {
             break;
         }
@@ -77,6 +126,10 @@ static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *
     }
     tr->free(ws);
     xb_scn__part_free(part);
+    if (rc == XB_OK) {
+        /* complete: the part file says all; its checkpoint is not needed */
+        rc = xb_scn__ckpt_remove(ckpt);
+    }
     return rc;
 }
 

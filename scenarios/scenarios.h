@@ -181,9 +181,12 @@ typedef struct {
      * next run index to do, or (size_t)-1 when none is left; when set it
      * replaces the worker / n_workers partition */
     size_t (*next_run)(void *payload);
+    /* 1: write no per-run checkpoints (resume then retrains unfinished runs
+     * from epoch 0, checking the durable rows) */
+    int no_checkpoint;
 } xb_runner_config;
 
-#define XB_RUNNER_CONFIG_INIT {"results", 0, 0, 1, NULL, NULL, NULL, NULL, NULL}
+#define XB_RUNNER_CONFIG_INIT {"results", 0, 0, 1, NULL, NULL, NULL, NULL, NULL, 0}
 
 /* Runs every run of f that this rank owns, each writing durable part files
  * under out_dir/parts/. Returns XB_EINTERRUPTED if stopped. */

@@ -64,4 +64,30 @@ char *xb_scn__cellmap_manifest_json(const xb_scenario_file *f);
  * naming a file, h continued with the FNV-1a 64 of its bytes; else h. */
 uint64_t xb_scn__cellmap_id(uint64_t h, const char *column, const char *value);
 
+/* Per-run checkpoints (checkpoint.c): <out_dir>/parts/<id>.ckpt holds the
+ * trainer's items (raw bytes, sizes checked on read) and the network after
+ * a durable epoch, under a header with the run's settings hash. */
+typedef struct {
+    void *p;
+    size_t bytes;
+} xb_scn_ckpt_item;
+typedef struct xb_net xb_net;
+void xb_scn__ckpt_path(char *out, size_t n, const char *out_dir, const xb_run *r);
+/* FNV-1a 64 of the run id, every column's text and the seed. */
+uint64_t xb_scn__run_hash(const xb_run *r);
+int xb_scn__ckpt_write(const char *path, const xb_run *r, int epoch, const xb_net *net,
+                       const xb_scn_ckpt_item *items, size_t n_items);
+/* Restores net and the items; on any error (XB_EIO naming the file and what
+ * differs) they may be partly overwritten: the caller starts afresh. */
+int xb_scn__ckpt_read(const char *path, const xb_run *r, int *epoch_out, xb_net *net,
+                      const xb_scn_ckpt_item *items, size_t n_items);
+int xb_scn__ckpt_remove(const char *path);
+/* The "Results, crashes and resume" section of docs/scenarios.md. */
+int xb_scn__resume_markdown(FILE *fp);
+/* The learning trainer's checkpoints (train.c): save the state after
+ * `epoch` to path; restore into a freshly created trainer and give its
+ * epoch, or fail leaving the trainer unusable. */
+int xb_scn__learning_save(void *ws, const char *path, int epoch);
+int xb_scn__learning_restore(void *ws, const char *path, int *epoch_out);
+
 #endif

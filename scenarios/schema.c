@@ -431,6 +431,7 @@ int xb_scenario_schema_markdown(FILE *fp)
             "`xbarsim device list` names the models and presets, `xbarsim device show NAME` "
             "lists a model's parameters with their units.\n\n"
             );
+    xb_scn__resume_markdown(fp);
     xb_scn__cellmap_markdown(fp);
     fprintf(fp, "## Columns\n");
 

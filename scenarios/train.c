@@ -636,6 +636,24 @@ int xb_scenario_file_check_runs(xb_scenario_file *f)
     return XB_OK;
 }
 
+/* Checkpoints (scenarios/checkpoint.c): the cost model's counters of the
+ * previous epoch and its running sums, then the network. */
+int xb_scn__learning_save(void *ws, const char *path, int epoch)
+{
+    trainer *t = ws;
+    xb_scn_ckpt_item it[] = {{t->seen, sizeof t->seen}, {t->energy, sizeof t->energy},
+                             {t->latency, sizeof t->latency}};
+    return xb_scn__ckpt_write(path, t->run, epoch, t->net, it, 3);
+}
+
+int xb_scn__learning_restore(void *ws, const char *path, int *epoch_out)
+{
+    trainer *t = ws;
+    xb_scn_ckpt_item it[] = {{t->seen, sizeof t->seen}, {t->energy, sizeof t->energy},
+                             {t->latency, sizeof t->latency}};
+    return xb_scn__ckpt_read(path, t->run, epoch_out, t->net, it, 3);
+}
+
 static const xb_trainer_type learning_trainer = {
     .name = "learning", .create = tr_create, .epoch = tr_epoch, .free = tr_free};
 

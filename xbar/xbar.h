@@ -186,4 +186,12 @@ void xb_xbar_counters_reset(xb_xbar *x);
  * row each, as CSV with a header line (csv = 1) or as an aligned table. */
 int xb_xbar_counters_fprint(FILE *fp, const xb_xbar *x, int csv);
 
+/* Checkpoint of everything training moves in the array (devices, weights,
+ * derived sums, counters, event numbers and stream positions), appended to
+ * c; restore into an array created with the same configuration, after which
+ * the next operation gives bit-identical results to the saved array's
+ * (xbar/checkpoint.c). */
+int xb_xbar_checkpoint_save(const xb_xbar *x, xb_ckpt *c);
+int xb_xbar_checkpoint_restore(xb_xbar *x, xb_ckpt *c);
+
 #endif /* XB_XBAR_H */
