@@ -1,6 +1,6 @@
 /* Checkpoints: a growable byte stream shared by every module's save and
- * restore, and the part of a device block that training moves (states and
- * conductances). Everything else in the block (parameters, stuck cells, drift
+ * restore, and the part of a device block that training moves (states,
+ * conductances and the integrator's counters). Everything else in the block (parameters, stuck cells, drift
  * exponents, pulse tables) is a function of the configuration and the seed,
  * so create rebuilds it identically and it is not saved. */
 #include "devices/devices_internal.h"
@@ -68,12 +68,15 @@ int xb_devices_checkpoint_save(const xb_devices *d, xb_ckpt *c)
     XB_ASSERT_ARG(d != NULL && c != NULL);
     double *state, *g;
     size_t n, ns;
-    xb_devices__moving_state((xb_devices *)d, &state, &g, &n, &ns);
+    xb_device_ode_stats *st;
+    xb_devices__moving_state((xb_devices *)d, &state, &g, &n, &ns, &st);
     xb_ckpt_put_u64(c, TAG_DEVICES);
     xb_ckpt_put_u64(c, n);
     xb_ckpt_put_u64(c, ns);
     xb_ckpt_put(c, state, n * ns * sizeof *state);
     xb_ckpt_put(c, g, n * sizeof *g);
+    xb_ckpt_put_u64(c, sizeof *st);
+    xb_ckpt_put(c, st, sizeof *st);
     return c->oom ? xb__error_set(XB_ENOMEM, "out of memory for a checkpoint of %zu devices", n)
                   : XB_OK;
 }
@@ -83,10 +86,13 @@ int xb_devices_checkpoint_restore(xb_devices *d, xb_ckpt *c)
     XB_ASSERT_ARG(d != NULL && c != NULL);
     double *state, *g;
     size_t n, ns;
-    xb_devices__moving_state(d, &state, &g, &n, &ns);
+    xb_device_ode_stats *st;
+    xb_devices__moving_state(d, &state, &g, &n, &ns, &st);
     XB_TRY(xb_ckpt_expect(c, TAG_DEVICES, "device section tag"));
     XB_TRY(xb_ckpt_expect(c, n, "device count"));
     XB_TRY(xb_ckpt_expect(c, ns, "state variables per device"));
     XB_TRY(xb_ckpt_get(c, state, n * ns * sizeof *state, "device states"));
-    return xb_ckpt_get(c, g, n * sizeof *g, "device conductances");
+    XB_TRY(xb_ckpt_get(c, g, n * sizeof *g, "device conductances"));
+    XB_TRY(xb_ckpt_expect(c, sizeof *st, "integrator statistics size"));
+    return xb_ckpt_get(c, st, sizeof *st, "integrator statistics");
 }

@@ -814,8 +814,10 @@ int xb_devices__params_changed(xb_devices *d)
     return 0;
 }
 
-void xb_devices__moving_state(xb_devices *d, double **state, double **g, size_t *n, size_t *ns)
+void xb_devices__moving_state(xb_devices *d, double **state, double **g, size_t *n, size_t *ns,
+                              xb_device_ode_stats **stats)
 {
+    *stats = &d->ode_stats;
     *state = d->state;
     *g = d->g;
     *n = d->n;

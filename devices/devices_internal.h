@@ -111,7 +111,9 @@ int xb_devices__params_per_device(xb_devices *d, void **params_out);
  * block caches from them (ODE mode's v_up / v_down). */
 int xb_devices__params_changed(xb_devices *d);
 
-/* For checkpoint.c: what training moves in a block (states n x ns, g n). */
-void xb_devices__moving_state(xb_devices *d, double **state, double **g, size_t *n, size_t *ns);
+/* For checkpoint.c: what training moves in a block (states n x ns, g n,
+ * the integrator's counters). */
+void xb_devices__moving_state(xb_devices *d, double **state, double **g, size_t *n, size_t *ns,
+                              xb_device_ode_stats **stats);
 
 #endif /* XB_DEVICES_INTERNAL_H */

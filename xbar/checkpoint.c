@@ -38,6 +38,7 @@ static void items(xb_xbar *x, size_t *sizes, void **ptrs, int *n)
     ITEM(&x->update_pos, sizeof x->update_pos);
     ITEM(&x->read_pos, sizeof x->read_pos);
     ITEM(&x->event, sizeof x->event);
+    ITEM(&x->drift, sizeof x->drift);
     ITEM(&x->rng_update, sizeof x->rng_update);
     ITEM(&x->rng_read, sizeof x->rng_read);
     for (int t = 0; t < x->ntiles; t++) {
