@@ -36,6 +36,7 @@ typedef struct {
 typedef struct {
     AIHW_HEAD;
 } head_params;
+XB_DEVICE__G_HEAD_CHECK(head_params);
 
 #define HEAD_TABLE(T)                                                                            \
     {"gmin", "S", offsetof(T, gmin), "lowest conductance (b_min)"},                             \
@@ -92,33 +93,8 @@ static double ps_step(const void *pv, double x, int up)
     return -dminus(pv) * pow(x, p->gamma * (1.0 - p->gamma_up_down));
 }
 
-static int g_identity(const void *params, size_t stride, size_t n, const double *state,
-                      double *g_out)
-{
-    (void)params;
-    (void)stride;
-    for (size_t k = 0; k < n; k++) {
-        g_out[k] = state[k];
-    }
-    return 0;
-}
 
-static int g_set_clamped(const void *params, size_t stride, size_t n, const double *g,
-                         double *state_out)
-{
-    for (size_t k = 0; k < n; k++) {
-        const head_params *p = xb_device__params_at(params, stride, k);
-        state_out[k] = xb_device__clamp(g[k], p->gmin, p->gmax);
-    }
-    return 0;
-}
 
-static void head_bounds(const void *params, double *gmin_out, double *gmax_out)
-{
-    const head_params *p = params;
-    *gmin_out = p->gmin;
-    *gmax_out = p->gmax;
-}
 
 static double head_pulses_full_range(const void *params) { return 1.0 / ((const head_params *)params)->step; }
 
@@ -231,9 +207,9 @@ static const xb_device_param ps_table[] = {
         .default_params = &prefix##_defaults,                                                    \
         .params = prefix##_table,                                                                \
         .n_params = (int)(sizeof prefix##_table / sizeof prefix##_table[0]),                     \
-        .conductance = g_identity,                                                               \
-        .set_conductance = g_set_clamped,                                                        \
-        .bounds = head_bounds,                                                                   \
+        .conductance = xb_device__g_conductance,                                                               \
+        .set_conductance = xb_device__g_set_clamped,                                                        \
+        .bounds = xb_device__g_bounds,                                                                   \
         .pulse = prefix##_pulse,                                                                 \
         .pulses_full_range = head_pulses_full_range,                                             \
         .derive = prefix##_derive,                                                               \

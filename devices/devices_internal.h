@@ -5,6 +5,7 @@
 #include "devices/devices.h"
 
 #include <math.h>
+#include <stddef.h>
 
 /* A hint to fetch p into cache ahead of use (no-op without GCC/Clang). */
 #if defined(__GNUC__)
@@ -34,6 +35,22 @@ static inline double xb_device__gate(double dist)
 {
     return xb_device__clamp(dist / XB_DEVICE_GATE_WIDTH, 0.0, 1.0);
 }
+
+/* Pulse-level models keep the conductance as their state and begin their
+ * parameter struct with these two fields; they share three ops (gstate.c).
+ * XB_DEVICE__G_HEAD_CHECK(T) proves a struct T starts that way. */
+typedef struct {
+    double gmin, gmax; /* S */
+} xb_device__g_head;
+#define XB_DEVICE__G_HEAD_CHECK(T)                                             \
+    _Static_assert(offsetof(T, gmin) == offsetof(xb_device__g_head, gmin) &&   \
+                       offsetof(T, gmax) == offsetof(xb_device__g_head, gmax), \
+                   #T " must begin with double gmin, gmax")
+int xb_device__g_conductance(const void *params, size_t stride, size_t n, const double *state,
+                             double *g_out);
+int xb_device__g_set_clamped(const void *params, size_t stride, size_t n, const double *g,
+                             double *state_out);
+void xb_device__g_bounds(const void *params, double *gmin_out, double *gmax_out);
 
 /* Index of a parameter in the model's table, or -1. */
 int xb_device__param_index(const xb_device_type *type, const char *name);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 typedef xb_device_ideal_params ideal_params;
+XB_DEVICE__G_HEAD_CHECK(ideal_params);
 
 static const ideal_params ideal_defaults = {.gmin = 100e-9, .gmax = 5e-6, .levels = 64.0};
 
@@ -18,16 +19,6 @@ static const xb_device_param ideal_table[] = {
 
 static double ideal_step(const ideal_params *p) { return (p->gmax - p->gmin) / (p->levels - 1.0); }
 
-static int ideal_conductance(const void *params, size_t stride, size_t n, const double *state,
-                             double *g_out)
-{
-    (void)params;
-    (void)stride;
-    for (size_t k = 0; k < n; k++) {
-        g_out[k] = state[k];
-    }
-    return 0;
-}
 
 /* Nearest level: a device with finite levels can only sit on one. */
 static int ideal_set_conductance(const void *params, size_t stride, size_t n, const double *g,
@@ -42,12 +33,6 @@ static int ideal_set_conductance(const void *params, size_t stride, size_t n, co
     return 0;
 }
 
-static void ideal_bounds(const void *params, double *gmin_out, double *gmax_out)
-{
-    const ideal_params *p = params;
-    *gmin_out = p->gmin;
-    *gmax_out = p->gmax;
-}
 
 static int ideal_pulse(const void *params, size_t stride, size_t n, double *state,
                        const int32_t *npulses)
@@ -91,9 +76,9 @@ static const xb_device_type ideal_type = {
     .default_params = &ideal_defaults,
     .params = ideal_table,
     .n_params = (int)(sizeof ideal_table / sizeof ideal_table[0]),
-    .conductance = ideal_conductance,
+    .conductance = xb_device__g_conductance,
     .set_conductance = ideal_set_conductance,
-    .bounds = ideal_bounds,
+    .bounds = xb_device__g_bounds,
     .pulse = ideal_pulse,
     .pulses_full_range = ideal_pulses_full_range,
     .derive = ideal_derive,

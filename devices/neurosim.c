@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 typedef xb_device_neurosim_params ns_params;
+XB_DEVICE__G_HEAD_CHECK(ns_params);
 
 /* NL = NL_SCALE * max_p (Ghat(p) - p): the factor that reproduces NeuroSim's
  * getParamA table to 4 significant digits (device-models.md §5.1, [C]). */
@@ -112,33 +113,8 @@ static int ns_derive(void *params)
     return 0;
 }
 
-static int ns_conductance(const void *params, size_t stride, size_t n, const double *state,
-                          double *g_out)
-{
-    (void)params;
-    (void)stride;
-    for (size_t k = 0; k < n; k++) {
-        g_out[k] = state[k];
-    }
-    return 0;
-}
 
-static int ns_set_conductance(const void *params, size_t stride, size_t n, const double *g,
-                              double *state_out)
-{
-    for (size_t k = 0; k < n; k++) {
-        const ns_params *p = xb_device__params_at(params, stride, k);
-        state_out[k] = xb_device__clamp(g[k], p->gmin, p->gmax);
-    }
-    return 0;
-}
 
-static void ns_bounds(const void *params, double *gmin_out, double *gmax_out)
-{
-    const ns_params *p = params;
-    *gmin_out = p->gmin;
-    *gmax_out = p->gmax;
-}
 
 /* One device, one direction: G -> P -> G(P + n). */
 static double ns_move(const ns_params *p, double g, int32_t n)
@@ -187,9 +163,9 @@ static const xb_device_type ns_type = {
     .default_params = &ns_defaults,
     .params = ns_table,
     .n_params = (int)(sizeof ns_table / sizeof ns_table[0]),
-    .conductance = ns_conductance,
-    .set_conductance = ns_set_conductance,
-    .bounds = ns_bounds,
+    .conductance = xb_device__g_conductance,
+    .set_conductance = xb_device__g_set_clamped,
+    .bounds = xb_device__g_bounds,
     .pulse = ns_pulse,
     .pulses_full_range = ns_pulses_full_range,
     .derive = ns_derive,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 typedef xb_device_piecewise_params pw_params;
+XB_DEVICE__G_HEAD_CHECK(pw_params);
 #define NN XB_DEVICE_PIECEWISE_NODES
 
 static int pw_derive(void *pv);
@@ -54,31 +55,8 @@ static double interp(const double *node, double x)
     return node[i] + t * (node[i + 1] - node[i]);
 }
 
-static int pw_conductance(const void *params, size_t stride, size_t n, const double *state,
-                          double *g_out)
-{
-    (void)params;
-    (void)stride;
-    memcpy(g_out, state, n * sizeof *g_out);
-    return 0;
-}
 
-static int pw_set_conductance(const void *params, size_t stride, size_t n, const double *g,
-                              double *state_out)
-{
-    for (size_t k = 0; k < n; k++) {
-        const pw_params *p = xb_device__params_at(params, stride, k);
-        state_out[k] = xb_device__clamp(g[k], p->gmin, p->gmax);
-    }
-    return 0;
-}
 
-static void pw_bounds(const void *params, double *gmin_out, double *gmax_out)
-{
-    const pw_params *p = params;
-    *gmin_out = p->gmin;
-    *gmax_out = p->gmax;
-}
 
 /* Geometric interpolation where both neighbours are positive: exact for a
  * step that is exponential in x, which is what a pulse table in log G gives
@@ -186,9 +164,9 @@ static const xb_device_type pw_type = {
     .default_params = &pw_defaults,
     .params = pw_table,
     .n_params = (int)(sizeof pw_table / sizeof pw_table[0]),
-    .conductance = pw_conductance,
-    .set_conductance = pw_set_conductance,
-    .bounds = pw_bounds,
+    .conductance = xb_device__g_conductance,
+    .set_conductance = xb_device__g_set_clamped,
+    .bounds = xb_device__g_bounds,
     .pulse = pw_pulse,
     .pulses_full_range = pw_pulses_full_range,
     .derive = pw_derive,
