@@ -70,6 +70,10 @@ static int run_one(const xb_scenario_file *f, size_t i, const xb_runner_config *
     xb_metrics m;
     if (xb_scn__part_done(part) >= (size_t)epochs + 1) {
         xb_scn__part_free(part);
+        /* a kill between the last row and the removal left one behind */
+        char stale[4096];
+        xb_scn__ckpt_path(stale, sizeof stale, cfg->out_dir, r);
+        XB_TRY(xb_scn__ckpt_remove(stale));
         if (cfg->on_epoch) {
             xb_metrics_clear(&m, epochs);
             cfg->on_epoch(cfg->payload, i, NULL, 1);
