@@ -5,6 +5,9 @@
  * output space: independent multiplicative noise N(0, s) on each cell current
  * sums to a Gaussian of variance s^2 sum_j (g_ij v_j)^2, i.e. one more GEMM
  * with the matrix of squared conductances (x->q, already in weight units).
+ * That GEMM runs in single precision (x->qf, kept with x->q; inputs
+ * normalised by the vector's max |x| so their squares stay in float range):
+ * it only sets a noise sd, and float halves its cost.
  *
  * General path, per tile: inputs normalised by the vector's max |x| (the DAC
  * full scale, then quantised), partial output by GEMM or by the read backend,
@@ -125,18 +128,20 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
     }
 }
 
-/* Adds noise sd = sigma sqrt(var) to out (nvec x n, leading dim ld).
+/* Adds noise sd = sigma sc_b sqrt(var) to out (nvec x n, leading dim ld),
+ * sc_b = vsc[b] (1 if vsc is NULL) rescaling variances of normalised inputs.
  * Element e = b * n + k uses normal number e % 4 of the read-stream block at
  * pos0 + e / 4: Box-Muller on two pairs of 32-bit uniforms gives four normals
  * per Philox block (tails cut at 6.8 sd, far beyond what a read resolves). */
-static void add_noise(const xb_xbar *x, double *out, size_t ld, const double *var, size_t nvec,
-                      size_t n, uint64_t pos0)
+static void add_noise(const xb_xbar *x, double *out, size_t ld, const float *var,
+                      const double *vsc, size_t nvec, size_t n, uint64_t pos0)
 {
     const double sg = x->read_noise, two_pi = 6.283185307179586476925;
     const double u32 = 1.0 / 4294967296.0;
     const size_t ne = nvec * n;
     /* (b, k) of element e0, advanced without a division per element */
     size_t b = 0, k = 0;
+    double sgb = vsc != NULL ? sg * vsc[0] : sg;
     for (size_t e0 = 0; e0 < ne; e0 += 4) {
         uint32_t w[4];
         xb_rng_u32x4_at(&x->rng_read, pos0 + e0 / 4, w);
@@ -146,14 +151,31 @@ static void add_noise(const xb_xbar *x, double *out, size_t ld, const double *va
         double z[4] = {r0 * cos(a0), r0 * sin(a0), r1 * cos(a1), r1 * sin(a1)};
         size_t m = ne - e0 < 4 ? ne - e0 : 4;
         for (size_t q = 0; q < m; q++) {
-            double v = var[e0 + q];
+            double v = (double)var[e0 + q];
             if (v > 0.0) {
-                out[b * ld + k] += sg * sqrt(v) * z[q];
+                out[b * ld + k] += sgb * sqrt(v) * z[q];
             }
             if (++k == n) {
                 k = 0;
                 b++;
+                if (vsc != NULL && b < nvec) {
+                    sgb = sg * vsc[b];
+                }
             }
+        }
+    }
+}
+
+/* Squares of the normalised inputs in float: columns i_off .. i_off + ni of
+ * each vector of xs (leading dim na), packed with leading dim ni. */
+static void square_inputs(const double *xs, size_t na, size_t i_off, size_t ni, size_t nvec,
+                          float *sq)
+{
+    for (size_t b = 0; b < nvec; b++) {
+        const double *v = xs + b * na + i_off;
+        float *o = sq + b * ni;
+        for (size_t k = 0; k < ni; k++) {
+            o[k] = (float)(v[k] * v[k]);
         }
     }
 }
@@ -322,15 +344,16 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
         if (!noise) {
             return XB_OK;
         }
-        for (size_t k = 0; k < nvec * na; k++) {
-            x->sq[k] = in[k] * in[k];
-        }
+        /* variances of the normalised inputs x->xs, rescaled per vector by
+         * x->xscale in add_noise */
+        const float d2f = (float)d2;
+        square_inputs(x->xs, na, 0, na, nvec, x->sqf);
         if (!transpose) {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, d2, x->sq,
-                        n_in, x->q, n_in, 0.0, x->var, n_out);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, d2f, x->sqf,
+                        n_in, x->qf, n_in, 0.0f, x->varf, n_out);
         } else {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, d2, x->sq,
-                        n_out, x->q, n_in, 0.0, x->var, n_in);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, d2f, x->sqf,
+                        n_out, x->qf, n_in, 0.0f, x->varf, n_in);
         }
         if (x->cfg.mapping == XB_MAP_REF_COLUMN && !transpose) {
             for (int t = 0; t < x->ntiles; t++) {
@@ -341,7 +364,7 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
                           pos0 + nvec * nb + (uint64_t)t * nvec);
             }
         }
-        add_noise(x, out, nb, x->var, nvec, nb, pos0);
+        add_noise(x, out, nb, x->varf, x->xscale, nvec, nb, pos0);
         return XB_OK;
     }
 
@@ -375,25 +398,21 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
             }
             if (noise) {
                 const size_t ni = (size_t)(transpose ? tl->no : tl->nr);
-                for (size_t b = 0; b < nvec; b++) {
-                    for (size_t k = 0; k < ni; k++) {
-                        double u = x->xs[b * na + i_off + k];
-                        x->sq[b * ni + k] = u * u;
-                    }
-                }
-                const double *qsub = (K > 1 ? x->qk + (size_t)sl * nw : x->q) + sub;
+                const float d2f = (float)d2;
+                square_inputs(x->xs, na, i_off, ni, nvec, x->sqf);
+                const float *qsub = (K > 1 ? x->qkf + (size_t)sl * nw : x->qf) + sub;
                 if (!transpose) {
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, d2,
-                                x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, d2f,
+                                x->sqf, (int)ni, qsub, n_in, 0.0f, x->varf, (int)np);
                 } else {
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no, d2,
-                                x->sq, (int)ni, qsub, n_in, 0.0, x->var, (int)np);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no,
+                                d2f, x->sqf, (int)ni, qsub, n_in, 0.0f, x->varf, (int)np);
                 }
                 uint64_t tpos = pos0 + (uint64_t)(t * K + sl) * nvec * (nb + 1);
                 if (x->cfg.mapping == XB_MAP_REF_COLUMN && !transpose) {
                     ref_noise(x, tl, x->sig[sl], x->xs + i_off, na, nvec, x->part, np, refpos);
                 }
-                add_noise(x, x->part, np, x->var, nvec, np, tpos);
+                add_noise(x, x->part, np, x->varf, NULL, nvec, np, tpos);
             }
             if (x->cfg.adc_bits > 0) {
                 adc(x, tl, transpose, sl, x->part, nvec, np);

@@ -106,6 +106,10 @@ void xb_xbar_free(xb_xbar *x)
     free(x->q);
     free(x->wk);
     free(x->qk);
+    free(x->qf);
+    free(x->qkf);
+    free(x->sqf);
+    free(x->varf);
     free(x->npulses);
     free(x->ncount);
     free(x->dw);
@@ -127,8 +131,6 @@ void xb_xbar_free(xb_xbar *x)
     free(x->dist_ord);
     free(x->dist_params);
     free(x->xs);
-    free(x->sq);
-    free(x->var);
     free(x->part);
     free(x->vbuf);
     free(x->ibuf);
@@ -300,11 +302,13 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     x->w = alloc0(nw, sizeof *x->w, &failed);
     if (x->read_noise > 0.0) {
         x->q = alloc0(nw, sizeof *x->q, &failed);
+        x->qf = alloc0(nw, sizeof *x->qf, &failed);
     }
     if (x->nslices > 1) {
         x->wk = alloc0(nw * (size_t)x->nslices, sizeof *x->wk, &failed);
         if (x->read_noise > 0.0) {
             x->qk = alloc0(nw * (size_t)x->nslices, sizeof *x->qk, &failed);
+            x->qkf = alloc0(nw * (size_t)x->nslices, sizeof *x->qkf, &failed);
         }
     }
     x->npulses = alloc0(x->ndev, sizeof *x->npulses, &failed);
@@ -384,13 +388,21 @@ int xb_xbar__ensure_ws(xb_xbar *x, size_t nvec)
     }
     size_t cap = nvec > x->cfg.max_batch ? nvec : x->cfg.max_batch;
     size_t n = cap * x->width;
-    double **bufs[] = {&x->xs, &x->sq, &x->var, &x->part, &x->vbuf, &x->ibuf};
+    double **bufs[] = {&x->xs, &x->part, &x->vbuf, &x->ibuf};
     for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++) {
         double *p = realloc(*bufs[k], n * sizeof **bufs[k]);
         if (p == NULL) {
             return xb__error_set(XB_ENOMEM, "out of memory");
         }
         *bufs[k] = p;
+    }
+    float **fbufs[] = {&x->sqf, &x->varf};
+    for (size_t k = 0; k < sizeof fbufs / sizeof fbufs[0]; k++) {
+        float *p = realloc(*fbufs[k], n * sizeof **fbufs[k]);
+        if (p == NULL) {
+            return xb__error_set(XB_ENOMEM, "out of memory");
+        }
+        *fbufs[k] = p;
     }
     double *p = realloc(x->xscale, cap * sizeof *x->xscale);
     if (p == NULL) {
@@ -517,12 +529,14 @@ static void weight_at(xb_xbar *x, const xb__tile *tl, const double *G, int ii, i
             x->wk[(size_t)k * nw + wo] = wv;
             if (x->qk != NULL) {
                 x->qk[(size_t)k * nw + wo] = qv;
+                x->qkf[(size_t)k * nw + wo] = (float)qv;
             }
         }
     }
     x->w[wo] = wsum;
     if (x->q != NULL) {
         x->q[wo] = qsum;
+        x->qf[wo] = (float)qsum;
     }
 }
 

@@ -61,6 +61,9 @@ struct xb_xbar {
 
     double *w; /* n_out x n_in effective weights */
     double *q; /* n_out x n_in: read-noise variance per unit input^2 (NULL if off) */
+    /* single-precision copies of q and qk, kept current with them: the
+     * variance GEMM of a noisy read runs in float (a noise sd needs no more) */
+    float *qf, *qkf;
 
     int32_t *npulses; /* ndev: pulse counts of one write; all zero between writes */
     size_t *plist;    /* ndev: ascending indices of the devices a write pulses */
@@ -86,7 +89,8 @@ struct xb_xbar {
 
     /* read workspaces, for up to `cap` vectors (grown on first larger batch) */
     size_t cap, width;
-    double *xs, *sq, *var, *part, *vbuf, *ibuf, *xscale;
+    double *xs, *part, *vbuf, *ibuf, *xscale;
+    float *sqf, *varf; /* noisy reads: squared normalised inputs, output variances */
 
     /* the write in progress: event, plist entries written so far, tile of the
      * last one, whether a reference device moved */
