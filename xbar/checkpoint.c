@@ -1,7 +1,9 @@
-/* Checkpoint of an array: its devices, the weights and the sums and ADC
- * scales derived from them (saved as they are rather than recomputed, so a
- * restore is exact whatever order of operations produced them), and every
- * counter and stream position that advances. */
+/* Checkpoint of an array: its devices, and every counter, event number,
+ * stream position and running sum that advances. The weights and read-noise
+ * matrices (and any copy of them) are recomputed from the restored
+ * conductances by xb_xbar__refresh, which forms each weight as a write does
+ * (the round-trip tests compare them bit for bit); the row and column sums
+ * are kept incrementally by writes, so they are saved as they are. */
 #include "xbar/xbar_internal.h"
 
 #include <string.h>
@@ -21,18 +23,12 @@ static size_t n_sums(const xb_xbar *x)
 /* The saved items in order: pointer and byte count (0 for an absent one). */
 static void items(xb_xbar *x, size_t *sizes, void **ptrs, int *n)
 {
-    size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
-    size_t K = (size_t)x->nslices;
     int k = 0;
 #define ITEM(p, bytes)                                                                           \
     do {                                                                                         \
         ptrs[k] = (void *)(p);                                                                   \
         sizes[k++] = (p) != NULL ? (bytes) : 0;                                                  \
     } while (0)
-    ITEM(x->w, nw * sizeof *x->w);
-    ITEM(x->q, nw * sizeof *x->q);
-    ITEM(x->wk, K > 1 ? nw * K * sizeof *x->wk : 0);
-    ITEM(x->qk, K > 1 ? nw * K * sizeof *x->qk : 0);
     ITEM(x->sums, n_sums(x) * sizeof *x->sums);
     ITEM(&x->cnt, sizeof x->cnt);
     ITEM(&x->update_pos, sizeof x->update_pos);
