@@ -375,6 +375,29 @@ static int desired_change(const xb_net *net, const xb_net__mat *m, const double 
     return XB_OK;
 }
 
+/* Whether m's change is plain -lr g (no sign, decay or momentum): then it
+ * goes to the matrix without a pass forming dw. */
+static int change_is_plain(const xb_net *net, const xb_net__mat *m)
+{
+    const xb_net_config *c = &net->cfg;
+    return !c->manhattan && !(c->decay > 0.0) && m->vel == NULL;
+}
+
+/* m += -lr g, bit for bit what desired_change + xb_net__mat_add give: the
+ * crossbar rounds each product -lr g_i once, as the dw array held it. */
+static int apply_plain_change(const xb_net *net, xb_net__mat *m, const double *g)
+{
+    const double a = -net->cfg.lr;
+    if (m->xb != NULL) {
+        return xb_xbar_update_scaled(m->xb, a, g);
+    }
+    size_t n = (size_t)m->rows * (size_t)m->cols;
+    for (size_t i = 0; i < n; i++) {
+        m->w[i] += a * g[i];
+    }
+    return XB_OK;
+}
+
 int xb_net_update(xb_net *net)
 {
     XB_ASSERT_ARG(net != NULL);
@@ -391,6 +414,8 @@ int xb_net_update(xb_net *net)
         int have_dw = 0;
         if (W->stochastic) {
             XB_TRY(xb_net__mat_add_outer(W, scale, net->d[l], net->h[l - 1], net->nb));
+        } else if (change_is_plain(net, W)) {
+            XB_TRY(apply_plain_change(net, W, net->g[l]));
         } else {
             XB_TRY(desired_change(net, W, net->g[l], net->dw, net->wbuf));
             XB_TRY(xb_net__mat_add(W, net->dw));
@@ -415,6 +440,10 @@ int xb_net_update(xb_net *net)
              * when decay makes it depend on K's own values */
             if (K->stochastic) {
                 XB_TRY(xb_net__mat_add_outer(K, scale, net->d[l], net->h[l - 1], net->nb));
+                continue;
+            }
+            if (change_is_plain(net, K)) {
+                XB_TRY(apply_plain_change(net, K, net->g[l]));
                 continue;
             }
             if (!have_dw || c->decay > 0.0) {

@@ -32,7 +32,8 @@ static double row_uniform(const xb_rng *r, uint64_t pos, int q, uint32_t *u, int
  * probability fraction / fmax (thinning), so a row of small updates costs a
  * few draws instead of one per weight. Either way each weight gets its extra
  * pulse independently with probability equal to its fraction. */
-static void round_row(xb_xbar *x, const double *dw, int32_t *nc, uint64_t pos, int *bad)
+static void round_row(xb_xbar *x, double alpha, const double *dw, int32_t *nc, uint64_t pos,
+                      int *bad)
 {
     const int n = x->cfg.n_in;
     const double inv = 1.0 / x->dw_pulse, lim = (double)x->max_pulses;
@@ -46,11 +47,12 @@ static void round_row(xb_xbar *x, const double *dw, int32_t *nc, uint64_t pos, i
      * for non-NaN values, cvttpd2dq truncates toward zero like the int64 cast
      * (|r| <= lim < 2^31), and the maximum of |f| does not depend on order. */
     {
+        const __m128d valpha = _mm_set1_pd(alpha);
         const __m128d vinv = _mm_set1_pd(inv), vlim = _mm_set1_pd(lim), vnlim = _mm_set1_pd(-lim);
         const __m128d absmask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
         __m128d vmax = _mm_setzero_pd(), bad2 = _mm_setzero_pd();
         for (; jv + 2 <= n; jv += 2) {
-            __m128d v = _mm_loadu_pd(dw + jv);
+            __m128d v = _mm_mul_pd(_mm_loadu_pd(dw + jv), valpha);
             __m128d fin = _mm_cmpeq_pd(_mm_sub_pd(v, v), _mm_setzero_pd());
             bad2 = _mm_or_pd(bad2, _mm_andnot_pd(fin, _mm_castsi128_pd(_mm_set1_epi32(-1))));
             __m128d r = _mm_and_pd(_mm_mul_pd(v, vinv), fin);
@@ -68,7 +70,7 @@ static void round_row(xb_xbar *x, const double *dw, int32_t *nc, uint64_t pos, i
     }
 #endif
     for (int j = jv; j < n; j++) {
-        double v = dw[j];
+        double v = alpha * dw[j];
         nonfinite |= !isfinite(v);
         double r = isfinite(v) ? v * inv : 0.0;
         r = r > lim ? lim : (r < -lim ? -lim : r);
@@ -112,11 +114,12 @@ static void round_row(xb_xbar *x, const double *dw, int32_t *nc, uint64_t pos, i
     }
 }
 
-/* Pulse counts for a desired change dw: n = dw / dw_pulse rounded by the
- * scheme. Stochastic rounding is toward zero plus one pulse more with the
+/* Pulse counts for a desired change alpha dw (each product rounded once,
+ * as a caller's array of them would be; alpha = 1 is exact): n = dw / dw_pulse
+ * rounded by the scheme. Stochastic rounding is toward zero plus one pulse more with the
  * probability of the remaining fraction: n = trunc(r) + sign(r) B(|r - trunc r|),
  * unbiased, and sparse when the updates are small against one pulse. */
-static int counts_from_dw(xb_xbar *x, const double *dw)
+static int counts_from_dw(xb_xbar *x, double alpha, const double *dw)
 {
     const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
     const double inv = 1.0 / x->dw_pulse, lim = (double)x->max_pulses;
@@ -128,27 +131,30 @@ static int counts_from_dw(xb_xbar *x, const double *dw)
      * them would mispredict half the time */
     if (x->cfg.update == XB_UPDATE_SIGN) {
         for (size_t k = 0; k < nw; k++) {
-            bad |= !isfinite(dw[k]);
-            nc[k] = (dw[k] > 0.0) - (dw[k] < 0.0);
+            double v = alpha * dw[k];
+            bad |= !isfinite(v);
+            nc[k] = (v > 0.0) - (v < 0.0);
         }
     } else if (x->cfg.update == XB_UPDATE_TRUNC) {
         for (size_t k = 0; k < nw; k++) {
-            bad |= !isfinite(dw[k]);
-            double n = trunc(dw[k] * inv);
+            double v = alpha * dw[k];
+            bad |= !isfinite(v);
+            double n = trunc(v * inv);
             nc[k] = (int32_t)(n > lim ? lim : (n < -lim ? -lim : n));
         }
     } else {
         const int n_in = x->cfg.n_in, n_out = x->cfg.n_out;
         for (int i = 0; i < n_out; i++) {
-            round_row(x, dw + (size_t)i * (size_t)n_in, nc + (size_t)i * (size_t)n_in,
+            round_row(x, alpha, dw + (size_t)i * (size_t)n_in, nc + (size_t)i * (size_t)n_in,
                       pos0 + (uint64_t)i * row_blocks(n_in), &bad);
         }
     }
     if (bad) {
         for (size_t k = 0; k < nw; k++) {
-            if (!isfinite(dw[k])) {
+            double v = alpha * dw[k];
+            if (!isfinite(v)) {
                 return xb__error_set(XB_EINVAL, "dw %zu (row %zu, column %zu) is %g", k,
-                                     k / (size_t)x->cfg.n_in, k % (size_t)x->cfg.n_in, dw[k]);
+                                     k / (size_t)x->cfg.n_in, k % (size_t)x->cfg.n_in, v);
             }
         }
     }
@@ -329,7 +335,22 @@ int xb_xbar_update(xb_xbar *x, const double *dw)
         return xb__error_set(XB_EINVAL, "update scheme 'stochastic' pulses rows and columns from "
                                         "the factors d and h: call xb_xbar_update_outer");
     }
-    XB_TRY(counts_from_dw(x, dw));
+    XB_TRY(counts_from_dw(x, 1.0, dw));
+    return apply_counts(x);
+}
+
+int xb_xbar_update_scaled(xb_xbar *x, double alpha, const double *g)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(g != NULL);
+    if (x->cfg.update == XB_UPDATE_STOCHASTIC) {
+        return xb__error_set(XB_EINVAL, "update scheme 'stochastic' pulses rows and columns from "
+                                        "the factors d and h: call xb_xbar_update_outer");
+    }
+    if (!isfinite(alpha)) {
+        return xb__error_set(XB_EINVAL, "update scale alpha is %g", alpha);
+    }
+    XB_TRY(counts_from_dw(x, alpha, g));
     return apply_counts(x);
 }
 

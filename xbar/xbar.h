@@ -137,6 +137,9 @@ int xb_xbar_backward(xb_xbar *x, const double *in, size_t nvec, double *out);
 /* Applies a desired change dw[n_out * n_in] as write pulses (schemes PULSES,
  * TRUNC, SIGN; STOCHASTIC needs the factors: use xb_xbar_update_outer). */
 int xb_xbar_update(xb_xbar *x, const double *dw);
+/* xb_xbar_update of dw[k] = alpha * g[k] without the caller's pass forming
+ * dw: each product is rounded once, so the result is the same bit for bit. */
+int xb_xbar_update_scaled(xb_xbar *x, double alpha, const double *g);
 /* Applies the desired change dW = lr * sum_b d_b h_b^T, d[b * n_out + i],
  * h[b * n_in + j]: for STOCHASTIC as row/column pulse trains whose
  * coincidences program; for the other schemes by forming dW (one GEMM) and
