@@ -174,6 +174,24 @@ void xb_csv_field(FILE *fp, const char *s);
 /* Writes a double with 17 significant digits (round-trips exactly), or "nan". */
 void xb_csv_double(FILE *fp, double v);
 
+/* ----------------------------------------------------------- checkpoints */
+
+/* A growable byte stream that every module's checkpoint save appends to and
+ * restore reads from (pos); restores check counts and tags and fail with
+ * XB_EIO naming what does not match or is truncated (core/ckpt.c). */
+typedef struct {
+    unsigned char *data;
+    size_t len, cap, pos;
+    int oom; /* a put ran out of memory: the stream is unusable */
+} xb_ckpt;
+
+void xb_ckpt_put(xb_ckpt *c, const void *p, size_t n);
+void xb_ckpt_put_u64(xb_ckpt *c, uint64_t v);
+int xb_ckpt_get(xb_ckpt *c, void *p, size_t n, const char *what);
+/* Reads a u64 and fails unless it equals want. */
+int xb_ckpt_expect(xb_ckpt *c, uint64_t want, const char *what);
+void xb_ckpt_free(xb_ckpt *c);
+
 /* ----------------------------------------------------------------- time */
 
 double xb_time_now(void); /* monotonic seconds */

@@ -417,21 +417,7 @@ int xb_devices_is_stuck(const xb_devices *d, size_t k);
 int xb_devices_set_param_values(xb_devices *d, const char *param, const double *values);
 
 /* ----------------------------------------------------------- checkpoints
- * A growable byte stream that every module's checkpoint save appends to and
- * restore reads from (pos); restores check counts and tags and fail with
- * XB_EIO naming what does not match or is truncated (devices/checkpoint.c). */
-typedef struct {
-    unsigned char *data;
-    size_t len, cap, pos;
-    int oom; /* a put ran out of memory: the stream is unusable */
-} xb_ckpt;
-
-void xb_ckpt_put(xb_ckpt *c, const void *p, size_t n);
-void xb_ckpt_put_u64(xb_ckpt *c, uint64_t v);
-int xb_ckpt_get(xb_ckpt *c, void *p, size_t n, const char *what);
-/* Reads a u64 and fails unless it equals want. */
-int xb_ckpt_expect(xb_ckpt *c, uint64_t want, const char *what);
-void xb_ckpt_free(xb_ckpt *c);
+ * (the byte stream xb_ckpt is in core/core.h) */
 
 /* The device states and conductances (all that pulses move); restore into a
  * block created with the same configuration and seed. */
