@@ -17,6 +17,9 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static double quant_levels(int bits)
 {
@@ -128,32 +131,114 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
     }
 }
 
+/* Ziggurat normals (Marsaglia & Tsang 2000, in Doornik's 2005 layout): 256
+ * strips of equal area V under f(x) = exp(-x^2 / 2); strip 0 is the base
+ * strip, which carries the tail beyond R. zx[i] is the right edge of strip i
+ * (zx[0] = V / f(R) > R, zx[256] = 0), zr[i] = zx[i + 1] / zx[i]. */
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 0.00492867323399
+
+void xb_xbar__zig_init(double *zx, double *zr)
+{
+    double f = exp(-0.5 * ZIG_R * ZIG_R);
+    zx[0] = ZIG_V / f;
+    zx[1] = ZIG_R;
+    zx[XB__ZIG_N] = 0.0;
+    for (int i = 2; i < XB__ZIG_N; i++) {
+        zx[i] = sqrt(-2.0 * log(ZIG_V / zx[i - 1] + f));
+        f = exp(-0.5 * zx[i] * zx[i]);
+    }
+    for (int i = 0; i < XB__ZIG_N; i++) {
+        zr[i] = zx[i + 1] / zx[i];
+    }
+}
+
+static double u32_open(uint32_t w) { return ((double)w + 0.5) * (1.0 / 4294967296.0); }
+
+/* The rest of a ziggurat draw whose first word w missed its strip's inner
+ * rectangle: the wedge test or the tail, and restarts with fresh words from
+ * the blocks at fpos, fpos + 1, ... (at most 64: the chance of needing more
+ * is below 1e-60; then the last candidate is returned). */
+static double zig_slow(const xb_xbar *x, uint32_t w, uint64_t fpos)
+{
+    for (int a = 0; a < 64; a++) {
+        const int i = (int)(w & 0xffu);
+        const double u = ((double)(w >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
+        uint32_t f[4];
+        if (fabs(u) < x->zig_r[i]) {
+            return u * x->zig_x[i];
+        }
+        xb_rng_u32x4_at(&x->rng_read, fpos + (uint64_t)a, f);
+        if (i == 0) {
+            /* tail beyond R (Marsaglia 1964): exact, by its own rejection */
+            double t = -log(u32_open(f[0])) / ZIG_R, y = -log(u32_open(f[1]));
+            if (y + y >= t * t) {
+                return u < 0.0 ? -(ZIG_R + t) : ZIG_R + t;
+            }
+            for (int b = a + 1; b < 64; b++) {
+                xb_rng_u32x4_at(&x->rng_read, fpos + (uint64_t)b, f);
+                t = -log(u32_open(f[0])) / ZIG_R;
+                y = -log(u32_open(f[1]));
+                if (y + y >= t * t) {
+                    return u < 0.0 ? -(ZIG_R + t) : ZIG_R + t;
+                }
+            }
+            return u < 0.0 ? -(ZIG_R + t) : ZIG_R + t;
+        }
+        /* wedge of strip i: accept under the curve */
+        const double v = u * x->zig_x[i];
+        const double f0 = exp(-0.5 * (x->zig_x[i] * x->zig_x[i] - v * v));
+        const double f1 = exp(-0.5 * (x->zig_x[i + 1] * x->zig_x[i + 1] - v * v));
+        if (f1 + u32_open(f[1]) * (f0 - f1) < 1.0) {
+            return v;
+        }
+        w = f[0]; /* restart with a fresh first word */
+    }
+    return ((double)(w >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
+}
+
 /* Adds noise sd = sigma sc_b sqrt(var) to out (nvec x n, leading dim ld),
  * sc_b = vsc[b] (1 if vsc is NULL) rescaling variances of normalised inputs.
- * Element e = b * n + k uses normal number e % 4 of the read-stream block at
- * pos0 + e / 4: Box-Muller on two pairs of 32-bit uniforms gives four normals
- * per Philox block (tails cut at 6.8 sd, far beyond what a read resolves). */
-static void add_noise(const xb_xbar *x, double *out, size_t ld, const float *var,
-                      const double *vsc, size_t nvec, size_t n, uint64_t pos0)
+ * Position layout of the read stream: element e = b * n + k takes word e % 4
+ * of the block at pos0 + e / 4 and turns it into a normal by the ziggurat
+ * (8 bits choose the strip, 24 the signed abscissa): about 99 % of the draws
+ * end there. The others continue with blocks at
+ * 2^63 + 64 ((pos0 + e / 4) 4 + e % 4) + a, a = 0, 1, ... (the top half of
+ * the position space, which ordinary positions never reach). */
+static void add_noise(const xb_xbar *x, double *out, size_t ld, float *var, const double *vsc,
+                      size_t nvec, size_t n, uint64_t pos0)
 {
-    const double sg = x->read_noise, two_pi = 6.283185307179586476925;
-    const double u32 = 1.0 / 4294967296.0;
+    const double sg = x->read_noise;
     const size_t ne = nvec * n;
+    /* sd = sqrt(max(var, 0)) in place, four at a time (NaN -> 0 by maxps) */
+    size_t k0 = 0;
+#if defined(__SSE2__)
+    for (; k0 + 4 <= ne; k0 += 4) {
+        __m128 v = _mm_max_ps(_mm_loadu_ps(var + k0), _mm_setzero_ps());
+        _mm_storeu_ps(var + k0, _mm_sqrt_ps(v));
+    }
+#endif
+    for (; k0 < ne; k0++) {
+        var[k0] = var[k0] > 0.0f ? sqrtf(var[k0]) : 0.0f;
+    }
     /* (b, k) of element e0, advanced without a division per element */
     size_t b = 0, k = 0;
     double sgb = vsc != NULL ? sg * vsc[0] : sg;
     for (size_t e0 = 0; e0 < ne; e0 += 4) {
         uint32_t w[4];
-        xb_rng_u32x4_at(&x->rng_read, pos0 + e0 / 4, w);
-        double r0 = sqrt(-2.0 * log(((double)w[0] + 0.5) * u32));
-        double r1 = sqrt(-2.0 * log(((double)w[2] + 0.5) * u32));
-        double a0 = two_pi * ((double)w[1] + 0.5) * u32, a1 = two_pi * ((double)w[3] + 0.5) * u32;
-        double z[4] = {r0 * cos(a0), r0 * sin(a0), r1 * cos(a1), r1 * sin(a1)};
+        const uint64_t pos = pos0 + e0 / 4;
+        xb_rng_u32x4_at(&x->rng_read, pos, w);
         size_t m = ne - e0 < 4 ? ne - e0 : 4;
         for (size_t q = 0; q < m; q++) {
-            double v = (double)var[e0 + q];
-            if (v > 0.0) {
-                out[b * ld + k] += sgb * sqrt(v) * z[q];
+            const double sd = (double)var[e0 + q];
+            if (sd > 0.0) {
+                const int i = (int)(w[q] & 0xffu);
+                const double u = ((double)(w[q] >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
+                double z = u * x->zig_x[i];
+                if (!(fabs(u) < x->zig_r[i])) {
+                    z = zig_slow(x, w[q], ((uint64_t)1 << 63) + ((pos * 4 + q) << 6));
+                }
+                out[b * ld + k] += sgb * sd * z;
             }
             if (++k == n) {
                 k = 0;

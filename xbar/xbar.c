@@ -289,6 +289,7 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     }
     x->gref = 0.5 * (x->gmin + x->gmax);
     x->read_noise = xb_devices_read_noise(x->dev);
+    xb_xbar__zig_init(x->zig_x, x->zig_r);
     x->drift = 1.0;
     {
         /* in pulses of the least significant slice */

@@ -16,6 +16,9 @@
 
 #include <math.h>
 
+/* strips of the read-noise ziggurat (read.c) */
+#define XB__ZIG_N 256
+
 typedef struct {
     int r0, nr;     /* inputs (physical rows) */
     int o0, no;     /* outputs */
@@ -64,6 +67,8 @@ struct xb_xbar {
     /* single-precision copies of q and qk, kept current with them: the
      * variance GEMM of a noisy read runs in float (a noise sd needs no more) */
     float *qf, *qkf;
+    /* ziggurat tables of the read-noise normals (read.c) */
+    double zig_x[XB__ZIG_N + 1], zig_r[XB__ZIG_N];
 
     int32_t *npulses; /* ndev: pulse counts of one write; all zero between writes */
     size_t *plist;    /* ndev: ascending indices of the devices a write pulses */
@@ -141,6 +146,8 @@ static inline size_t xb__dev_ref(const xb__tile *t, int ref_unit, int rr)
 /* Recomputes the weights, noise matrix, sums and ADC scales from the device
  * conductances after any write; marks every tile for a backend setup. */
 void xb_xbar__refresh(xb_xbar *x);
+/* Fills the ziggurat tables zx[XB__ZIG_N + 1], zr[XB__ZIG_N] (read.c). */
+void xb_xbar__zig_init(double *zx, double *zr);
 /* Writes the signed pulses of the devices in x->plist (x->npulses) through
  * the devices, updates weights, sums, write energy and counters, and zeroes
  * npulses again; `program` counts them as programming pulses. */

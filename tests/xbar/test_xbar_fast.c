@@ -179,12 +179,100 @@ static void test_xbar_fast__transposed_general_read_noise_variance(void **state)
     xb_xbar_free(xf);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double u = *(const double *)a, v = *(const double *)b;
+    return (u > v) - (u < v);
+}
+
+/* Read noise draws are standard normals (ziggurat, docs/xbar.md): 400 000
+ * noisy reads of one vector, each output standardised by its sample mean and
+ * sd, pooled. Reference: the normal distribution, Phi(z) = erfc(-z/sqrt 2)/2:
+ * Kolmogorov-Smirnov distance below 1.95/sqrt(N) (alpha = 0.001, conservative
+ * with estimated mean and sd), fourth moment 3 within 5 sd (sqrt(96/N)), and
+ * the fractions beyond 2 and beyond R = 3.6541 (the ziggurat's tail path)
+ * within 5 binomial sd of 2(1 - Phi). */
+static void test_xbar_fast__read_noise_draws_are_standard_normal(void **state)
+{
+    (void)state;
+    enum { NO = 4 };
+    const size_t nv = 100000, N = nv * NO;
+    xb_xbar_config c = XB_XBAR_CONFIG_INIT;
+    c.n_in = 1;
+    c.n_out = NO;
+    c.seed = 77;
+    c.device.read_noise = 0.1;
+    xb_xbar *x = NULL;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    const double w[NO] = {0.3, -0.7, 0.0, 0.9};
+    xb_assert_ok(xb_xbar_program(x, w));
+    double *in = malloc(nv * sizeof *in), *y = malloc(N * sizeof *y), *z = malloc(N * sizeof *z);
+    assert_non_null(in);
+    assert_non_null(y);
+    assert_non_null(z);
+    for (size_t b = 0; b < nv; b++) {
+        in[b] = 0.8;
+    }
+    xb_assert_ok(xb_xbar_forward(x, in, nv, y));
+    for (int i = 0; i < NO; i++) {
+        double m = 0.0, v = 0.0;
+        for (size_t b = 0; b < nv; b++) {
+            m += y[b * NO + (size_t)i];
+        }
+        m /= (double)nv;
+        for (size_t b = 0; b < nv; b++) {
+            double e = y[b * NO + (size_t)i] - m;
+            v += e * e;
+        }
+        double sd = sqrt(v / (double)(nv - 1));
+        assert_true(sd > 0.0);
+        for (size_t b = 0; b < nv; b++) {
+            z[(size_t)i * nv + b] = (y[b * NO + (size_t)i] - m) / sd;
+        }
+    }
+    double m4 = 0.0;
+    size_t beyond2 = 0, beyond_r = 0;
+    for (size_t k = 0; k < N; k++) {
+        m4 += z[k] * z[k] * z[k] * z[k];
+        beyond2 += fabs(z[k]) > 2.0;
+        beyond_r += fabs(z[k]) > 3.6541528853610088;
+    }
+    m4 /= (double)N;
+    if (fabs(m4 - 3.0) > 5.0 * sqrt(96.0 / (double)N)) {
+        fail_msg("fourth moment %g, expect 3", m4);
+    }
+    const double lim[2] = {2.0, 3.6541528853610088};
+    const size_t cnt[2] = {beyond2, beyond_r};
+    for (int t = 0; t < 2; t++) {
+        double p = erfc(lim[t] / sqrt(2.0)), mu = p * (double)N;
+        double sdv = sqrt((double)N * p * (1.0 - p));
+        if (fabs((double)cnt[t] - mu) > 5.0 * sdv) {
+            fail_msg("beyond %g sd: %zu draws, expect %g +- %g", lim[t], cnt[t], mu, sdv);
+        }
+    }
+    qsort(z, N, sizeof *z, cmp_double);
+    double d = 0.0;
+    for (size_t k = 0; k < N; k++) {
+        double f = 0.5 * erfc(-z[k] / sqrt(2.0));
+        double a = fabs(f - (double)k / (double)N), b = fabs((double)(k + 1) / (double)N - f);
+        d = fmax(d, fmax(a, b));
+    }
+    if (d > 1.95 / sqrt((double)N)) {
+        fail_msg("Kolmogorov-Smirnov distance %g > %g", d, 1.95 / sqrt((double)N));
+    }
+    free(in);
+    free(y);
+    free(z);
+    xb_xbar_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xbar_fast__update_scaled_equals_update_of_product),
         cmocka_unit_test(test_xbar_fast__update_scaled__errors),
         cmocka_unit_test(test_xbar_fast__transposed_general_read_noise_variance),
+        cmocka_unit_test(test_xbar_fast__read_noise_draws_are_standard_normal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
