@@ -477,8 +477,11 @@ static int cmd_fit(const char *data, const char *model, const char *out, const c
              "set xlabel 'pulse number'\nset ylabel 'conductance (S)'\n"
              "set title 'fit of %s: rms error %.3g of range' noenhanced\n"
              "plot '%s' every ::1 using 2:3 with points pt 7 ps 0.5 title 'measured', \\\n"
-             "     '%s' every ::1 using 2:3 with lines lw 2 title 'fitted (from Gmin)'\n",
-             t->name, t->name, res.rms_rel, datacopy, file);
+             "     '%s' every ::1 using 2:(strcol(1) eq 'ltp' ? $3 : 1/0) with lines lw 2 lc 2 "
+             "title 'fitted (from Gmin)', \\\n"
+             "     '%s' every ::1 using 2:(strcol(1) eq 'ltd' ? $3 : 1/0) with lines lw 2 lc 2 "
+             "notitle\n",
+             t->name, t->name, res.rms_rel, datacopy, file, file);
     char gpfile[320];
     snprintf(gpfile, sizeof gpfile, "%s.gp", base);
     if ((rc = write_text(dir, gpfile, gp)) < 0 || (rc = render(dir, base)) < 0) {

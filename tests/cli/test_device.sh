@@ -51,6 +51,10 @@ grep -q "rms error" "$T/fit" || fail "fit does not report its error"
 awk '/^  nl_ltp/ { d = $2 - 0.5; if (d < 0) d = -d; ok = d < 1e-4 } END { exit !ok }' "$T/fit" \
   || fail "fit did not recover nl_ltp 0.5 of EpiRAM: $(grep nl_ltp "$T/fit")"
 "$X" device show "$T/f/fit.csv" >/dev/null || fail "the fitted device file is not usable as NAME"
+# the fitted LTP and LTD curves are separate series: one line through both would
+# join the last LTP point (pulse N, Gmax) to the first LTD one (pulse 0, Gmax)
+[ "$(grep -c "fit_curve.csv' every ::1 using 2:(strcol(1) eq 'lt[pd]'" "$T/f/fit_curve.gp")" -eq 2 ] \
+  || fail "fitted curve is not split into LTP and LTD series: $(cat "$T/f/fit_curve.gp")"
 "$X" device fit "$T/f/pulse_epiram.csv" --model softbounds -o "$T/f/sb.csv" --no-figure >"$T/fit2" \
   || fail "fit --model softbounds exited $?"
 grep -q "^fit of model soft_bounds" "$T/fit2" || fail "softbounds is not soft_bounds"
