@@ -11,14 +11,15 @@
 
 static void usage(FILE *fp)
 {
-    fputs("usage: xbarsim size DESIGN.csv [--format md|csv] [--arrays] [-o FILE]\n"
+    fputs("usage: xbarsim size DESIGN.csv [DESIGN.csv ...] [--format md|csv] [--arrays]\n"
+          "                   [-o FILE]\n"
           "       xbarsim size --params\n"
           "\n"
           "Maps each design (one CSV row) onto crossbar arrays and reports, per matrix\n"
           "and in total, area, read energy and latency per sample, energy per write pulse\n"
           "and the latency of a full update, for the learning channel(s) asked for, and\n"
-          "what the backward arrays of\n"
-          "conjoined, twin and distinct channels add over bidirectional.\n"
+          "what the backward arrays of conjoined, twin and distinct channels add over\n"
+          "bidirectional. Several files are reported one after another (CSV: one header).\n"
           "\n"
           "Design columns (only name and layers are required):\n"
           "  name              label of the design\n"
@@ -497,23 +498,58 @@ out:
     return rc;
 }
 
+/* Appends the report of every design of one file to fp; *header is shared so
+ * the CSV of several files has one header line. */
+static int size_file(FILE *fp, const char *path, int csv, int arrays, int *header)
+{
+    design_csv d;
+    int rc = design_read(&d, path);
+    if (rc < 0) {
+        return rc;
+    }
+    if ((rc = check_header(&d)) == XB_OK) {
+        if (!csv) {
+            fprintf(fp, "# xbarsim size: %s\n\nCost model and sources: docs/cost-model.md. "
+                        "Energies per sample are one forward (or backward) pass of one input "
+                        "through every layer.\n\n",
+                    path);
+        }
+        for (size_t row = 1; row < d.nrows && rc == XB_OK; row++) {
+            design g;
+            if ((rc = parse_design(&g, &d, row)) == XB_OK) {
+                rc = size_design(fp, &g, csv, header, arrays);
+            }
+        }
+    }
+    design_free(&d);
+    return rc;
+}
+
 int xb_cli_size(int argc, char **argv)
 {
-    const char *path = NULL, *outpath = NULL;
-    int csv = 0, arrays = 0;
+    const char *outpath = NULL;
+    int csv = 0, arrays = 0, npaths = 0;
+    /* argv outlives this call: the design paths are pointers into it */
+    const char **paths = calloc((size_t)argc, sizeof *paths);
+    if (!paths) {
+        return xb_cli_fail("size", xb__error_set(XB_ENOMEM, "out of memory"));
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
+            free(paths);
             return 0;
         } else if (!strcmp(a, "--arrays")) {
             arrays = 1;
         } else if (!strcmp(a, "--params")) {
             print_params(stdout);
+            free(paths);
             return 0;
         } else if (!strcmp(a, "--format") || !strcmp(a, "-o")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "xbarsim size: %s needs a value\n", a);
+                free(paths);
                 return 2;
             }
             const char *v = argv[++i];
@@ -525,51 +561,35 @@ int xb_cli_size(int argc, char **argv)
                 csv = 0;
             } else {
                 fprintf(stderr, "xbarsim size: --format '%s': md or csv is allowed\n", v);
+                free(paths);
                 return 2;
             }
         } else if (a[0] == '-') {
             fprintf(stderr, "xbarsim size: unknown option '%s' (see --help)\n", a);
+            free(paths);
             return 2;
-        } else if (!path) {
-            path = a;
         } else {
-            fprintf(stderr, "xbarsim size: one DESIGN.csv expected, got '%s' and '%s'\n", path, a);
-            return 2;
+            paths[npaths++] = a;
         }
     }
-    if (!path) {
+    if (!npaths) {
+        free(paths);
         usage(stderr);
         return 2;
-    }
-    design_csv d;
-    int rc = design_read(&d, path);
-    if (rc < 0) {
-        return xb_cli_fail("size", rc);
     }
     char *buf = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&buf, &len);
     if (!fp) {
-        design_free(&d);
+        free(paths);
         return xb_cli_fail("size", xb__error_set(XB_ENOMEM, "out of memory"));
     }
-    if ((rc = check_header(&d)) == XB_OK) {
-        int header = 1;
-        if (!csv) {
-            fprintf(fp, "# xbarsim size: %s\n\nCost model and sources: docs/cost-model.md. "
-                        "Energies per sample are one forward (or backward) pass of one input "
-                        "through every layer.\n\n",
-                    path);
-        }
-        for (size_t row = 1; row < d.nrows && rc == XB_OK; row++) {
-            design g;
-            if ((rc = parse_design(&g, &d, row)) == XB_OK) {
-                rc = size_design(fp, &g, csv, &header, arrays);
-            }
-        }
+    int rc = XB_OK, header = 1;
+    for (int k = 0; k < npaths && rc == XB_OK; k++) {
+        rc = size_file(fp, paths[k], csv, arrays, &header);
     }
     fclose(fp);
-    design_free(&d);
+    free(paths);
     if (rc == XB_OK) {
         if (outpath) {
             rc = xb_file_write_atomic(outpath, buf, len);

@@ -25,6 +25,18 @@ echo "$arr" | grep -q '^small,twin,fwd,1,0,1,3,2,4,4,6.400000e-13,4.044000e-10,'
 md=$("$X" size tests/data/reports/design_small.csv) || fail "size md"
 echo "$md" | grep -q '| twin | 1620 | 401 (+32.9 %) |' || fail "twin overhead line: $md"
 for f in designs/*.csv; do "$X" size "$f" >/dev/null || fail "example $f"; done
+# several files at once (as in `xbarsim size designs/*.csv`): one report each, one CSV header
+both=$("$X" size tests/data/reports/design_small.csv designs/neurosim_400_100_10.csv --format csv) \
+  || fail "two design files"
+[ "$(echo "$both" | grep -c '^design,')" -eq 1 ] || fail "CSV of two files has one header: $both"
+echo "$both" | grep -q '^small,twin,bwd,2,' || fail "first file's rows missing"
+echo "$both" | grep -q '^neurosim-mlp-v3,twin,' || fail "second file's rows missing"
+[ "$("$X" size tests/data/reports/design_small.csv designs/neurosim_400_100_10.csv | grep -c '^# xbarsim size: ')" -eq 2 ] \
+  || fail "Markdown of two files has a heading per file"
+printf 'name,layers\nx,4-0\n' > "$d/bad.csv"
+"$X" size designs/neurosim_400_100_10.csv "$d/bad.csv" >"$d/out" 2>"$d/err" && fail "bad second file accepted"
+[ -s "$d/out" ] && fail "a failing file still printed a partial report"
+grep -q "bad.csv:2:3: column 'layers'" "$d/err" || fail "$(cat "$d/err")"
 
 printf 'name,layers,adc_bits\nx,4-3,nine\n' > "$d/bad.csv"
 "$X" size "$d/bad.csv" 2>"$d/err" && fail "bad adc_bits accepted"
