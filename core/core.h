@@ -97,6 +97,9 @@ typedef enum {
     XB_RNG_DRIFT = 10,   /* drift exponents */
     XB_RNG_SPARSE = 11,  /* sparsity masks of feedback matrices */
     XB_RNG_SPIKE = 12,   /* spiking learning-channel dynamics */
+    XB_RNG_PCM_PROG = 13, /* PCM statistical model: programming noise, per program call */
+    XB_RNG_PCM_NU = 14,   /* PCM statistical model: drift exponents, per program call */
+    XB_RNG_PCM_READ = 15, /* PCM statistical model: 1/f read noise, per read */
     XB_RNG_USER = 64     /* first value free for extensions */
 } xb_rng_purpose;
 

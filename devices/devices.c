@@ -3,6 +3,7 @@
  *   d2d   XB_RNG_D2D    position k * XB_DEVICE_MAX_PARAMS + index of the parameter
  *   stuck XB_RNG_STUCK  position k (one uniform decides min, max or free)
  *   c2c   XB_RNG_C2C    position (event << 32) + k
+ *   PCM statistical model: pcm_stat.c
  * so turning one source on never changes the numbers another one sees. */
 #include "devices/devices_internal.h"
 
@@ -26,6 +27,7 @@ struct xb_devices {
     double *g;     /* n, noiseless conductance */
     unsigned char *stuck; /* NULL if no cell is stuck */
     double *nu;           /* per-device drift exponents; NULL = all cfg.drift_nu */
+    xb_device__pcm *pcm;  /* PCM statistical model (pcm_stat.c); NULL = off */
     int32_t *npulse_ws;   /* n */
     double *g_ws;         /* n */
     xb_device_config cfg;
@@ -160,6 +162,13 @@ static int validate_config(const xb_device_config *cfg, const xb_device_type *ty
                              "drift_nu (%g) and drift_nu_d2d (%g) must be >= 0 and drift_t0 (%g s) > 0",
                              cfg->drift_nu, cfg->drift_nu_d2d, cfg->drift_t0);
     }
+    if (cfg->pcm_stat < XB_PCM_OFF || cfg->pcm_stat > XB_PCM_COMPENSATED ||
+        (cfg->pcm_stat != XB_PCM_OFF && cfg->drift_nu > 0.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "pcm_stat (%d) must be 0 (off), 1 (on) or 2 (on, drift compensated), "
+                             "and drift_nu (%g) 0 with it (the PCM model has its own drift)",
+                             cfg->pcm_stat, cfg->drift_nu);
+    }
     if (cfg->n_d2d < 0 || cfg->n_d2d > XB_DEVICE_MAX_VARIATIONS) {
         return xb__error_set(XB_EINVAL, "n_d2d (%d) must be in 0..%d", cfg->n_d2d,
                              XB_DEVICE_MAX_VARIATIONS);
@@ -225,6 +234,7 @@ void xb_devices_free(xb_devices *d)
     free(d->g);
     free(d->stuck);
     free(d->nu);
+    xb_device__pcm_free(d->pcm);
     free(d->npulse_ws);
     free(d->g_ws);
     xb_device__table_free(&d->table);
@@ -418,6 +428,10 @@ int xb_devices_create(xb_devices **out, const xb_device_config *cfg, size_t n, u
             d->nu[k] = fabs(cfg->drift_nu * (1.0 + cfg->drift_nu_d2d * xb_rng_normal_at(&r, k)));
         }
     }
+    if (cfg->pcm_stat != XB_PCM_OFF &&
+        (rc = xb_device__pcm_create(&d->pcm, cfg->pcm_stat, n, d->gmax_nom, seed, array_id)) < 0) {
+        goto out;
+    }
     xb_rng_init(&d->c2c, seed, XB_RNG_C2C, array_id);
     xb_rng_init(&d->read, seed, XB_RNG_READ, array_id);
 
@@ -466,8 +480,15 @@ int xb_devices_program(xb_devices *d, const double *g_target)
         double gmin, gmax;
         device_bounds(d, k, &gmin, &gmax);
         d->g_ws[k] = quantise(d, xb_device__clamp(g_target[k], gmin, gmax), gmin, gmax);
+        if (d->pcm != NULL) {
+            d->g_ws[k] = xb_device__pcm_program_one(d->pcm, k, d->g_ws[k], gmin, gmax);
+        }
     }
-    return commit_targets(d);
+    XB_TRY(commit_targets(d));
+    if (d->pcm != NULL) {
+        xb_device__pcm_programmed(d->pcm, d->g);
+    }
+    return 0;
 }
 
 /* TABLE mode, one device: the nominal one-pulse map, in the table's
@@ -767,12 +788,22 @@ int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_e
     double f = xb_devices_drift_factor(d, t_since_program);
     double lt = d->nu != NULL && t_since_program > d->cfg.drift_t0 ? log(t_since_program / d->cfg.drift_t0) : 0.0;
     double sd = d->cfg.read_noise;
+    const double *g = d->g;
+    if (d->pcm != NULL) { /* PCM drift and 1/f noise first, then the generic read noise */
+        xb_device__pcm_read(d->pcm, t_since_program, read_event, d->g, g_out);
+        g = g_out;
+    }
     for (size_t k = 0; k < d->n; k++) {
         double noise = sd > 0.0 ? 1.0 + sd * xb_rng_normal_at(&d->read, (read_event << 32) + (uint64_t)k) : 1.0;
         double fk = d->nu != NULL ? exp(-d->nu[k] * lt) : f;
-        g_out[k] = d->g[k] * fk * noise;
+        g_out[k] = g[k] * fk * noise;
     }
     return 0;
+}
+
+double xb_devices_pcm_nu(const xb_devices *d, size_t k)
+{
+    return d != NULL && d->pcm != NULL ? xb_device__pcm_nu(d->pcm, k) : 0.0;
 }
 
 /* ------------------------------------- per-device parameters (cellmap.c) */

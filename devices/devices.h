@@ -302,9 +302,42 @@ typedef struct {
     double drift_nu;       /* power-law drift exponent; 0 = off */
     double drift_t0;       /* seconds after programming at which G is the programmed value */
     double drift_nu_d2d;   /* relative sd of each device's exponent: nu_k = |nu (1 + sd xi)| (aihwkit nu_dtod) */
+    int pcm_stat;          /* XB_PCM_*: aihwkit's PCM statistical inference model (below); 0 = off */
 } xb_device_config;
 
-#define XB_DEVICE_CONFIG_INIT {NULL, NULL, 0.0, {{{0}, 0.0, XB_DIST_NORMAL}}, 0, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 1.0, 0.0}
+#define XB_DEVICE_CONFIG_INIT {NULL, NULL, 0.0, {{{0}, 0.0, XB_DIST_NORMAL}}, 0, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 1.0, 0.0, 0}
+
+/* ---------------------------------- PCM statistical inference model
+ *
+ * aihwkit's PCMLikeNoiseModel (Nandakumar et al., ICECS 2019; device-models.md
+ * §5.3), switched on per block by xb_device_config.pcm_stat (devices/pcm_stat.c):
+ *   xb_devices_program: g_prog = max(0, g_T + sigma_prog(g_T) xi), held to the
+ *     device's bounds, and nu_k = |mu_nu(g_T) + sigma_nu(g_T) xi| per device;
+ *   xb_devices_read at t_inference seconds after programming (t = t_inference + t0):
+ *     g = max(0, g_d + |g_d| Q_s(g_prog) sqrt(ln((t + t_read)/(2 t_read))) xi),
+ *     g_d = g_prog (t/t0)^-nu_k;
+ *   XB_PCM_COMPENSATED also rescales every read of the block by
+ *     sum_k |g_prog,k| / sum_k |g_k(t)| (aihwkit GlobalDriftCompensation, taken
+ *     over the block's conductances).
+ * g_max is the block's nominal Gmax (aihwkit's converter g_max). Each draw has
+ * its own stream (XB_RNG_PCM_PROG / _NU at (program call << 32) + k,
+ * XB_RNG_PCM_READ at (read_event << 32) + k), so no other source changes. It
+ * replaces the generic drift: drift_nu must be 0 with it. */
+#define XB_PCM_OFF 0
+#define XB_PCM_ON 1
+#define XB_PCM_COMPENSATED 2 /* XB_PCM_ON plus global drift compensation */
+#define XB_PCM_T0 20.0       /* s: aihwkit t_0, time of the first read after programming */
+#define XB_PCM_T_READ 250e-9 /* s: aihwkit t_read, duration of one read */
+#define XB_PCM_GMAX_REF 25e-6 /* S: g_max the programming-noise polynomial was fitted at */
+
+/* sigma_prog(g_T) in S: [0.26348 + 1.9650 x - 1.1731 x^2] g_max / 25, x = g_T / g_max. */
+double xb_device_pcm_prog_sigma(double g_target, double g_max);
+/* mu_nu and sigma_nu of the drift exponent for target g_T (x clipped >= 1e-7). */
+void xb_device_pcm_nu_stats(double g_target, double g_max, double *mu_out, double *sigma_out);
+/* Relative sd of the 1/f read noise Q_s(g_prog) sqrt(ln((t + t_read)/(2 t_read))). */
+double xb_device_pcm_read_sigma(double g_prog, double g_max, double t_inference);
+/* Drift factor ((t_inference + t0)/t0)^-nu. */
+double xb_device_pcm_drift_factor(double nu, double t_inference);
 
 /* ------------------------------------------------------------- presets */
 
@@ -380,6 +413,10 @@ double xb_devices_drift_nu(const xb_devices *d, size_t k);
  * function of (seed, array, k, read_event). Stuck cells drift and are noisy too. */
 int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_event,
                     double *g_out);
+/* PCM statistical model (cfg.pcm_stat): the drift exponent of device k drawn
+ * at the last xb_devices_program (0 before it, or without the model). With
+ * the model, xb_devices_read applies it before read_noise: see above. */
+double xb_devices_pcm_nu(const xb_devices *d, size_t k);
 
 /* How a block of a state-equation model applies write pulses (DESIGN.md
  * fidelity levels). TABLE (the default): the nominal device's one-pulse

@@ -133,4 +133,24 @@ int xb_devices__params_changed(xb_devices *d);
 void xb_devices__moving_state(xb_devices *d, double **state, double **g, size_t *n, size_t *ns,
                               xb_device_ode_stats **stats);
 
+/* The PCM statistical inference model of a block (pcm_stat.c). */
+typedef struct xb_device__pcm xb_device__pcm;
+int xb_device__pcm_create(xb_device__pcm **out, int mode, size_t n, double g_max, uint64_t seed,
+                          uint32_t array_id);
+void xb_device__pcm_free(xb_device__pcm *p);
+/* Programming of device k to target g_t (already clamped and quantised):
+ * draws its drift exponent and returns the noisy conductance, held to
+ * [gmin, gmax]. */
+double xb_device__pcm_program_one(xb_device__pcm *p, size_t k, double g_t, double gmin, double gmax);
+/* After a program call: g are the programmed conductances (the compensation
+ * baseline); the next call draws new numbers. */
+void xb_device__pcm_programmed(xb_device__pcm *p, const double *g);
+/* g_out[k]: what device k with programmed conductance g[k] reads at
+ * t_inference (drift, 1/f noise, compensation). */
+void xb_device__pcm_read(const xb_device__pcm *p, double t_inference, uint64_t read_event,
+                         const double *g, double *g_out);
+double xb_device__pcm_nu(const xb_device__pcm *p, size_t k);
+/* XB_PCM_* mode a preset comes with (XB_PCM_OFF for most). */
+int xb_device__pcm_preset_mode(const char *preset);
+
 #endif /* XB_DEVICES_INTERNAL_H */

@@ -61,6 +61,12 @@ static const xb_device_preset presets[] = {
      {{"step", 0.005}, {"a", -1}, {"b", -1}, {"gamma_up", 2.5}, {"gamma_down", 2.5},
       {"a_up", -27.235}, {"a_down", -2.235}, {NULL, 0}},
      0.6 * 0.005, 0.2, "dw_min_std_add/slope (complex noise) not modelled"},
+    /* aihwkit inference PCM (pcm.py, device-models.md §5.3): SinglePairConductanceConverter
+     * range 0..25 µS; xb_device_preset_config switches the statistical model on. */
+    {"pcm_nandakumar", "constant_step",
+     "aihwkit PCMLikeNoiseModel (Nandakumar et al. ICECS 2019): 0-25 uS, statistical programming/drift/1-f read noise",
+     {{"gmin", 0.0}, {"gmax", 25e-6}, {NULL, 0}}, 0.0, 0.0,
+     "inference model: pcm_stat on via xb_device_preset_config; pulse response is a plain constant step"},
     {"capacitor", "linear_step",
      "aihwkit CapacitorPresetDevice (Li et al. VLSI 2018): LinearStep",
      {{"step", 0.0025}, {"gamma_up", 0.05}, {"gamma_down", 0.05}, {NULL, 0}}, 0.3 * 0.0025, 0.07,
@@ -170,5 +176,6 @@ int xb_device_preset_config(const char *name, xb_device_config *cfg_out, void *p
     cfg_out->params = params_buf;
     cfg_out->c2c = p != NULL ? p->c2c : 0.0;
     cfg_out->d2d_gbounds = p != NULL ? p->d2d : 0.0;
+    cfg_out->pcm_stat = xb_device__pcm_preset_mode(name);
     return 0;
 }
