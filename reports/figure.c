@@ -828,7 +828,7 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
     xb__traj tr = {0};
     long *gi = NULL, *acols = NULL;
     size_t ngi = 0, na = 0;
-    int rc, drawn[3] = {0, 0, 0}; /* fig_test_acc, fig_angle, fig_sweep */
+    int rc, drawn[4] = {0, 0, 0, 0}; /* fig_test_acc, fig_angle, fig_sweep, fig_test_nse */
     if ((rc = xb__columns_resolve(r, spec->group ? spec->group : xb__default_rows(r), &gi,
                                   &ngi)) < 0 ||
         (rc = xb__traj_build(&tr, r)) < 0) {
@@ -843,6 +843,18 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
         }
         if (drawn[0]) {
             append_name(names_out, names_len, "fig_test_acc");
+        }
+    }
+    /* regression runs (loss mse) have no accuracy, only a normalised error */
+    long ncol = xb_results_find(r, "test_nse");
+    if (!drawn[0] && ncol >= 0) {
+        fig_meta m = {"fig_test_nse", "test NSE vs epoch (mean ± 1 std over seeds)",
+                      "epoch", "test NSE (normalised squared error)", 0, 1, 0, NULL};
+        if ((rc = fig_vs_epoch(r, &tr, gi, ngi, &ncol, 1, dir, &m, spec, &drawn[3])) < 0) {
+            goto out;
+        }
+        if (drawn[3]) {
+            append_name(names_out, names_len, "fig_test_nse");
         }
     }
     acols = malloc((xb_results_ncols(r) + 1) * sizeof *acols);
@@ -882,8 +894,8 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
         append_name(names_out, names_len, "fig_sweep");
         drawn[2] = 1;
     }
-    static const char *const all[] = {"fig_test_acc", "fig_angle", "fig_sweep"};
-    for (size_t k = 0; k < 3; k++) {
+    static const char *const all[] = {"fig_test_acc", "fig_angle", "fig_sweep", "fig_test_nse"};
+    for (size_t k = 0; k < 4; k++) {
         if (!drawn[k] && (rc = remove_stale(dir, all[k])) < 0) {
             goto out;
         }

@@ -147,6 +147,8 @@ typedef struct {
  * Legends go below the plot, so no label can push past the canvas edge.
  * Figures:
  * - fig_test_acc: mean ± 1 std band over seeds vs epoch per group.
+ * - fig_test_nse: the same for test_nse, drawn instead of fig_test_acc when
+ *   no row has an accuracy (regression runs, loss mse).
  * - fig_angle: angle_l<k> vs epoch per group and layer. Series without
  *   information are left out: no value at all (layer 1 of a one-hidden-layer
  *   net) or 0 for every seed and epoch (bp); with one layer left the legend
