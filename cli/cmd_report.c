@@ -17,10 +17,11 @@ static void usage(FILE *fp)
           "  table.csv        long form, full precision: n, mean, std, 95 % CI bounds\n"
           "  fig_*.{png,svg,pdf}  figures, each with the .csv it plots and the .gp script\n"
           "                   that made it (rerun with gnuplot to restyle)\n"
-          "Figures: fig_test_acc (learning curves, ±1 std band), fig_angle (angle_l<k> vs\n"
-          "epoch per layer; series that are empty or 0 throughout, as under bp, are left\n"
-          "out), fig_sweep (final value vs a swept setting). A figure not drawn has its\n"
-          "files from an earlier report removed (not with --no-figures).\n"
+          "Figures: fig_test_acc (learning curves, ±1 std band; fig_test_nse instead for\n"
+          "regression runs, which have no accuracy), fig_angle (angle_l<k> vs epoch per\n"
+          "layer; series that are empty or 0 throughout, as under bp, are left out),\n"
+          "fig_sweep (final value vs a swept setting). A figure not drawn has its files\n"
+          "from an earlier report removed (not with --no-figures).\n"
           "\n"
           "options:\n"
           "  --rows COLS        columns that make the table rows (default run: one row per\n"
@@ -250,8 +251,14 @@ int xb_cli_report(int argc, char **argv)
     if (format) {
         xb_table_fprint(stdout, t, pfmt);
     }
-    fprintf(stderr, "xbarsim report: wrote %s/report.md, table.tex, table.csv%s%s\n", dir,
-            figs[0] ? ", " : "", figs);
+    fprintf(stderr, "xbarsim report: wrote %s/report.md, table.tex, table.csv", dir);
+    /* figs is comma-joined for report.md; the message lists it like the tables */
+    for (const char *p = figs; *p;) {
+        size_t n = strcspn(p, ",");
+        fprintf(stderr, ", %.*s", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    fputc('\n', stderr);
 out:
     xb_table_free(t);
     xb_results_free(r);

@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 "$X" run scenarios/examples/teacher.csv --set epochs=2 --set seeds=1-2 -o "$d/r" 2>"$d/log" \
   || fail "run: $(cat "$d/log")"
-"$X" report "$d/r" 2>"$d/err" || fail "report: $(cat "$d/err")"
+"$X" report "$d/r" 2>"$d/err0" || fail "report: $(cat "$d/err0")"
 grep -q '^| run | .* | n | test_nse | 95 % CI |$' "$d/r/report.md" || fail "default table is not test_nse: $(head -8 "$d/r/report.md")"
 grep -q '^| fa_ideal | .* | 2 | [0-9]' "$d/r/report.md" || fail "fa_ideal row has no n = 2 value"
 grep -q '^Final test_nse, mean' "$d/r/report.md" || fail "caption"
@@ -30,4 +30,7 @@ awk -F, 'NR == 1 { if (NF != 9 || $2 != "bp_ideal") bad = 1; next }
 # asked for explicitly, the accuracy table stays (empty cells, n = 0)
 "$X" report "$d/r" --value test_acc --no-figures 2>"$d/err" || fail "report --value test_acc"
 grep -q '^| run | .* | n | test_acc | 95 % CI |$' "$d/r/report.md" || fail "--value test_acc was overridden"
+# the closing message lists every file set it wrote, comma and space between
+grep -qx "xbarsim report: wrote $d/r/report.md, table.tex, table.csv, fig_test_nse, fig_angle" "$d/err0" \
+  || fail "closing message: $(cat "$d/err0")"
 echo "ok test_report_regression.sh"
