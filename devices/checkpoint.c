@@ -2,7 +2,8 @@
  * conductances and the integrator's counters). Everything else in the block
  * (parameters, stuck cells, drift exponents, pulse tables) is a function of
  * the configuration and the seed, so create rebuilds it identically and it
- * is not saved. */
+ * is not saved. A block with the PCM statistical model adds what its last
+ * programming drew (pcm_stat.c). */
 #include "devices/devices_internal.h"
 
 /* section tag "DEVS" */
@@ -22,6 +23,9 @@ int xb_devices_checkpoint_save(const xb_devices *d, xb_ckpt *c)
     xb_ckpt_put(c, g, n * sizeof *g);
     xb_ckpt_put_u64(c, sizeof *st);
     xb_ckpt_put(c, st, sizeof *st);
+    if (xb_devices__pcm((xb_devices *)d) != NULL) {
+        xb_device__pcm_ckpt_save(xb_devices__pcm((xb_devices *)d), c);
+    }
     return c->oom ? xb__error_set(XB_ENOMEM, "out of memory for a checkpoint of %zu devices", n)
                   : XB_OK;
 }
@@ -39,5 +43,6 @@ int xb_devices_checkpoint_restore(xb_devices *d, xb_ckpt *c)
     XB_TRY(xb_ckpt_get(c, state, n * ns * sizeof *state, "device states"));
     XB_TRY(xb_ckpt_get(c, g, n * sizeof *g, "device conductances"));
     XB_TRY(xb_ckpt_expect(c, sizeof *st, "integrator statistics size"));
-    return xb_ckpt_get(c, st, sizeof *st, "integrator statistics");
+    XB_TRY(xb_ckpt_get(c, st, sizeof *st, "integrator statistics"));
+    return xb_devices__pcm(d) != NULL ? xb_device__pcm_ckpt_restore(xb_devices__pcm(d), c) : XB_OK;
 }

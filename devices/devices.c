@@ -806,6 +806,8 @@ double xb_devices_pcm_nu(const xb_devices *d, size_t k)
     return d != NULL && d->pcm != NULL ? xb_device__pcm_nu(d->pcm, k) : 0.0;
 }
 
+xb_device__pcm *xb_devices__pcm(xb_devices *d) { return d->pcm; }
+
 /* ------------------------------------- per-device parameters (cellmap.c) */
 
 int xb_devices__params_per_device(xb_devices *d, void **params_out)

@@ -150,6 +150,12 @@ void xb_device__pcm_programmed(xb_device__pcm *p, const double *g);
 void xb_device__pcm_read(const xb_device__pcm *p, double t_inference, uint64_t read_event,
                          const double *g, double *g_out);
 double xb_device__pcm_nu(const xb_device__pcm *p, size_t k);
+/* What a programming drew (exponents, program count, compensation baseline):
+ * checkpointed, as the rest of the block is rebuilt from config and seed. */
+void xb_device__pcm_ckpt_save(const xb_device__pcm *p, xb_ckpt *c);
+int xb_device__pcm_ckpt_restore(xb_device__pcm *p, xb_ckpt *c);
+/* The block's PCM model, or NULL (for checkpoint.c). */
+xb_device__pcm *xb_devices__pcm(xb_devices *d);
 /* XB_PCM_* mode a preset comes with (XB_PCM_OFF for most). */
 int xb_device__pcm_preset_mode(const char *preset);
 

@@ -144,6 +144,30 @@ void xb_device__pcm_read(const xb_device__pcm *p, double t_inference, uint64_t r
     }
 }
 
+/* section tag "PCMS" */
+#define TAG_PCM 0x534d4350u
+
+void xb_device__pcm_ckpt_save(const xb_device__pcm *p, xb_ckpt *c)
+{
+    xb_ckpt_put_u64(c, TAG_PCM);
+    xb_ckpt_put_u64(c, p->n);
+    xb_ckpt_put_u64(c, p->n_programs);
+    xb_ckpt_put(c, &p->baseline, sizeof p->baseline);
+    xb_ckpt_put(c, p->nu, p->n * sizeof *p->nu);
+}
+
+int xb_device__pcm_ckpt_restore(xb_device__pcm *p, xb_ckpt *c)
+{
+    XB_TRY(xb_ckpt_expect(c, TAG_PCM, "PCM model section tag"));
+    XB_TRY(xb_ckpt_expect(c, p->n, "PCM device count"));
+    uint64_t programs;
+    XB_TRY(xb_ckpt_get(c, &programs, sizeof programs, "PCM program count"));
+    XB_TRY(xb_ckpt_get(c, &p->baseline, sizeof p->baseline, "PCM compensation baseline"));
+    XB_TRY(xb_ckpt_get(c, p->nu, p->n * sizeof *p->nu, "PCM drift exponents"));
+    p->n_programs = programs;
+    return XB_OK;
+}
+
 double xb_device__pcm_nu(const xb_device__pcm *p, size_t k) { return k < p->n ? p->nu[k] : 0.0; }
 
 /* Presets that come with the model (the preset table itself holds only a

@@ -4,6 +4,7 @@
 #include "xb_test.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "devices/devices.h"
 
@@ -298,6 +299,49 @@ static void test_devices_pcm__drift_compensation(void **state)
     xb_devices_free(comp);
 }
 
+/* A checkpoint carries what programming drew: a fresh twin restored from it
+ * reads what the original reads (drift, 1/f, compensation) and draws the same
+ * noise at the next programming. Reference: the original block. */
+static void test_devices_pcm__checkpoint(void **state)
+{
+    (void)state;
+    enum { N = 500 };
+    char buf[XB_DEVICE_PARAMS_MAX];
+    xb_device_config cfg = pcm_config(buf);
+    cfg.pcm_stat = XB_PCM_COMPENSATED;
+    xb_devices *a = make(&cfg, N, 41), *b = make(&cfg, N, 41);
+    double t[N], ga[N], gb[N];
+    for (size_t k = 0; k < N; k++) {
+        t[k] = GMAX * (double)((k * 37) % N + 1) / N;
+    }
+    xb_assert_ok(xb_devices_program(a, t));
+    xb_ckpt c = {0};
+    xb_assert_ok(xb_devices_checkpoint_save(a, &c));
+    xb_assert_ok(xb_devices_read(a, DAY, 2, ga));
+    xb_assert_ok(xb_devices_read(b, DAY, 2, gb));
+    assert_true(memcmp(ga, gb, sizeof ga) != 0); /* the twin was not programmed */
+    xb_assert_ok(xb_devices_checkpoint_restore(b, &c));
+    assert_int_equal(c.pos, c.len);
+    xb_assert_ok(xb_devices_read(b, DAY, 2, gb));
+    assert_memory_equal(ga, gb, sizeof ga);
+    xb_assert_ok(xb_devices_program(a, t));
+    xb_assert_ok(xb_devices_program(b, t));
+    assert_memory_equal(xb_devices_conductances(a), xb_devices_conductances(b), sizeof ga);
+    assert_true(xb_devices_pcm_nu(a, 7) == xb_devices_pcm_nu(b, 7));
+    /* a block with the model does not take a checkpoint without it */
+    xb_device_config plain = cfg;
+    plain.pcm_stat = XB_PCM_OFF;
+    xb_devices *p = make(&plain, N, 41);
+    xb_ckpt_free(&c);
+    c = (xb_ckpt){0};
+    xb_assert_ok(xb_devices_checkpoint_save(p, &c));
+    xb_assert_error(xb_devices_checkpoint_restore(a, &c), XB_EIO, "PCM model section tag");
+    xb_ckpt_free(&c);
+    xb_devices_free(a);
+    xb_devices_free(b);
+    xb_devices_free(p);
+}
+
 static void test_devices_pcm__config_and_errors(void **state)
 {
     (void)state;
@@ -335,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_devices_pcm__read_noise_stats),
         cmocka_unit_test(test_devices_pcm__independent_streams),
         cmocka_unit_test(test_devices_pcm__drift_compensation),
+        cmocka_unit_test(test_devices_pcm__checkpoint),
         cmocka_unit_test(test_devices_pcm__config_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
