@@ -109,7 +109,8 @@ double xb_device__pcm_program_one(xb_device__pcm *p, size_t k, double g_t, doubl
     /* the exponent follows the target, not the noisy result (aihwkit) */
     xb_device_pcm_nu_stats(g_t, p->g_max, &mu, &sd);
     p->nu[k] = fabs(mu + sd * xb_rng_normal_at(&p->nu_rng, pos));
-    double g = fmax(0.0, g_t + xb_device_pcm_prog_sigma(g_t, p->g_max) * xb_rng_normal_at(&p->prog, pos));
+    double sp = xb_device_pcm_prog_sigma(g_t, p->g_max);
+    double g = fmax(0.0, g_t + sp * xb_rng_normal_at(&p->prog, pos));
     /* a device cannot hold more than its own range (aihwkit only bounds at 0) */
     return xb_device__clamp(g, gmin, gmax);
 }

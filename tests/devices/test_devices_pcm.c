@@ -133,7 +133,8 @@ static void test_devices_pcm__program_noise_stats(void **state)
 }
 
 /* Drift exponents over 1e5 devices at g_T = 0.05 g_max, where mu/sigma = 2.2
- * and |.| folds the normal: E|X| = sigma sqrt(2/pi) e^(-mu^2/2sigma^2) + mu erf(mu/(sigma sqrt 2)). */
+ * and |.| folds the normal:
+ * E|X| = sigma sqrt(2/pi) e^(-mu^2/2sigma^2) + mu erf(mu/(sigma sqrt 2)). */
 static void test_devices_pcm__nu_stats(void **state)
 {
     (void)state;
