@@ -4,10 +4,10 @@
  * matrix, kept current after every write. Read noise is applied exactly in
  * output space: independent multiplicative noise N(0, s) on each cell current
  * sums to a Gaussian of variance s^2 sum_j (g_ij v_j)^2, i.e. one more GEMM
- * with the matrix of squared conductances (x->q, already in weight units).
- * That GEMM runs in single precision (x->qf, kept with x->q; inputs
- * normalised by the vector's max |x| so their squares stay in float range):
- * it only sets a noise sd, and float halves its cost.
+ * with the matrix of squared conductances (x->qf, already in weight units).
+ * That GEMM runs in single precision (inputs normalised by the vector's max
+ * |x| so their squares stay in float range): it only sets a noise sd, and
+ * float halves its cost.
  *
  * General path, per tile: inputs normalised by the vector's max |x| (the DAC
  * full scale, then quantised), partial output by GEMM or by the read backend,

@@ -103,9 +103,7 @@ void xb_xbar_free(xb_xbar *x)
     free(x->tiles);
     free(x->sums);
     free(x->w);
-    free(x->q);
     free(x->wk);
-    free(x->qk);
     free(x->qf);
     free(x->qkf);
     free(x->sqf);
@@ -302,13 +300,11 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     int failed = 0;
     x->w = alloc0(nw, sizeof *x->w, &failed);
     if (x->read_noise > 0.0) {
-        x->q = alloc0(nw, sizeof *x->q, &failed);
         x->qf = alloc0(nw, sizeof *x->qf, &failed);
     }
     if (x->nslices > 1) {
         x->wk = alloc0(nw * (size_t)x->nslices, sizeof *x->wk, &failed);
         if (x->read_noise > 0.0) {
-            x->qk = alloc0(nw * (size_t)x->nslices, sizeof *x->qk, &failed);
             x->qkf = alloc0(nw * (size_t)x->nslices, sizeof *x->qkf, &failed);
         }
     }
@@ -528,15 +524,13 @@ static void weight_at(xb_xbar *x, const xb__tile *tl, const double *G, int ii, i
         qsum += qv;
         if (K > 1) {
             x->wk[(size_t)k * nw + wo] = wv;
-            if (x->qk != NULL) {
-                x->qk[(size_t)k * nw + wo] = qv;
+            if (x->qkf != NULL) {
                 x->qkf[(size_t)k * nw + wo] = (float)qv;
             }
         }
     }
     x->w[wo] = wsum;
-    if (x->q != NULL) {
-        x->q[wo] = qsum;
+    if (x->qf != NULL) {
         x->qf[wo] = (float)qsum;
     }
 }

@@ -54,7 +54,7 @@ struct xb_xbar {
     int nslices;               /* K: devices (pairs) per weight */
     double base;               /* significance ratio of adjacent slices */
     double sig[32];            /* significance of slice k: base^k / sum_m base^m */
-    double *wk, *qk;           /* K x n_out x n_in per-slice weights and noise (K > 1) */
+    double *wk;                /* K x n_out x n_in per-slice weights (K > 1) */
     double drift;              /* conductance drift factor at the read time (1 = none) */
     int max_pulses;
 
@@ -63,9 +63,9 @@ struct xb_xbar {
     double *sums; /* storage of every tile's rowsum and colsum */
 
     double *w; /* n_out x n_in effective weights */
-    double *q; /* n_out x n_in: read-noise variance per unit input^2 (NULL if off) */
-    /* single-precision copies of q and qk, kept current with them: the
-     * variance GEMM of a noisy read runs in float (a noise sd needs no more) */
+    /* read-noise variance per unit input^2, n_out x n_in (qf) and per slice
+     * (qkf, K > 1); NULL if off. Single precision: a noise sd needs no more,
+     * and the variance GEMM of a noisy read runs in float. */
     float *qf, *qkf;
     /* ziggurat tables of the read-noise normals (read.c) */
     double zig_x[XB__ZIG_N + 1], zig_r[XB__ZIG_N];
