@@ -31,7 +31,18 @@ static void usage(FILE *fp)
 int xb_cli_fail(const char *what, int status)
 {
     const char *msg = xb_last_error();
-    fprintf(stderr, "xbarsim: %s: %s%s%s\n", what, xb_strerror(status), msg[0] ? ": " : "", msg);
+    if (!msg[0]) {
+        fprintf(stderr, "xbarsim: %s: %s\n", what, xb_strerror(status));
+        return 1;
+    }
+    /* the message names the offending value; the status class ("file or parse
+     * error") and a repeated file name only push it to the right */
+    size_t n = strlen(what);
+    if (!strncmp(msg, what, n) && msg[n] == ':') {
+        fprintf(stderr, "xbarsim: %s\n", msg);
+    } else {
+        fprintf(stderr, "xbarsim: %s: %s\n", what, msg);
+    }
     return 1;
 }
 
