@@ -12,11 +12,11 @@
 static void usage(FILE *fp)
 {
     fputs("usage: xbarsim device list\n"
-          "       xbarsim device show NAME\n"
+          "       xbarsim device show NAME [--set P=V ...]\n"
           "       xbarsim device pulse NAME [-o DIR] [-n PULSES] [--mode table|ode] [--c2c X]\n"
-          "                              [--seed S] [--no-figure]\n"
+          "                              [--seed S] [--set P=V ...] [--no-figure]\n"
           "       xbarsim device iv NAME [-o DIR] [--amp V] [--freq HZ[,HZ...]] [--x0 X]\n"
-          "                              [--samples N] [--no-figure]\n"
+          "                              [--samples N] [--set P=V ...] [--no-figure]\n"
           "       xbarsim device fit DATA.csv --model MODEL [-o FILE] [--params P,Q,...]\n"
           "                              [--no-figure]\n"
           "\n"
@@ -173,7 +173,8 @@ static int cmd_show(const char *name)
             if (p->note) {
                 printf("note: %s\n", p->note);
             }
-            printf("suggested nonidealities: c2c %g, d2d_gbounds %g\n", p->c2c, p->d2d);
+            /* named as the scenario columns that take them (empty cell = these) */
+            printf("reported nonidealities (scenario defaults): c2c %g, d2d %g\n", p->c2c, p->d2d);
         }
     }
     printf("Gmin %.6g S (%.6g ohm), Gmax %.6g S (%.6g ohm), pulses across the range %.6g%s\n",

@@ -59,6 +59,17 @@ awk '/^  nl_ltp/ { d = $2 - 0.5; if (d < 0) d = -d; ok = d < 1e-4 } END { exit !
   || fail "fit --model softbounds exited $?"
 grep -q "^fit of model soft_bounds" "$T/fit2" || fail "softbounds is not soft_bounds"
 
+# show's reported nonidealities are named as the scenario columns that take them,
+# so they can be pasted into a scenario file
+line=$("$X" device show taox_hfox | grep '^reported nonidealities (scenario defaults): ') \
+  || fail "show: no reported-nonidealities line"
+cols=$(echo "$line" | sed 's/^[^:]*: //' | awk -F', ' '{ for (i = 1; i <= NF; i++) { split($i, kv, " "); printf "%s%s", (i > 1 ? "," : ""), kv[1] } }')
+vals=$(echo "$line" | sed 's/^[^:]*: //' | awk -F', ' '{ for (i = 1; i <= NF; i++) { split($i, kv, " "); printf "%s%s", (i > 1 ? "," : ""), kv[2] } }')
+[ "$cols" = "c2c,d2d" ] && [ "$vals" = "0.037,0" ] || fail "show: '$line'"
+printf 'scenario,device,%s\nx,taox_hfox,%s\n' "$cols" "$vals" >"$T/sug.csv"
+"$X" run --check "$T/sug.csv" >"$T/out" 2>&1 || fail "show's suggestion is not a valid scenario: $(cat "$T/out")"
+"$X" device --help | grep -q 'device show NAME \[--set P=V ...\]' || fail "--help: show takes --set"
+
 # errors: clear message and nonzero status
 "$X" device show nosuchdevice 2>"$T/err" && fail "show of an unknown name succeeded"
 grep -q "nosuchdevice" "$T/err" || fail "unknown-name message does not name it"
