@@ -61,7 +61,8 @@ static void usage(FILE *fp)
             "  --jobs N     worker processes (default: one per CPU, at most one per run);\n"
             "               results do not depend on N\n"
             "  --resume     keep complete runs and durable epochs of DIR, redo the rest\n"
-            "               (an unfinished run continues from its checkpoint)\n"
+            "               (an unfinished run continues from its checkpoint); without\n"
+            "               it, results already in DIR are replaced\n"
             "  --no-checkpoint  write no per-run checkpoints (DIR/parts/*.ckpt); --resume\n"
             "               then retrains unfinished runs from epoch 0\n"
             "  --set C=V    set column C to V in every row (repeatable; sweeps allowed),\n"
@@ -477,6 +478,15 @@ int xb_cli_run(int argc, char **argv)
             }
         }
         if (rc == XB_OK && !resume) {
+            /* a rerun of the same command would otherwise discard hours of
+             * results without a word */
+            char prev[4200];
+            snprintf(prev, sizeof prev, "%s/results.csv", out);
+            if (access(prev, F_OK) == 0) {
+                fprintf(stderr, "xbarsim run: replacing the results in %s (--resume keeps "
+                                "them)\n",
+                        out);
+            }
             rc = xb_results_clear(f, out);
         }
         if (rc == XB_OK) {
