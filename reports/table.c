@@ -212,8 +212,21 @@ int xb_table_create(xb_table **out, const xb_results *r, const xb_table_spec *sp
     }
     long vcol = xb_results_find(r, spec->value);
     if (vcol < 0 || !xb_results_is_metric(spec->value)) {
-        rc = xb__error_set(XB_ENOTFOUND, "value '%s' is not a metric column of %s",
-                           spec->value, xb__results_path(r));
+        /* name what can be asked for, as every bad-input message does */
+        char avail[400] = "";
+        size_t used = 0;
+        for (size_t j = 0; j < xb_results_ncols(r) && used < sizeof avail - 1; j++) {
+            const char *cn = xb_results_colname(r, j);
+            if (xb_results_is_metric(cn)) {
+                int k = snprintf(avail + used, sizeof avail - used, "%s%s", used ? ", " : "", cn);
+                used = k < 0 ? used : used + (size_t)k;
+            }
+        }
+        if (used >= sizeof avail - 1) {
+            memcpy(avail + sizeof avail - 5, " ...", 5);
+        }
+        rc = xb__error_set(XB_ENOTFOUND, "value '%s' is not a metric column of %s (metrics: %s)",
+                           spec->value, xb__results_path(r), used ? avail : "none");
         goto out;
     }
     if ((rc = xb__columns_resolve(r, spec->rows ? spec->rows : xb__default_rows(r), &ri, &nri)) < 0 ||

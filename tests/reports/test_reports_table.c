@@ -207,6 +207,9 @@ static void test_reports_table__errors(void **state)
     spec = (xb_table_spec)XB_TABLE_SPEC_INIT;
     spec.value = "lr";
     xb_assert_error(xb_table_create(&t, r, &spec), XB_ENOTFOUND, "value 'lr' is not a metric");
+    /* the message lists the fixture's metric columns, in file order */
+    xb_assert_error(xb_table_create(&t, r, &spec), XB_ENOTFOUND,
+                    "(metrics: train_loss, test_acc, angle_l1)");
     spec = (xb_table_spec)XB_TABLE_SPEC_INIT;
     xb_assert_ok(xb_table_spec_parse_at(&spec, "epoch=7"));
     xb_assert_error(xb_table_create(&t, r, &spec), XB_ENOTFOUND, "seed '1' (line 2) has no epoch 7");
