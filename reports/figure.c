@@ -869,7 +869,7 @@ int xb_figures_write(const xb_results *r, const char *dir, const xb_figure_spec 
     }
     if (na) {
         /* under bp the angle is 0 by definition: such curves say nothing */
-        fig_meta m = {"fig_angle", "angle between backward matrix and W^T per layer (mean ± 1 std)",
+        fig_meta m = {"fig_angle", "angle between backward matrix and Wᵀ per layer (mean ± 1 std)",
                       "epoch", "angle (degrees)", 0, 1, 1, "%s (degrees)"};
         if ((rc = fig_vs_epoch(r, &tr, gi, ngi, acols, na, dir, &m, spec, &drawn[1])) < 0) {
             goto out;

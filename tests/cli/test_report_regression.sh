@@ -30,6 +30,9 @@ awk -F, 'NR == 1 { if (NF != 9 || $2 != "bp_ideal") bad = 1; next }
 # asked for explicitly, the accuracy table stays (empty cells, n = 0)
 "$X" report "$d/r" --value test_acc --no-figures 2>"$d/err" || fail "report --value test_acc"
 grep -q '^| run | .* | n | test_acc | 95 % CI |$' "$d/r/report.md" || fail "--value test_acc was overridden"
+# a caption readers can paste: the transpose as a character, not gnuplot markup
+grep -q '^set title "angle between backward matrix and Wᵀ per layer' "$d/r/fig_angle.gp" \
+  || fail "fig_angle title: $(grep title "$d/r/fig_angle.gp")"
 # the closing message lists every file set it wrote, comma and space between
 grep -qx "xbarsim report: wrote $d/r/report.md, table.tex, table.csv, fig_test_nse, fig_angle" "$d/err0" \
   || fail "closing message: $(cat "$d/err0")"
