@@ -21,11 +21,12 @@
     X(device, XB_SCN_TEXT, "", "ideal", 0, 0, NULL,                                              \
       "Device model or published preset by name (`xbarsim device list`); a model name wins "    \
       "over a preset of the same name, `preset:NAME` forces the preset; a path ending in "      \
-      "`.csv` is a device file written by `xbarsim device fit`.")                                \
+      "`.csv` is a device file written by `xbarsim device fit`, relative to the working "        \
+      "directory (unlike `cellmap`).")                                                           \
     X(pulse_data, XB_SCN_TEXT, "", "", 0, 0, NULL,                                               \
       "Measured pulse-response curves (CSV with columns pulse, conductance and optionally "      \
       "direction ltp|ltd): the device becomes the piecewise step model built from them, "        \
-      "instead of `device`. Paths are relative to the working directory.")                       \
+      "instead of `device`. Paths are relative to the working directory (unlike `cellmap`).")    \
     X(cellmap, XB_SCN_TEXT, "", "", 0, 0, NULL,                                                  \
       "Measured per-cell map of one device parameter (CSV: first row the parameter name, e.g. "  \
       "gmax; then rows x cols values in its unit), as measured on one physical array; every "    \

@@ -30,4 +30,14 @@ grep -q "bad.csv:2:12: column 'bwd_d2d': value '0:0.1': a range is start:step:st
   || fail "range: $(cat "$d/err")"
 grep -q "bad.csv:2:18: column 'seeds': value '3-1'" "$d/err" || fail "seeds: $(cat "$d/err")"
 grep -q "bad.csv: 4 errors; nothing was run" "$d/err" || fail "summary: $(cat "$d/err")"
+# file paths in a scenario: device files and pulse_data are relative to the
+# working directory (docs/scenarios.md), and the message says so
+mkdir "$d/study"
+"$X" device pulse agsi -o "$d/study" --no-figure >/dev/null || fail "device pulse"
+printf 'scenario,pulse_data\nx,pulse_agsi.csv\n' >"$d/study/s.csv"
+"$X" run --check "$d/study/s.csv" 2>"$d/err" && fail "pulse_data found beside the scenario, not in the working directory"
+grep -q "s.csv:2:3: column 'pulse_data': value 'pulse_agsi.csv': no such file (paths are relative to the working directory)" "$d/err" \
+  || fail "pulse_data path: $(cat "$d/err")"
+(cd "$d/study" && "$X" run --check s.csv >/dev/null) || fail "pulse_data relative to the working directory"
+grep -q '^| `device` | .*relative to the working directory' docs/scenarios.md || fail "docs: device path"
 echo "ok test_errors.sh"
