@@ -468,6 +468,8 @@ const double *xb_devices_conductances(const xb_devices *d) { return d->g; }
 
 double xb_devices_read_noise(const xb_devices *d) { return d->cfg.read_noise; }
 
+const xb_device_config *xb_devices__config(const xb_devices *d) { return &d->cfg; }
+
 int xb_devices_program(xb_devices *d, const double *g_target)
 {
     XB_ASSERT_ARG(d != NULL);

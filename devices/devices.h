@@ -413,6 +413,20 @@ double xb_devices_drift_nu(const xb_devices *d, size_t k);
  * function of (seed, array, k, read_event). Stuck cells drift and are noisy too. */
 int xb_devices_read(const xb_devices *d, double t_since_program, uint64_t read_event,
                     double *g_out);
+/* 1 if every device drifts by the same factor (no drift_nu_d2d, no pcm_stat):
+ * xb_devices_drift_factor then describes the whole block (devices/drift.c). */
+int xb_devices_drift_uniform(const xb_devices *d);
+/* cfg.pcm_stat of the block (XB_PCM_OFF, _ON or _COMPENSATED). */
+int xb_devices_pcm_mode(const xb_devices *d);
+/* The noiseless part of xb_devices_read at t seconds after programming:
+ * g_out[k] = G_k (t/t0)^(-nu_k) (generic drift), or the PCM model's
+ * G_k ((t + t0)/t0)^(-nu_k), without read noise and without compensation.
+ * relvar_out (NULL or n entries): the relative variance of one read of device
+ * k around g_out[k], (1 + sn_k^2)(1 + s^2) - 1 with sn_k the PCM 1/f sd
+ * (0 without the model) and s = read_noise: the exact variance of
+ * g_out (1 + sn xi1)(1 + s xi2), the PCM clip at 0 left out. */
+int xb_devices_drifted(const xb_devices *d, double t_since_program, double *g_out,
+                       double *relvar_out);
 /* PCM statistical model (cfg.pcm_stat): the drift exponent of device k drawn
  * at the last xb_devices_program (0 before it, or without the model). With
  * the model, xb_devices_read applies it before read_noise: see above. */

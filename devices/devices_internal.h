@@ -159,4 +159,7 @@ xb_device__pcm *xb_devices__pcm(xb_devices *d);
 /* XB_PCM_* mode a preset comes with (XB_PCM_OFF for most). */
 int xb_device__pcm_preset_mode(const char *preset);
 
+/* The block's configuration as created (for drift.c). */
+const xb_device_config *xb_devices__config(const xb_devices *d);
+
 #endif /* XB_DEVICES_INTERNAL_H */

@@ -62,7 +62,7 @@ static void count_read(xb_xbar *x, int transpose, const double *xs, size_t nvec)
                 }
             }
         }
-        e *= k * x->drift;
+        e *= k * (x->pd ? x->pd_efac : x->drift);
         if (transpose) {
             tl->cnt.reads_backward += nvec;
         } else {
@@ -208,7 +208,7 @@ static double zig_slow(const xb_xbar *x, uint32_t w, uint64_t fpos)
 static void add_noise(const xb_xbar *x, double *out, size_t ld, float *var, const double *vsc,
                       size_t nvec, size_t n, uint64_t pos0)
 {
-    const double sg = x->read_noise;
+    const double sg = xb__rd_sigma(x);
     const size_t ne = nvec * n;
     /* sd = sqrt(max(var, 0)) in place, four at a time (NaN -> 0 by maxps) */
     size_t k0 = 0;
@@ -273,14 +273,19 @@ static void square_inputs(const double *xs, size_t na, size_t i_off, size_t ni, 
 static void ref_noise(const xb_xbar *x, const xb__tile *tl, double sk, const double *in,
                       size_t ld, size_t nvec, double *out, size_t ldo, uint64_t pos0)
 {
-    const double *G = xb_devices_conductances(x->dev);
-    const double s2 = sk * sk * x->scale * x->scale * x->drift * x->drift, sg = x->read_noise;
+    const double *G = x->pd ? x->gvar : xb_devices_conductances(x->dev);
+    const double dr = xb__rd_drift(x), sg = xb__rd_sigma(x);
+    const double s2 = sk * sk * x->scale * x->scale * dr * dr;
     for (size_t b = 0; b < nvec; b++) {
         const double *v = in + b * ld;
         double vr = 0.0;
         for (int rr = 0; rr < tl->nr; rr++) {
-            double gv = gref_at(x, tl, G, rr) * v[rr];
-            vr += gv * gv;
+            if (x->pd) { /* the drift view's variances of the reference cells */
+                vr += gref_at(x, tl, G, rr) * v[rr] * v[rr];
+            } else {
+                double gv = gref_at(x, tl, G, rr) * v[rr];
+                vr += gv * gv;
+            }
         }
         double e = sg * sqrt(s2 * vr) * xb_rng_normal_at(&x->rng_read, pos0 + b);
         for (int ii = 0; ii < tl->no; ii++) {
@@ -323,7 +328,8 @@ static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, int sl, dou
 static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, int sl, const double *xs,
                       size_t na, size_t nvec, double *part)
 {
-    const double *G = xb_devices_conductances(x->dev);
+    const double *G = x->pd ? x->gd : xb_devices_conductances(x->dev);
+    const double dr = xb__rd_drift(x);
     const int K = x->nslices;
     const double vr = x->cfg.v_read, kk = x->sig[sl] * x->scale / vr;
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
@@ -335,7 +341,7 @@ static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, int sl, const dou
         for (size_t rr = 0; rr < nr; rr++) {
             for (size_t c = 0; c < pc; c++) {
                 gp[rr * pc + c] =
-                    x->drift * (pair ? G[xb__dev_pair(tl, (int)(c / 2), (int)rr, (int)(c % 2))]
+                    dr * (pair ? G[xb__dev_pair(tl, (int)(c / 2), (int)rr, (int)(c % 2))]
                                      : G[xb__dev_one(tl, (int)c, (int)rr)]);
             }
         }
@@ -387,7 +393,7 @@ static int tile_solve(xb_xbar *x, xb__tile *tl, int transpose, int sl, const dou
             for (size_t rr = 0; rr < nr; rr++) {
                 double r = kk * i[rr];
                 if (!pair) {
-                    r -= x->sig[sl] * x->scale * x->drift * gref_at(x, tl, G, (int)rr) * sum;
+                    r -= x->sig[sl] * x->scale * dr * gref_at(x, tl, G, (int)rr) * sum;
                 }
                 part[b * nr + rr] = r;
             }
@@ -408,10 +414,16 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
     const int n_in = x->cfg.n_in, n_out = x->cfg.n_out;
     const size_t na = (size_t)(transpose ? n_out : n_in), nb = (size_t)(transpose ? n_in : n_out);
     const int nv = (int)nvec;
-    const int noise = x->read_noise > 0.0;
+    if (x->pd && x->pd_stale) {
+        XB_TRY(xb_xbar__pd_rebuild(x));
+    }
+    const int noise = x->pd ? x->pd_noise : x->read_noise > 0.0;
+    const double drift = xb__rd_drift(x);
+    const double *W = xb__rd_w(x), *WK = xb__rd_wk(x);
+    const float *QF = xb__rd_qf(x), *QKF = xb__rd_qkf(x);
     const int fast = x->solver_ideal && x->cfg.dac_bits == 0 && x->cfg.adc_bits == 0 &&
                      !(x->cfg.dac_range > 0.0);
-    const double d2 = x->drift * x->drift;
+    const double d2 = drift * drift;
     const uint64_t pos0 = x->read_pos;
     x->read_pos += (uint64_t)(x->ntiles * x->nslices + 2) * nvec * (nb + 1);
 
@@ -420,11 +432,11 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
 
     if (fast) {
         if (!transpose) {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, x->drift, in,
-                        n_in, x->w, n_in, 0.0, out, n_out);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, drift, in,
+                        n_in, W, n_in, 0.0, out, n_out);
         } else {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, x->drift, in,
-                        n_out, x->w, n_in, 0.0, out, n_in);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, drift, in,
+                        n_out, W, n_in, 0.0, out, n_in);
         }
         if (!noise) {
             return XB_OK;
@@ -435,10 +447,10 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
         square_inputs(x->xs, na, 0, na, nvec, x->sqf);
         if (!transpose) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, n_out, n_in, d2f, x->sqf,
-                        n_in, x->qf, n_in, 0.0f, x->varf, n_out);
+                        n_in, QF, n_in, 0.0f, x->varf, n_out);
         } else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, n_in, n_out, d2f, x->sqf,
-                        n_out, x->qf, n_in, 0.0f, x->varf, n_in);
+                        n_out, QF, n_in, 0.0f, x->varf, n_in);
         }
         if (x->cfg.mapping == XB_MAP_REF_COLUMN && !transpose) {
             for (int t = 0; t < x->ntiles; t++) {
@@ -467,15 +479,15 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
         for (int sl = 0; sl < K; sl++) {
             /* each slice has its own columns and ADC; partial sums are added
              * digitally with the slice's significance (in wk and sig) */
-            const double *wsub = (K > 1 ? x->wk + (size_t)sl * nw : x->w) + sub;
+            const double *wsub = (K > 1 ? WK + (size_t)sl * nw : W) + sub;
             if (x->solver_ideal) {
                 if (!transpose) {
                     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr,
-                                x->drift, x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part,
+                                drift, x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part,
                                 (int)np);
                 } else {
                     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nv, tl->nr, tl->no,
-                                x->drift, x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part,
+                                drift, x->xs + i_off, (int)na, wsub, n_in, 0.0, x->part,
                                 (int)np);
                 }
             } else {
@@ -485,7 +497,7 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
                 const size_t ni = (size_t)(transpose ? tl->no : tl->nr);
                 const float d2f = (float)d2;
                 square_inputs(x->xs, na, i_off, ni, nvec, x->sqf);
-                const float *qsub = (K > 1 ? x->qkf + (size_t)sl * nw : x->qf) + sub;
+                const float *qsub = (K > 1 ? QKF + (size_t)sl * nw : QF) + sub;
                 if (!transpose) {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nv, tl->no, tl->nr, d2f,
                                 x->sqf, (int)ni, qsub, n_in, 0.0f, x->varf, (int)np);

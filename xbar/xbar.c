@@ -104,6 +104,12 @@ void xb_xbar_free(xb_xbar *x)
     free(x->sums);
     free(x->w);
     free(x->wk);
+    free(x->gd);
+    free(x->gvar);
+    free(x->wd);
+    free(x->wdk);
+    free(x->qdf);
+    free(x->qdkf);
     free(x->qf);
     free(x->qkf);
     free(x->sqf);
@@ -537,6 +543,7 @@ static void weight_at(xb_xbar *x, const xb__tile *tl, const double *G, int ii, i
 
 void xb_xbar__refresh(xb_xbar *x)
 {
+    x->pd_stale = 1;
     const double *G = xb_devices_conductances(x->dev);
     const int pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
     for (int t = 0; t < x->ntiles; t++) {
@@ -597,6 +604,7 @@ static void locate(const xb_xbar *x, const xb__tile *tl, size_t k, int *rr, int 
  *   = pmax rowsum - 2 sum_c a_c G_c + sum_c a_c colsum_c. */
 void xb_xbar__write_begin(xb_xbar *x)
 {
+    x->pd_stale = 1;
     x->w_event = x->event++;
     x->w_done = 0;
     x->w_tile = 0;
@@ -826,6 +834,117 @@ int xb_xbar_weights(const xb_xbar *x, double *w_out)
     return XB_OK;
 }
 
+static int pd_alloc(xb_xbar *x)
+{
+    if (x->gd != NULL) {
+        return XB_OK;
+    }
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in, K = (size_t)x->nslices;
+    x->gd = malloc(x->ndev * sizeof *x->gd);
+    x->gvar = malloc(x->ndev * sizeof *x->gvar);
+    x->wd = malloc(nw * sizeof *x->wd);
+    x->qdf = malloc(nw * sizeof *x->qdf);
+    if (K > 1) {
+        x->wdk = malloc(K * nw * sizeof *x->wdk);
+        x->qdkf = malloc(K * nw * sizeof *x->qdkf);
+    }
+    if (x->gd == NULL || x->gvar == NULL || x->wd == NULL || x->qdf == NULL ||
+        (K > 1 && (x->wdk == NULL || x->qdkf == NULL))) {
+        free(x->gd);
+        free(x->gvar);
+        free(x->wd);
+        free(x->qdf);
+        free(x->wdk);
+        free(x->qdkf);
+        x->gd = x->gvar = x->wd = x->wdk = NULL;
+        x->qdf = x->qdkf = NULL;
+        return xb__error_set(XB_ENOMEM, "out of memory for the drift view of %zu devices", x->ndev);
+    }
+    return XB_OK;
+}
+
+/* The drift view's weights and variances from gd, gvar: weight_at with the
+ * per-device variances in place of read_noise^2 G^2. */
+static void pd_weights(xb_xbar *x)
+{
+    const double s = x->scale;
+    const int K = x->nslices, pair = x->cfg.mapping == XB_MAP_DIFF_PAIR;
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
+    const double *G = x->gd, *V = x->gvar;
+    for (int t = 0; t < x->ntiles; t++) {
+        const xb__tile *tl = &x->tiles[t];
+        for (int ii = 0; ii < tl->no; ii++) {
+            for (int rr = 0; rr < tl->nr; rr++) {
+                size_t wo = (size_t)(tl->o0 + ii) * (size_t)x->cfg.n_in + (size_t)(tl->r0 + rr);
+                double wsum = 0.0, qsum = 0.0;
+                double gr = pair ? 0.0 : G[xb__dev_ref(tl, tl->no * K, rr)];
+                for (int k = 0; k < K; k++) {
+                    int u = ii * K + k;
+                    double sk = x->sig[k] * s, wv, qv;
+                    if (pair) {
+                        size_t a = xb__dev_pair(tl, u, rr, 0), b = xb__dev_pair(tl, u, rr, 1);
+                        wv = sk * (G[a] - G[b]);
+                        qv = sk * sk * (V[a] + V[b]);
+                    } else {
+                        size_t a = xb__dev_one(tl, u, rr);
+                        wv = sk * (G[a] - gr);
+                        qv = sk * sk * V[a];
+                    }
+                    wsum += wv;
+                    qsum += qv;
+                    if (K > 1) {
+                        x->wdk[(size_t)k * nw + wo] = wv;
+                        x->qdkf[(size_t)k * nw + wo] = (float)qv;
+                    }
+                }
+                x->wd[wo] = wsum;
+                x->qdf[wo] = (float)qsum;
+            }
+        }
+    }
+}
+
+int xb_xbar__pd_rebuild(xb_xbar *x)
+{
+    XB_TRY(xb_devices_drifted(x->dev, x->t_read, x->gd, x->gvar));
+    const double *G = xb_devices_conductances(x->dev);
+    double sg = 0.0, sd = 0.0;
+    int noise = 0;
+    for (size_t k = 0; k < x->ndev; k++) {
+        sg += G[k];
+        sd += x->gd[k];
+        x->gvar[k] *= x->gd[k] * x->gd[k];
+        noise |= x->gvar[k] > 0.0;
+    }
+    x->pd_noise = noise;
+    x->pd_alpha = 1.0;
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
+    if (xb_devices_pcm_mode(x->dev) == XB_PCM_COMPENSATED) {
+        /* aihwkit's global drift compensation (device-models.md 5.3): a
+         * one-hot read-out of every column gives mean |W e_j| = mean |W_ij|
+         * over the array, at programming and now; outputs are rescaled by
+         * the ratio. Taken on the noiseless conductances, so the factor is
+         * one number per array and read time, not one per calibration read. */
+        pd_weights(x);
+        double a0 = 0.0, a1 = 0.0;
+        for (size_t k = 0; k < nw; k++) {
+            a0 += fabs(x->w[k]);
+            a1 += fabs(x->wd[k]);
+        }
+        if (a0 > 0.0 && a1 > 0.0) {
+            x->pd_alpha = a0 / a1;
+        }
+        for (size_t k = 0; k < x->ndev; k++) {
+            x->gd[k] *= x->pd_alpha;
+            x->gvar[k] *= x->pd_alpha * x->pd_alpha;
+        }
+    }
+    pd_weights(x);
+    x->pd_efac = sg > 0.0 ? sd / sg : 1.0;
+    x->pd_stale = 0;
+    return XB_OK;
+}
+
 int xb_xbar_set_read_time(xb_xbar *x, double t_since_program)
 {
     XB_ASSERT_ARG(x != NULL);
@@ -833,15 +952,52 @@ int xb_xbar_set_read_time(xb_xbar *x, double t_since_program)
         return xb__error_set(XB_EINVAL, "read time (%g s) must be finite and >= 0",
                              t_since_program);
     }
+    if (!xb_devices_drift_uniform(x->dev) && t_since_program > 0.0) {
+        /* each device drifts by its own factor: reads see a view rebuilt
+         * from the drifted conductances (checked first, so a failed
+         * allocation leaves the array as it was) */
+        XB_TRY(pd_alloc(x));
+        x->t_read = t_since_program;
+        x->pd = 1;
+        XB_TRY(xb_xbar__pd_rebuild(x));
+        for (int t = 0; t < x->ntiles; t++) {
+            x->tiles[t].dirty = 1;
+        }
+        return XB_OK;
+    }
     double f = xb_devices_drift_factor(x->dev, t_since_program);
-    if (f != x->drift) {
+    if (f != x->drift || x->pd) {
         x->drift = f;
+        x->pd = 0;
+        x->t_read = t_since_program;
         for (int t = 0; t < x->ntiles; t++) {
             x->tiles[t].dirty = 1;
         }
     }
     return XB_OK;
 }
+
+double xb_xbar_drift_compensation(const xb_xbar *x) { return x != NULL && x->pd ? x->pd_alpha : 1.0; }
+
+int xb_xbar_read_weights(xb_xbar *x, double *w_out)
+{
+    XB_ASSERT_ARG(x != NULL);
+    XB_ASSERT_ARG(w_out != NULL);
+    const size_t nw = (size_t)x->cfg.n_out * (size_t)x->cfg.n_in;
+    if (x->pd) {
+        if (x->pd_stale) {
+            XB_TRY(xb_xbar__pd_rebuild(x));
+        }
+        memcpy(w_out, x->wd, nw * sizeof *w_out);
+        return XB_OK;
+    }
+    for (size_t k = 0; k < nw; k++) {
+        w_out[k] = x->drift * x->w[k];
+    }
+    return XB_OK;
+}
+
+const xb_devices *xb_xbar_devices(const xb_xbar *x) { return x != NULL ? x->dev : NULL; }
 
 double xb_xbar_dw_pulse(const xb_xbar *x) { return x != NULL ? x->dw_pulse : 0.0; }
 

@@ -151,6 +151,23 @@ int xb_xbar_update_outer(xb_xbar *x, double lr, const double *d, const double *h
  * (a factor common to all cells, so outputs and read energy scale by it).
  * xb_xbar_weights keeps returning the programmed weights. */
 int xb_xbar_set_read_time(xb_xbar *x, double t_since_program);
+/* When the devices drift each by its own factor (device drift_nu_d2d, or
+ * pcm_stat) and t > 0, xb_xbar_set_read_time instead rebuilds the weights
+ * and read-noise variances that reads use from every device's drifted
+ * conductance (xb_devices_drifted); the PCM 1/f read noise joins the read
+ * noise in output space (variance sum_j sigma_ij^2 v_j^2 with sigma from each
+ * cell's (g, t)); writes rebuild it before the next read; t = 0 returns to
+ * the programmed conductances. With pcm_stat = compensated, reads are scaled
+ * by one factor per array, mean|W(programmed)| / mean|W(t)| (aihwkit's
+ * one-hot calibration read-out, taken noiseless), which this returns (1
+ * otherwise). */
+double xb_xbar_drift_compensation(const xb_xbar *x);
+/* The weights reads see now (n_out x n_in): the drift view's (noiseless,
+ * compensated) after xb_xbar_set_read_time with per-device drift, else the
+ * programmed weights times the uniform drift factor. */
+int xb_xbar_read_weights(xb_xbar *x, double *w_out);
+/* The array's device block (for measurements; writes go through xbar). */
+const xb_devices *xb_xbar_devices(const xb_xbar *x);
 
 /* Weight change of one pulse on one device (nominal): w_max / P_max for a
  * pair, 2 w_max / P_max for a reference column, times the least significant

@@ -56,6 +56,18 @@ struct xb_xbar {
     double sig[32];            /* significance of slice k: base^k / sum_m base^m */
     double *wk;                /* K x n_out x n_in per-slice weights (K > 1) */
     double drift;              /* conductance drift factor at the read time (1 = none) */
+    /* Per-device drift view (xb_xbar_set_read_time with drift_nu_d2d or
+     * pcm_stat, t > 0): reads use the drifted conductances gd and the
+     * weights / noise variances built from them instead of drift * (w, qf).
+     * pd_stale: a write moved conductances since the view was built. */
+    int pd, pd_stale, pd_noise;
+    double t_read;
+    double pd_alpha;  /* global drift compensation factor (1 = none) */
+    double pd_efac;   /* sum gd / sum G: read-energy scale of the view */
+    double *gd;       /* ndev: drifted conductances (times pd_alpha) */
+    double *gvar;     /* ndev: per-read variance of each device's conductance, S^2 */
+    double *wd, *wdk; /* n_out x n_in (and K x per slice) drifted weights */
+    float *qdf, *qdkf; /* their read-noise variances per unit input^2 (sd 1 units) */
     int max_pulses;
 
     int ntiles;
@@ -146,6 +158,17 @@ static inline size_t xb__dev_ref(const xb__tile *t, int ref_unit, int rr)
 /* Recomputes the weights, noise matrix, sums and ADC scales from the device
  * conductances after any write; marks every tile for a backend setup. */
 void xb_xbar__refresh(xb_xbar *x);
+/* Rebuilds the per-device drift view (gd, gvar, wd, qdf, ...) at x->t_read
+ * from the current conductances. */
+int xb_xbar__pd_rebuild(xb_xbar *x);
+/* What reads use: the drift view's or the programmed weights, conductances,
+ * scalar drift and noise sd factor. */
+static inline const double *xb__rd_w(const xb_xbar *x) { return x->pd ? x->wd : x->w; }
+static inline const double *xb__rd_wk(const xb_xbar *x) { return x->pd ? x->wdk : x->wk; }
+static inline const float *xb__rd_qf(const xb_xbar *x) { return x->pd ? x->qdf : x->qf; }
+static inline const float *xb__rd_qkf(const xb_xbar *x) { return x->pd ? x->qdkf : x->qkf; }
+static inline double xb__rd_drift(const xb_xbar *x) { return x->pd ? 1.0 : x->drift; }
+static inline double xb__rd_sigma(const xb_xbar *x) { return x->pd ? 1.0 : x->read_noise; }
 /* Fills the ziggurat tables zx[XB__ZIG_N + 1], zr[XB__ZIG_N] (read.c). */
 void xb_xbar__zig_init(double *zx, double *zr);
 /* Writes the signed pulses of the devices in x->plist (x->npulses) through
