@@ -180,6 +180,21 @@ static int cmd_show(const char *name)
     printf("Gmin %.6g S (%.6g ohm), Gmax %.6g S (%.6g ohm), pulses across the range %.6g%s\n",
            gmin, gmin > 0 ? 1.0 / gmin : HUGE_VAL, gmax, 1.0 / gmax, xb_devices_pulses_full_range(d),
            is_state_equation(t) ? " (table of the write pulse)" : "");
+    static const char *const pcm_names[] = {"off", "on", "compensated"};
+    printf("pcm_stat %s (scenario column pcm_stat; auto keeps this)\n",
+           cfg.pcm_stat >= 0 && cfg.pcm_stat <= 2 ? pcm_names[cfg.pcm_stat] : "?");
+    if (cfg.pcm_stat != XB_PCM_OFF) {
+        /* what the model gives at a full and a half-range target */
+        for (int h = 1; h <= 2; h++) {
+            double gt = gmax / h, mu, sd;
+            xb_device_pcm_nu_stats(gt, gmax, &mu, &sd);
+            printf("  target %.4g S: programming sd %.4g S, drift nu %.4g +- %.4g, "
+                   "1/f read sd at 1 day %.4g (relative), drift factor at 1 day %.4g\n",
+                   gt, xb_device_pcm_prog_sigma(gt, gmax), mu, sd,
+                   xb_device_pcm_read_sigma(gt, gmax, 86400.0),
+                   xb_device_pcm_drift_factor(mu, 86400.0));
+        }
+    }
     xb_devices_free(d);
     printf("\n%-12s %-14s %-10s %s\n", "parameter", "value", "unit", "meaning");
     for (int i = 0; i < t->n_params; i++) {

@@ -51,6 +51,15 @@
       "Power-law conductance drift exponent G(t) = G0 (t/t0)^-nu; 0 is off.")                    \
     X(drift_t0, XB_SCN_REAL, "s", "1", 1e-12, 1e9, NULL,                                         \
       "Time after programming at which G equals the programmed value.")                          \
+    X(drift_nu_d2d, XB_SCN_REAL, "", "0", 0, 10, NULL,                                           \
+      "Device-to-device spread of the drift exponent: each device drifts with "                 \
+      "|drift_nu (1 + drift_nu_d2d xi)|, xi ~ N(0, 1) drawn once (aihwkit nu_dtod).")          \
+    X(pcm_stat, XB_SCN_CHOICE, "", "auto", 0, 0, "auto|off|on|compensated",                      \
+      "aihwkit's PCM statistical model (docs/devices.md): programming noise, a drift exponent "  \
+      "per device from its target, 1/f read noise growing with the read time; compensated "     \
+      "adds global drift compensation (one output scale per array from a calibration "           \
+      "read-out). Seen at t_inference; auto means the preset's setting (on for "                \
+      "pcm_nandakumar). Needs drift_nu = 0.")                                                    \
     X(mapping, XB_SCN_CHOICE, "", "diff_pair", 0, 0, "diff_pair|ref_column",                     \
       "Weight to conductance mapping: differential pair (two devices per weight) or one "        \
       "device per weight against a reference column.")                                          \
@@ -211,6 +220,12 @@ static const xb_scn_column schema[] = {
      "SGD momentum mu: v <- mu v + (g + decay w), dW = -lr v.", 1, NULL},
     {"manhattan", XB_SCN_BOOL, "", "off", 0, 0, NULL, G_NET,
      "Batch Manhattan rule: dW = -lr * sign(sum of gradients).", 1, NULL},
+    {"t_inference", XB_SCN_REAL, "s", "0", 0, 3.2e9, NULL, G_NET,
+     "The test-set evaluation of every epoch reads the forward arrays as they are this long "
+     "after programming: power-law drift (drift_nu, drift_nu_d2d) and the PCM "
+     "model (pcm_stat) with its 1/f read noise; training and the training-set evaluation read "
+     "at 0. 0 is off.",
+     1, NULL},
     {"hardware", XB_SCN_BOOL, "", "on", 0, 0, NULL, G_NET,
      "Weights live on crossbar arrays; `off` trains the same network in plain memory (the "
      "software reference, array columns ignored).",

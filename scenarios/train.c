@@ -5,6 +5,7 @@
 #include "scenarios/scenarios_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +176,15 @@ static int array_config(const xb_run *r, const char *prefix, xb_xbar_config *x, 
     x->device.stuck_max_frac = xb_run_real(r, COL("stuck_max"));
     x->device.drift_nu = xb_run_real(r, COL("drift_nu"));
     x->device.drift_t0 = xb_run_real(r, COL("drift_t0"));
+    x->device.drift_nu_d2d = xb_run_real(r, COL("drift_nu_d2d"));
+    {
+        /* auto keeps what the preset config set (pcm_nandakumar: on) */
+        static const char *const pcms[] = {"auto", "off", "on", "compensated"};
+        int pm = choice_index(xb_run_text(r, COL("pcm_stat")), pcms, 4);
+        if (pm > 0) {
+            x->device.pcm_stat = pm - 1; /* XB_PCM_OFF, _ON, _COMPENSATED */
+        }
+    }
     x->w_max = xb_run_real(r, COL("w_max"));
     static const char *const maps[] = {"diff_pair", "ref_column"};
     x->mapping = (xb_mapping)choice_index(xb_run_text(r, COL("mapping")), maps, 2);
@@ -284,6 +294,7 @@ typedef struct {
     const xb_dataset *train, *test;
     size_t *idx;
     size_t batch;
+    double t_inference; /* s: read time of the test-set evaluation (0 = as programmed) */
     double *mx;  /* metric batch inputs */
     int *my;     /* metric batch labels */
     double *mt;  /* metric batch targets (regression) */
@@ -337,6 +348,7 @@ static int tr_create(void **ws_out, const xb_run *r, volatile const sig_atomic_t
         cost_arch(r, "", &t->arch[0], &t->slices[0]);
         cost_arch(r, "bwd_", &t->arch[1], &t->slices[1]);
         t->batch = (size_t)xb_run_int(r, "batch");
+        t->t_inference = xb_run_real(r, "t_inference");
         t->idx = malloc(t->train->n * sizeof *t->idx);
         /* the alignment metrics use a fixed batch of test samples, so they
          * move no training stream and are comparable across epochs */
@@ -458,6 +470,25 @@ static int add_counters(trainer *t, const xb_xbar *x, int slot, int bwd, double 
     return XB_OK;
 }
 
+/* Every forward array reads as it is t seconds after programming (t = 0:
+ * as programmed). Only forward reads evaluate a network. */
+static int set_read_time(trainer *t, double ts)
+{
+    if (!(t->t_inference > 0.0)) {
+        return XB_OK;
+    }
+    const xb_net_config *c = xb_net_config_get(t->net);
+    for (int l = 1; l <= c->n_layers; l++) {
+        /* the net's own arrays, created mutable: learning/ lends them const
+         * for counters, and has no read-time setter of its own */
+        xb_xbar *x = (xb_xbar *)(uintptr_t)xb_net_forward_xbar(t->net, l);
+        if (x != NULL) {
+            XB_TRY(xb_xbar_set_read_time(x, ts));
+        }
+    }
+    return XB_OK;
+}
+
 static int tr_epoch(void *ws, int epoch, xb_metrics *m)
 {
     trainer *t = ws;
@@ -482,10 +513,17 @@ static int tr_epoch(void *ws, int epoch, xb_metrics *m)
         }
     }
     XB_TRY(xb_net_evaluate(t->net, t->train, &m->train_loss, &m->train_acc));
-    XB_TRY(xb_net_evaluate(t->net, t->test, &m->test_loss, &m->test_acc));
+    /* the order of the reads (read-noise stream positions) as without t_inference */
+    XB_TRY(set_read_time(t, t->t_inference));
+    int rc = xb_net_evaluate(t->net, t->test, &m->test_loss, &m->test_acc);
+    XB_TRY(set_read_time(t, 0.0));
+    XB_TRY(rc);
     if (!t->train->classification) {
         XB_TRY(xb_net_evaluate_nse(t->net, t->train, &m->train_nse));
-        XB_TRY(xb_net_evaluate_nse(t->net, t->test, &m->test_nse));
+        XB_TRY(set_read_time(t, t->t_inference));
+        rc = xb_net_evaluate_nse(t->net, t->test, &m->test_nse);
+        XB_TRY(set_read_time(t, 0.0));
+        XB_TRY(rc);
     }
     const xb_net_config *c = xb_net_config_get(t->net);
     if (t->mn > 0) {
