@@ -97,6 +97,53 @@ static void test_xbar_drift__per_device_equals_naive_loop(void **state)
     xb_xbar_free(x);
 }
 
+/* The same through the general read path (DAC on) and the reference-column
+ * mapping: device (i, j) = i n_in + j, the reference column's devices after
+ * the last output (xbar_internal.h), s = 2 w_max / (Gmax - Gmin); a 16-bit
+ * DAC rounds each input to 1/32767 of the vector's max, within 1e-4. */
+static void test_xbar_drift__per_device_ref_column_general_path(void **state)
+{
+    (void)state;
+    xb_xbar_config c = XB_XBAR_CONFIG_INIT;
+    c.n_in = N_IN;
+    c.n_out = N_OUT;
+    c.seed = 5;
+    c.array_id = 3;
+    c.mapping = XB_MAP_REF_COLUMN;
+    c.dac_bits = 16;
+    c.device.drift_nu = 0.06;
+    c.device.drift_t0 = 1.0;
+    c.device.drift_nu_d2d = 0.4;
+    double w[N_IN * N_OUT], in[2 * N_IN], y[2 * N_OUT];
+    fill(w, N_IN * N_OUT, -0.8, 0.8, 1);
+    fill(in, 2 * N_IN, -1.0, 1.0, 2);
+    xb_xbar *x = NULL;
+    xb_assert_ok(xb_xbar_create(&x, &c));
+    xb_assert_ok(xb_xbar_program(x, w));
+    const double t = 3.7e4;
+    xb_assert_ok(xb_xbar_set_read_time(x, t));
+    xb_assert_ok(xb_xbar_forward(x, in, 2, y));
+    const xb_devices *d = xb_xbar_devices(x);
+    size_t n = xb_devices_count(d);
+    assert_int_equal(n, (N_OUT + 1) * N_IN);
+    double *g = malloc(n * sizeof *g), gmin, gmax;
+    assert_non_null(g);
+    xb_assert_ok(xb_devices_read(d, t, 0, g));
+    xb_devices_nominal_range(d, &gmin, &gmax);
+    const double s = 2.0 / (gmax - gmin);
+    for (int b = 0; b < 2; b++) {
+        for (int i = 0; i < N_OUT; i++) {
+            double ref = 0.0;
+            for (int j = 0; j < N_IN; j++) {
+                ref += s * (g[i * N_IN + j] - g[N_OUT * N_IN + j]) * in[b * N_IN + j];
+            }
+            xb_assert_close(y[b * N_OUT + i], ref, 1e-4, 1e-4);
+        }
+    }
+    free(g);
+    xb_xbar_free(x);
+}
+
 static void test_xbar_drift__uniform_keeps_scalar_path(void **state)
 {
     (void)state;
@@ -257,6 +304,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xbar_drift__per_device_equals_naive_loop),
+        cmocka_unit_test(test_xbar_drift__per_device_ref_column_general_path),
         cmocka_unit_test(test_xbar_drift__uniform_keeps_scalar_path),
         cmocka_unit_test(test_xbar_drift__pcm_day_shrinks_as_devices_measure),
         cmocka_unit_test(test_xbar_drift__pcm_noise_variance_matches_devices),
