@@ -30,7 +30,8 @@ int xb_devices_drifted(const xb_devices *d, double t_since_program, double *g_ou
     /* as xb_devices_read: exp(-nu_k ln(t/t0)) per device, one factor otherwise */
     const int per = c->drift_nu > 0.0 && c->drift_nu_d2d > 0.0;
     const double f = xb_devices_drift_factor(d, t_since_program);
-    const double lt = per && t_since_program > c->drift_t0 ? log(t_since_program / c->drift_t0) : 0.0;
+    const double lt =
+        per && t_since_program > c->drift_t0 ? log(t_since_program / c->drift_t0) : 0.0;
     for (size_t k = 0; k < n; k++) {
         double gk = g[k], sn2 = 0.0;
         if (c->pcm_stat != XB_PCM_OFF) {

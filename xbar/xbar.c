@@ -977,7 +977,10 @@ int xb_xbar_set_read_time(xb_xbar *x, double t_since_program)
     return XB_OK;
 }
 
-double xb_xbar_drift_compensation(const xb_xbar *x) { return x != NULL && x->pd ? x->pd_alpha : 1.0; }
+double xb_xbar_drift_compensation(const xb_xbar *x)
+{
+    return x != NULL && x->pd ? x->pd_alpha : 1.0;
+}
 
 int xb_xbar_read_weights(xb_xbar *x, double *w_out)
 {
