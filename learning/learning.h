@@ -337,6 +337,10 @@ int xb_net_get_gradient(const xb_net *net, int l, double *g);
  * channel has none), e.g. for xb_xbar_counters_get. */
 const xb_xbar *xb_net_forward_xbar(const xb_net *net, int l);
 const xb_xbar *xb_net_backward_xbar(const xb_net *net, int l);
+/* Every forward array reads as it would t seconds after programming (drift;
+ * t = 0: as programmed), for evaluating a trained network at inference time.
+ * A software network has no arrays: a no-op. */
+int xb_net_set_read_time(xb_net *net, double t);
 
 /* Alignment metrics of layer l, learning-channel.md §3.1. */
 typedef struct {

@@ -700,6 +700,17 @@ const xb_xbar *xb_net_forward_xbar(const xb_net *net, int l)
     return (net && l >= 1 && l <= net->L) ? net->W[l].xb : NULL;
 }
 
+int xb_net_set_read_time(xb_net *net, double t)
+{
+    XB_ASSERT_ARG(net != NULL);
+    for (int l = 1; l <= net->L; l++) {
+        if (net->W[l].xb != NULL) {
+            XB_TRY(xb_xbar_set_read_time(net->W[l].xb, t));
+        }
+    }
+    return XB_OK;
+}
+
 const xb_xbar *xb_net_backward_xbar(const xb_net *net, int l)
 {
     return (net && l >= 2 && l <= net->L && !net->K[l].shared) ? net->K[l].xb : NULL;

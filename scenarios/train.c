@@ -477,16 +477,7 @@ static int set_read_time(trainer *t, double ts)
     if (!(t->t_inference > 0.0)) {
         return XB_OK;
     }
-    const xb_net_config *c = xb_net_config_get(t->net);
-    for (int l = 1; l <= c->n_layers; l++) {
-        /* the net's own arrays, created mutable: learning/ lends them const
-         * for counters, and has no read-time setter of its own */
-        xb_xbar *x = (xb_xbar *)(uintptr_t)xb_net_forward_xbar(t->net, l);
-        if (x != NULL) {
-            XB_TRY(xb_xbar_set_read_time(x, ts));
-        }
-    }
-    return XB_OK;
+    return xb_net_set_read_time(t->net, ts);
 }
 
 static int tr_epoch(void *ws, int epoch, xb_metrics *m)
