@@ -315,25 +315,7 @@ int xb_scn__cellmap_value(const char *scenario_path, const char *column, const c
         snprintf(canon, cn, "%s", s);
         return 0;
     }
-    /* relative to the scenario file's folder, so a study folder moves whole */
-    const char *slash = strrchr(scenario_path, '/');
-    int n;
-    if (s[0] == '/' || slash == NULL) {
-        n = snprintf(canon, cn, "%s", s);
-    } else {
-        n = snprintf(canon, cn, "%.*s/%s", (int)(slash - scenario_path), scenario_path, s);
-    }
-    if (n < 0 || (size_t)n >= cn) {
-        snprintf(why, wn, "path too long (at most %zu bytes after joining the scenario's folder)",
-                 cn - 1);
-        return -1;
-    }
-    if (!xb_file_exists(canon)) {
-        snprintf(why, wn, "no such file '%s' (paths are relative to the scenario file's folder)",
-                 canon);
-        return -1;
-    }
-    return 0;
+    return xb_scn__path_resolve(scenario_path, s, "file", canon, cn, why, wn);
 }
 
 int xb_scn__cellmap_config(const char *path, const char *column, xb_xbar_config *x)

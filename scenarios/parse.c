@@ -472,21 +472,10 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
                 return -1;
             }
         }
-        if (!strcmp(c->name, "dataset_path") && !xb_file_exists(s)) {
-            snprintf(why, wn, "no such folder (paths are relative to the working directory)");
-            return -1;
-        }
-        if (!strcmp(c->name, "pulse_data") || !strcmp(c->name, "bwd_pulse_data") ||
-            ((!strcmp(c->name, "device") || !strcmp(c->name, "bwd_device")) &&
-             strlen(s) > 4 && !strcmp(s + strlen(s) - 4, ".csv"))) {
-            if (!xb_file_exists(s)) {
-                snprintf(why, wn, "no such file (paths are relative to the working directory)");
-                return -1;
-            }
-            snprintf(canon, cn, "%s", s);
-            return 0;
-        }
-        if (!strcmp(c->name, "device") || !strcmp(c->name, "bwd_device")) {
+        /* a device file (.csv) is checked by check_value_in, against the
+         * scenario file's folder */
+        if ((!strcmp(c->name, "device") || !strcmp(c->name, "bwd_device")) &&
+            !(strlen(s) > 4 && !strcmp(s + strlen(s) - 4, ".csv"))) {
             if (xb_scn__device_lookup(s, NULL, NULL) != 0) {
                 const char *names[128];
                 size_t n = 0;
@@ -617,13 +606,27 @@ static int check_value(const xb_scn_column *c, const char *s, char *canon, size_
     return -1;
 }
 
-/* check_value, with the per-cell map columns resolved against the file's
- * folder (cellmap.c). */
+/* check_value, with every path-valued column (cellmap, device file,
+ * pulse_data, dataset_path) resolved against the scenario file's folder. */
 static int check_value_in(const xb_scenario_file *f, const xb_scn_column *c, const char *s,
                           char *canon, size_t cn, char *why, size_t wn)
 {
     int rc = xb_scn__cellmap_value(f->path, c->name, s, canon, cn, why, wn);
-    return rc <= 0 ? rc : check_value(c, s, canon, cn, why, wn);
+    if (rc <= 0) {
+        return rc;
+    }
+    /* paths: resolved like cellmap, after the text checks (control characters) */
+    const char *n = c->name;
+    size_t len = strlen(s);
+    int folder = !strcmp(n, "dataset_path");
+    int file = !strcmp(n, "pulse_data") || !strcmp(n, "bwd_pulse_data") ||
+               ((!strcmp(n, "device") || !strcmp(n, "bwd_device")) && len > 4 &&
+                !strcmp(s + len - 4, ".csv"));
+    rc = check_value(c, s, canon, cn, why, wn);
+    if (rc != 0 || s[0] == '\0' || !(folder || file)) {
+        return rc;
+    }
+    return xb_scn__path_resolve(f->path, s, folder ? "folder" : "file", canon, cn, why, wn);
 }
 
 /* Expands one cell into values. On error reports at the offending element's
@@ -1406,6 +1409,31 @@ size_t xb_scn__n_errors_total(const xb_scenario_file *f)
 const char *xb_scn__path(const xb_scenario_file *f)
 {
     return f->path;
+}
+
+int xb_scn__path_resolve(const char *scenario_path, const char *s, const char *what, char *canon,
+                         size_t cn, char *why, size_t wn)
+{
+    /* relative to the scenario file's folder, so a study folder moves whole
+     * and runs from any working directory */
+    const char *slash = strrchr(scenario_path, '/');
+    int n;
+    if (s[0] == '/' || slash == NULL) {
+        n = snprintf(canon, cn, "%s", s);
+    } else {
+        n = snprintf(canon, cn, "%.*s/%s", (int)(slash - scenario_path), scenario_path, s);
+    }
+    if (n < 0 || (size_t)n >= cn) {
+        snprintf(why, wn, "path too long (at most %zu bytes after joining the scenario's folder)",
+                 cn - 1);
+        return -1;
+    }
+    if (!xb_file_exists(canon)) {
+        snprintf(why, wn, "no such %s '%s' (paths are relative to the scenario file's folder)", what,
+                 canon);
+        return -1;
+    }
+    return 0;
 }
 
 size_t xb_scenario_file_n_errors(const xb_scenario_file *f)

@@ -29,6 +29,12 @@ int xb_scn__device_lookup(const char *name, const xb_device_type **model_out,
 void xb_scn__add_error(xb_scenario_file *f, int line, int col, const char *msg);
 size_t xb_scn__n_errors_total(const xb_scenario_file *f);
 const char *xb_scn__path(const xb_scenario_file *f);
+/* A path-valued cell (device file, pulse_data, dataset_path, cellmap): s
+ * joined to the scenario file's folder unless absolute, into canon, which must
+ * exist; what ("file" or "folder") names it in the message. 0, or -1 with
+ * what is allowed in why. */
+int xb_scn__path_resolve(const char *scenario_path, const char *s, const char *what, char *canon,
+                         size_t cn, char *why, size_t wn);
 
 /* Rows a part file may hold: epochs 0..max. */
 #define XB_SCN_MAX_ROWS 10002

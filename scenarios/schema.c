@@ -21,12 +21,12 @@
     X(device, XB_SCN_TEXT, "", "ideal", 0, 0, NULL,                                              \
       "Device model or published preset by name (`xbarsim device list`); a model name wins "    \
       "over a preset of the same name, `preset:NAME` forces the preset; a path ending in "      \
-      "`.csv` is a device file written by `xbarsim device fit`, relative to the working "        \
-      "directory (unlike `cellmap`).")                                                           \
+      "`.csv` is a device file written by `xbarsim device fit`, relative to the scenario "      \
+      "file's folder (like every path in a scenario).")                                          \
     X(pulse_data, XB_SCN_TEXT, "", "", 0, 0, NULL,                                               \
       "Measured pulse-response curves (CSV with columns pulse, conductance and optionally "      \
       "direction ltp|ltd): the device becomes the piecewise step model built from them, "        \
-      "instead of `device`. Paths are relative to the working directory (unlike `cellmap`).")    \
+      "instead of `device`. Paths are relative to the scenario file's folder.")                  \
     X(cellmap, XB_SCN_TEXT, "", "", 0, 0, NULL,                                                  \
       "Measured per-cell map of one device parameter (CSV: first row the parameter name, e.g. "  \
       "gmax; then rows x cols values in its unit), as measured on one physical array; every "    \
@@ -176,8 +176,8 @@ static const xb_scn_column schema[] = {
      "need loss = mse and report test_nse / train_nse instead of accuracy.",
      1, NULL},
     {"dataset_path", XB_SCN_TEXT, "", "", 0, 0, NULL, G_DATA,
-     "Folder with train-images-idx3-ubyte.gz and the three other idx files; empty means "
-     "/usr/share/datasets/fashion-mnist.",
+     "Folder with train-images-idx3-ubyte.gz and the three other idx files, relative to the "
+     "scenario file's folder; empty means /usr/share/datasets/fashion-mnist.",
      1, NULL},
     {"pool", XB_SCN_CHOICE, "", "1", 0, 0, "1|2|4|7", G_DATA,
      "Average-pool images by this factor in both directions (Fashion-MNIST 28x28: 2 gives "

@@ -4,6 +4,7 @@
 # what is allowed, once, without the internal status class in front.
 set -u
 X=${XBARSIM:?set XBARSIM to the xbarsim binary}
+case $X in /*) ;; */*) X=$(pwd)/$X ;; esac # the test changes directory
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -30,14 +31,36 @@ grep -q "bad.csv:2:12: column 'bwd_d2d': value '0:0.1': a range is start:step:st
   || fail "range: $(cat "$d/err")"
 grep -q "bad.csv:2:18: column 'seeds': value '3-1'" "$d/err" || fail "seeds: $(cat "$d/err")"
 grep -q "bad.csv: 4 errors; nothing was run" "$d/err" || fail "summary: $(cat "$d/err")"
-# file paths in a scenario: device files and pulse_data are relative to the
-# working directory (docs/scenarios.md), and the message says so
-mkdir "$d/study"
-"$X" device pulse agsi -o "$d/study" --no-figure >/dev/null || fail "device pulse"
-printf 'scenario,pulse_data\nx,pulse_agsi.csv\n' >"$d/study/s.csv"
-"$X" run --check "$d/study/s.csv" 2>"$d/err" && fail "pulse_data found beside the scenario, not in the working directory"
-grep -q "s.csv:2:3: column 'pulse_data': value 'pulse_agsi.csv': no such file (paths are relative to the working directory)" "$d/err" \
+# file paths in a scenario (device file, pulse_data, dataset_path, cellmap)
+# are relative to the scenario file's folder (docs/scenarios.md), so a study
+# folder runs from any working directory; errors name the scenario's line and
+# column and the resolved path
+mkdir -p "$d/study/dev" "$d/study/data" "$d/elsewhere"
+"$X" device pulse agsi -o "$d/study/dev" --no-figure >/dev/null || fail "device pulse"
+"$X" device fit "$d/study/dev/pulse_agsi.csv" --model neurosim -o "$d/study/dev/fit.csv" --no-figure \
+  >/dev/null || fail "device fit"
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+  ln -s /usr/share/datasets/fashion-mnist/$f.gz "$d/study/data/$f.gz"
+done
+cat >"$d/study/s.csv" <<'CSV'
+scenario,device,pulse_data,dataset,dataset_path,pool,hidden,epochs,train_n,test_n,seeds
+fitted,dev/fit.csv,,mnist-idx,data,4,0,1,200,100,1
+curves,,dev/pulse_agsi.csv,mnist-idx,data,4,0,1,200,100,1
+CSV
+(cd "$d/elsewhere" && "$X" run ../study/s.csv -o out >/dev/null 2>"$d/err") \
+  || fail "study folder run from another working directory: $(cat "$d/err")"
+[ "$(wc -l <"$d/elsewhere/out/results.csv")" -eq 5 ] || fail "results.csv: $(cat "$d/elsewhere/out/results.csv")"
+grep -q '"dataset_path": "../study/data"' "$d/elsewhere/out/manifest.json" \
+  || fail "the manifest records the resolved dataset path: $(grep dataset_path "$d/elsewhere/out/manifest.json" | head -1)"
+(cd "$d/study" && "$X" run --check s.csv >/dev/null) || fail "the study folder as the working directory"
+"$X" run --check "$d/study/s.csv" --set device=pulse_agsi.csv 2>"$d/err" && fail "a device file beside the scenario, not in dev/"
+grep -q "column 'device': value 'pulse_agsi.csv': no such file '$d/study/pulse_agsi.csv' (paths are relative to the scenario file's folder)" "$d/err" \
+  || fail "--set device path: $(cat "$d/err")"
+printf 'scenario,pulse_data,dataset_path\nx,pulse_agsi.csv,dev\ny,dev/pulse_agsi.csv,nodata\n' >"$d/study/bad.csv"
+(cd "$d/study/dev" && "$X" run --check ../bad.csv) 2>"$d/err" && fail "paths resolved against the working directory"
+grep -q "^../bad.csv:2:3: column 'pulse_data': value 'pulse_agsi.csv': no such file '../pulse_agsi.csv' (paths are relative to the scenario file's folder)$" "$d/err" \
   || fail "pulse_data path: $(cat "$d/err")"
-(cd "$d/study" && "$X" run --check s.csv >/dev/null) || fail "pulse_data relative to the working directory"
-grep -q '^| `device` | .*relative to the working directory' docs/scenarios.md || fail "docs: device path"
+grep -q "^../bad.csv:3:22: column 'dataset_path': value 'nodata': no such folder '../nodata' (paths are relative to the scenario file's folder)$" "$d/err" \
+  || fail "dataset_path: $(cat "$d/err")"
+grep -q '^| `device` | .*relative to the scenario file.s folder' docs/scenarios.md || fail "docs: device path"
 echo "ok test_errors.sh"
