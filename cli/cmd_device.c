@@ -25,10 +25,11 @@ static void usage(FILE *fp)
           "\n"
           "  list    models and presets, with the source of each preset\n"
           "  show    parameters with units, bounds, pulses across the range, suggested c2c/d2d\n"
-          "  pulse   LTP pulses from Gmin, then as many LTD pulses: DIR/pulse_NAME.csv\n"
+          "  pulse   LTP pulses from Gmin, then LTD pulses: DIR/pulse_NAME.csv\n"
           "          (direction,pulse,conductance: the format `fit` reads) and a gnuplot\n"
-          "          figure pulse_NAME.{gp,svg,png}. -n defaults to the pulses across the\n"
-          "          range. --mode picks table (default) or ode for state-equation models.\n"
+          "          figure pulse_NAME.{gp,svg,png}. Each direction defaults to its own\n"
+          "          pulses across the range (p_ltp, p_ltd); -n sets both. --mode picks\n"
+          "          table (default) or ode for state-equation models.\n"
           "  iv      sinusoidal drive of a state-equation model from normalised state X\n"
           "          (--x0, default 0.1 as in device-models.md 7.2), one period per frequency\n"
           "          (default amplitude |v_up|; frequencies 1e-3, 1e-2, 1e-1 / t_pulse):\n"
@@ -229,9 +230,20 @@ static int cmd_pulse(const char *name, const char *dir, long npulses, int ode, d
     }
     double gmin_fig, gmax_fig;
     xb_devices_nominal_range(d, &gmin_fig, &gmax_fig);
+    /* each direction its own pulses across the range (Ag:a-Si: 97 LTP, 100 LTD,
+     * device-models.md 5.1), so `fit` on this CSV recovers the preset; models
+     * without p_ltd take the same count both ways; -n overrides both */
+    long n_dir[2] = {npulses, npulses}; /* LTP, LTD */
     if (npulses <= 0) {
-        double f = xb_devices_pulses_full_range(d);
-        npulses = f > 1e6 ? 1000000 : (long)ceil(f);
+        double f[2] = {xb_devices_pulses_full_range(d), 0.0};
+        const xb_device_type *t = cfg.type != NULL ? cfg.type : xb_device_ideal;
+        if (xb_device_param_get(t, params, "p_ltd", &f[1]) < 0) {
+            xb_error_clear();
+            f[1] = f[0];
+        }
+        for (int k = 0; k < 2; k++) {
+            n_dir[k] = f[k] > 1e6 ? 1000000 : (long)ceil(f[k]);
+        }
     }
     char base[300], file[320];
     stem("pulse_", name, base, sizeof base);
@@ -246,11 +258,12 @@ static int cmd_pulse(const char *name, const char *dir, long npulses, int ode, d
     uint64_t ev = 0;
     for (int dir_sign = 1; dir_sign >= -1 && rc >= 0; dir_sign -= 2) {
         int32_t one = dir_sign;
-        for (long p = 0; p <= npulses; p++) {
+        long np = n_dir[dir_sign > 0 ? 0 : 1];
+        for (long p = 0; p <= np; p++) {
             fprintf(mem, "%s,%ld,", dir_sign > 0 ? "ltp" : "ltd", p);
             xb_csv_double(mem, xb_devices_conductances(d)[0]);
             fputc('\n', mem);
-            if (p < npulses && (rc = xb_devices_pulse(d, &one, ev++)) < 0) {
+            if (p < np && (rc = xb_devices_pulse(d, &one, ev++)) < 0) {
                 break;
             }
         }
@@ -277,8 +290,8 @@ static int cmd_pulse(const char *name, const char *dir, long npulses, int ode, d
              "set title '%s: pulse response (%s mode, c2c %g)' noenhanced\n"
              "plot '%s' every ::0::%ld using 2:3 with linespoints pt 7 ps 0.4 title 'LTP', \\\n"
              "     '' every ::%ld using ($2+%ld):3 with linespoints pt 7 ps 0.4 title 'LTD'\n",
-             name, logy ? "set logscale y\n" : "", name, ode ? "ode" : "table", c2c, file, npulses,
-             npulses + 1, npulses);
+             name, logy ? "set logscale y\n" : "", name, ode ? "ode" : "table", c2c, file, n_dir[0],
+             n_dir[0] + 1, n_dir[0]);
     snprintf(file, sizeof file, "%s.gp", base);
     if ((rc = write_text(dir, file, gp)) < 0 || (rc = render(dir, base)) < 0) {
         return xb_cli_fail("figure", rc);

@@ -23,13 +23,16 @@ grep -q "pulses across the range 97" "$T/show" || fail "show agsi: 97 pulses mis
 "$X" device show vteam_demo --set t_puls=2e-9 2>"$T/err" && fail "--set of an unknown parameter succeeded"
 grep -q "no parameter 't_puls'" "$T/err" || fail "--set error does not name the parameter"
 
-# pulse: 97 LTP + 97 LTD steps, each curve with its starting point, plus the header
+# pulse: 97 LTP + 100 LTD steps (device-models.md 5.1), each curve with its
+# starting point, plus the header
 "$X" device pulse agsi -o "$T/p" >/dev/null || fail "pulse agsi exited $?"
 n=$(wc -l <"$T/p/pulse_agsi.csv")
-[ "$n" -eq 197 ] || fail "pulse_agsi.csv has $n lines, expected 197"
+[ "$n" -eq 200 ] || fail "pulse_agsi.csv has $n lines, expected 200"
 awk -F, 'NR == 2 { exit !($1 == "ltp" && $2 == 0 && $3 == 3.0769e-09) }' "$T/p/pulse_agsi.csv" || fail "first point is not Gmin"
 # 97 LTP pulses from Gmin reach exactly Gmax (device-models.md 8, check 1)
 awk -F, 'NR == 99 { exit !($1 == "ltp" && $2 == 97 && $3 == 3.8462e-08) }' "$T/p/pulse_agsi.csv" || fail "97 LTP pulses do not reach Gmax"
+# and its 100 LTD pulses from Gmax reach exactly Gmin
+awk -F, 'NR == 200 { exit !($1 == "ltd" && $2 == 100 && $3 == 3.0769e-09) }' "$T/p/pulse_agsi.csv" || fail "100 LTD pulses do not reach Gmin"
 if command -v gnuplot >/dev/null 2>&1; then
   [ -s "$T/p/pulse_agsi.svg" ] && [ -s "$T/p/pulse_agsi.png" ] && [ -s "$T/p/pulse_agsi.gp" ] \
     || fail "pulse figure missing"
@@ -51,6 +54,26 @@ grep -q "rms error" "$T/fit" || fail "fit does not report its error"
 awk '/^  nl_ltp/ { d = $2 - 0.5; if (d < 0) d = -d; ok = d < 1e-4 } END { exit !ok }' "$T/fit" \
   || fail "fit did not recover nl_ltp 0.5 of EpiRAM: $(grep nl_ltp "$T/fit")"
 "$X" device show "$T/f/fit.csv" >/dev/null || fail "the fitted device file is not usable as NAME"
+# pulse writes each direction's own pulses (Ag:a-Si: 97 LTP, 100 LTD levels,
+# device-models.md 5.1), so pulse -> fit recovers the preset. The data are
+# noise-free curves of the model being fitted, and the fit reports an rms error
+# of 0 S: the tolerance is therefore the precision both print, 8 significant
+# digits (`show` prints %.8g). Before, LTD had 97 pulses: p_ltd 97, nl_ltd -4.78.
+"$X" device pulse agsi -o "$T/a" --no-figure >/dev/null || fail "pulse agsi"
+[ "$(grep -c '^ltp,' "$T/a/pulse_agsi.csv")" -eq 98 ] && [ "$(grep -c '^ltd,' "$T/a/pulse_agsi.csv")" -eq 101 ] \
+  || fail "pulse agsi: LTP/LTD points $(grep -c '^ltp,' "$T/a/pulse_agsi.csv")/$(grep -c '^ltd,' "$T/a/pulse_agsi.csv"), want 98/101"
+"$X" device fit "$T/a/pulse_agsi.csv" --model neurosim -o "$T/a/fit.csv" --no-figure >"$T/afit" || fail "fit agsi"
+grep -q "rms error 0 S (0 of the data's range)" "$T/afit" || fail "fit of noise-free agsi curves: $(head -1 "$T/afit")"
+"$X" device show agsi >"$T/ashow" || fail "show agsi"
+for p in p_ltp p_ltd nl_ltp nl_ltd; do
+  want=$(awk -v p="$p" '$1 == p { printf "%.8g", $2 }' "$T/ashow")
+  got=$(awk -v p="$p" '$1 == p { printf "%.8g", $2 }' "$T/afit")
+  [ -n "$want" ] && [ "$got" = "$want" ] || fail "pulse -> fit of agsi: $p $got, preset $want"
+done
+# -n still sets both directions
+"$X" device pulse agsi -n 10 -o "$T/a10" --no-figure >/dev/null || fail "pulse -n 10"
+[ "$(grep -c '^ltp,' "$T/a10/pulse_agsi.csv")" -eq 11 ] && [ "$(grep -c '^ltd,' "$T/a10/pulse_agsi.csv")" -eq 11 ] \
+  || fail "pulse -n 10 is not 10 pulses each way"
 # the fitted LTP and LTD curves are separate series: one line through both would
 # join the last LTP point (pulse N, Gmax) to the first LTD one (pulse 0, Gmax)
 [ "$(grep -c "fit_curve.csv' every ::1 using 2:(strcol(1) eq 'lt[pd]'" "$T/f/fit_curve.gp")" -eq 2 ] \
