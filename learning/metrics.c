@@ -15,45 +15,12 @@ static double norm2(const double *v, size_t n)
 /* forward pass with the copies mW into ma/mh (the same equations as net.c) */
 static void soft_forward(xb_net *net, size_t nb)
 {
-    const xb_net_config *c = &net->cfg;
     for (int l = 1; l <= net->L; l++) {
         int rows = net->n[l], cols = net->n[l - 1];
-        size_t nl = (size_t)rows;
         double *a = net->ma[l], *h = net->mh[l];
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, rows, cols, 1.0,
                     net->mh[l - 1], cols, net->mW[l], cols, 0.0, a, rows);
-        if (net->b[l] != NULL) {
-            for (size_t s = 0; s < nb; s++) {
-                for (size_t i = 0; i < nl; i++) {
-                    a[s * nl + i] += net->b[l][i];
-                }
-            }
-        }
-        if (l < net->L) {
-            for (size_t i = 0; i < nb * nl; i++) {
-                h[i] = xb_net__act(c->hidden, a[i]);
-            }
-        } else if (c->loss == XB_LOSS_SOFTMAX_CE) {
-            for (size_t s = 0; s < nb; s++) {
-                double m = a[s * nl], sum = 0.0;
-                for (size_t i = 1; i < nl; i++) {
-                    m = a[s * nl + i] > m ? a[s * nl + i] : m;
-                }
-                for (size_t i = 0; i < nl; i++) {
-                    h[s * nl + i] = exp(a[s * nl + i] - m);
-                    sum += h[s * nl + i];
-                }
-                for (size_t i = 0; i < nl; i++) {
-                    h[s * nl + i] /= sum;
-                }
-            }
-        } else if (c->loss == XB_LOSS_SIGMOID_CE) {
-            for (size_t i = 0; i < nb * nl; i++) {
-                h[i] = xb_net__act(XB_ACT_SIGMOID, a[i]);
-            }
-        } else {
-            memcpy(h, a, nb * nl * sizeof(double));
-        }
+        xb_net__layer_output(net, l, nb, a, h);
     }
 }
 

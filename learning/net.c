@@ -208,6 +208,49 @@ const xb_net_config *xb_net_config_get(const xb_net *net)
     return net ? &net->cfg : NULL;
 }
 
+
+/* a_l += b_l, then h_l = f(a_l): the hidden activation below the output layer,
+ * the output nonlinearity of the loss at layer L. Shared by the forward pass
+ * and the BP reference pass of the metrics. */
+void xb_net__layer_output(const xb_net *net, int l, size_t nb, double *a, double *h)
+{
+    size_t nl = (size_t)net->n[l];
+    if (net->b[l] != NULL) {
+        for (size_t s = 0; s < nb; s++) {
+            for (size_t i = 0; i < nl; i++) {
+                a[s * nl + i] += net->b[l][i];
+            }
+        }
+    }
+    if (l < net->L) {
+        for (size_t i = 0; i < nb * nl; i++) {
+            h[i] = xb_net__act(net->cfg.hidden, a[i]);
+        }
+    } else if (net->cfg.loss == XB_LOSS_SOFTMAX_CE) {
+        for (size_t s = 0; s < nb; s++) {
+            const double *as = a + s * nl;
+            double *hs = h + s * nl;
+            double m = as[0], sum = 0.0;
+            for (size_t i = 1; i < nl; i++) {
+                m = as[i] > m ? as[i] : m;
+            }
+            for (size_t i = 0; i < nl; i++) {
+                hs[i] = exp(as[i] - m);
+                sum += hs[i];
+            }
+            for (size_t i = 0; i < nl; i++) {
+                hs[i] /= sum;
+            }
+        }
+    } else if (net->cfg.loss == XB_LOSS_SIGMOID_CE) {
+        for (size_t i = 0; i < nb * nl; i++) {
+            h[i] = xb_net__act(XB_ACT_SIGMOID, a[i]);
+        }
+    } else {
+        memcpy(h, a, nb * nl * sizeof(double));
+    }
+}
+
 int xb_net_forward(xb_net *net, const double *x, size_t nb, double *out)
 {
     XB_ASSERT_ARG(net != NULL);
@@ -221,43 +264,9 @@ int xb_net_forward(xb_net *net, const double *x, size_t nb, double *out)
     net->nb = nb;
     memcpy(net->h[0], x, nb * (size_t)net->n[0] * sizeof(double));
     for (int l = 1; l <= net->L; l++) {
-        size_t nl = (size_t)net->n[l];
         double *a = net->a[l], *h = net->h[l];
         XB_TRY(xb_net__mat_forward(&net->W[l], net->h[l - 1], nb, a));
-        if (net->b[l] != NULL) {
-            for (size_t s = 0; s < nb; s++) {
-                for (size_t i = 0; i < nl; i++) {
-                    a[s * nl + i] += net->b[l][i];
-                }
-            }
-        }
-        if (l < net->L) {
-            for (size_t i = 0; i < nb * nl; i++) {
-                h[i] = xb_net__act(net->cfg.hidden, a[i]);
-            }
-        } else if (net->cfg.loss == XB_LOSS_SOFTMAX_CE) {
-            for (size_t s = 0; s < nb; s++) {
-                const double *as = a + s * nl;
-                double *hs = h + s * nl;
-                double m = as[0], sum = 0.0;
-                for (size_t i = 1; i < nl; i++) {
-                    m = as[i] > m ? as[i] : m;
-                }
-                for (size_t i = 0; i < nl; i++) {
-                    hs[i] = exp(as[i] - m);
-                    sum += hs[i];
-                }
-                for (size_t i = 0; i < nl; i++) {
-                    hs[i] /= sum;
-                }
-            }
-        } else if (net->cfg.loss == XB_LOSS_SIGMOID_CE) {
-            for (size_t i = 0; i < nb * nl; i++) {
-                h[i] = xb_net__act(XB_ACT_SIGMOID, a[i]);
-            }
-        } else {
-            memcpy(h, a, nb * nl * sizeof(double));
-        }
+        xb_net__layer_output(net, l, nb, a, h);
     }
     if (out != NULL) {
         memcpy(out, net->h[net->L], nb * (size_t)net->n[net->L] * sizeof(double));

@@ -61,6 +61,8 @@ struct xb_net {
 int xb_net__rule_uses_k(xb_rule r);     /* backward matrices exist (not bp-bidirectional) */
 int xb_net__rule_direct(xb_rule r);     /* srbp family: K_l is n_L x n_{l-1} */
 double xb_net__act(xb_activation a, double v);
+/* a += b_l, h = layer l's nonlinearity of a (nb vectors of n_l). */
+void xb_net__layer_output(const xb_net *net, int l, size_t nb, double *a, double *h);
 double xb_net__act_deriv(xb_activation a, double pre, double post);
 /* delta_{l-1} = f'(a_{l-1}) (.) g(z) in place: the backward neurons of layer
  * l-1 (f' only if bwd_fprime, g = f only if bwd_nonlinear). */
