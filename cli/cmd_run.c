@@ -18,6 +18,15 @@
 
 static volatile sig_atomic_t stop_flag = 0;
 static volatile sig_atomic_t is_worker = 0;
+/* Ctrl-C / SIGTERM received: a second one quits at once. Counted apart from
+ * stop_flag so a worker stopped by the parent's forward (SIGUSR1) still takes
+ * the terminal's Ctrl-C as the first, not as a quit. */
+static volatile sig_atomic_t sigints = 0;
+/* The parent's live workers (0 once reaped): they inherit the folder's lock,
+ * so the parent reaps them before it exits, even on a quit. */
+#define MAX_WORKERS 256
+static volatile pid_t worker_pids[MAX_WORKERS];
+static volatile sig_atomic_t n_worker_pids = 0;
 
 /* The parent's forward of a stop to its workers: never escalates, since on
  * a terminal the workers got the Ctrl-C themselves too. */
@@ -33,9 +42,26 @@ static void on_stop_request(int sig)
 static void on_sigint(int sig)
 {
     (void)sig;
-    if (stop_flag) {
+    if (sigints) {
+        /* kill and waitpid are async-signal-safe; every finished epoch is
+         * durable (fsync + rename), so killing a worker loses only the epoch
+         * in progress, and reaping it releases the lock before we exit */
+        if (!is_worker) {
+            for (sig_atomic_t i = 0; i < n_worker_pids; i++) {
+                if (worker_pids[i] > 0) {
+                    kill(worker_pids[i], SIGKILL);
+                }
+            }
+            for (sig_atomic_t i = 0; i < n_worker_pids; i++) {
+                if (worker_pids[i] > 0) {
+                    while (waitpid(worker_pids[i], NULL, 0) < 0 && errno == EINTR) {
+                    }
+                }
+            }
+        }
         _exit(130);
     }
+    sigints = 1;
     stop_flag = 1;
     if (!is_worker) {
         static const char msg[] = "\nxbarsim run: stopping; every finished epoch is kept "
@@ -249,9 +275,10 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
     }
     atomic_init(next_counter, 0);
     next_limit = xb_scenario_file_n_runs(f);
-    pid_t pids[256];
+    pid_t pids[MAX_WORKERS];
     int started = 0;
-    for (int w = 0; w < jobs; w++) {
+    n_worker_pids = 0;
+    for (int w = 0; w < jobs && w < MAX_WORKERS; w++) {
         fflush(NULL);
         pid_t pid = fork();
         if (pid < 0) {
@@ -272,7 +299,9 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
             fflush(NULL);
             _exit(rc == XB_OK ? 0 : (rc == XB_EINTERRUPTED ? 3 : 1));
         }
-        pids[started++] = pid;
+        pids[started] = pid;
+        worker_pids[started++] = pid;
+        n_worker_pids = started;
     }
     close(fds[1]);
     progress_msg msg;
@@ -301,6 +330,7 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
         int st;
         while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR) {
         }
+        worker_pids[i] = 0; /* reaped: a quit must not signal a reused pid */
         if (!WIFEXITED(st) || WEXITSTATUS(st) == 1 || WEXITSTATUS(st) > 3) {
             failed = 1;
         } else if (WEXITSTATUS(st) == 3) {
