@@ -1429,8 +1429,8 @@ int xb_scn__path_resolve(const char *scenario_path, const char *s, const char *w
         return -1;
     }
     if (!xb_file_exists(canon)) {
-        snprintf(why, wn, "no such %s '%s' (paths are relative to the scenario file's folder)", what,
-                 canon);
+        snprintf(why, wn, "no such %s '%s' (paths are relative to the scenario file's folder)",
+                 what, canon);
         return -1;
     }
     return 0;
