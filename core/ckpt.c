@@ -35,6 +35,9 @@ int xb_ckpt_get(xb_ckpt *c, void *p, size_t n, const char *what)
         return xb__error_set(XB_EIO, "checkpoint truncated: %s needs %zu bytes at offset %zu, "
                                      "%zu left", what, n, c->pos, c->len - c->pos);
     }
+    if (n == 0) {
+        return XB_OK; /* an absent item: p may be NULL, and memcpy must not see it */
+    }
     memcpy(p, c->data + c->pos, n);
     c->pos += n;
     return XB_OK;
