@@ -130,6 +130,20 @@ double xb_rng_normal_at(const xb_rng *r, uint64_t pos);
  * need several cheap uniforms per draw, e.g. stochastic rounding). */
 void xb_rng_u32x4_at(const xb_rng *r, uint64_t pos, uint32_t out[4]);
 
+/* Ziggurat standard normals (cheaper than xb_rng_normal_at's Box–Muller: no
+ * log/sqrt/cos on ~99 % of draws). xb_rng_normal_zig_at is a pure function of
+ * (r's stream, pos), one block per position; its rare restarts draw from
+ * streams derived from r (purpose bit 31 set), never from other positions. */
+double xb_rng_normal_zig_at(const xb_rng *r, uint64_t pos);
+/* The ziggurat tables (XB_RNG_ZIG_N strips): zx[XB_RNG_ZIG_N + 1], zr[XB_RNG_ZIG_N]. */
+#define XB_RNG_ZIG_N 256
+void xb_rng_zig_tables(double *zx, double *zr);
+/* A ziggurat normal from the 32-bit word w (tables from xb_rng_zig_tables),
+ * for loops that split one block into four draws; the rare restarts take
+ * blocks fpos, fpos + 1, ... of r (at most 64). */
+double xb_rng_zig_word(const xb_rng *r, const double *zx, const double *zr, uint32_t w,
+                       uint64_t fpos);
+
 /* Fills out[0..n) with N(mean, sd) from positions pos0..pos0+n-1. */
 void xb_rng_fill_normal(const xb_rng *r, uint64_t pos0, size_t n, double mean, double sd,
                         double *out);

@@ -622,7 +622,7 @@ static int write_noise(xb_devices *d, size_t k, int32_t p, uint64_t event)
     device_bounds(d, k, &gmin, &gmax);
     double g = d->g[k];
     if (d->cfg.c2c > 0.0) {
-        double xi = xb_rng_normal_at(&d->c2c, (event << 32) + (uint64_t)k);
+        double xi = xb_rng_normal_zig_at(&d->c2c, (event << 32) + (uint64_t)k);
         double mag = p < 0 ? -(double)p : (double)p;
         g += d->cfg.c2c * (gmax - gmin) * sqrt(mag) * xi;
     }

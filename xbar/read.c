@@ -131,71 +131,9 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
     }
 }
 
-/* Ziggurat normals (Marsaglia & Tsang 2000, in Doornik's 2005 layout): 256
- * strips of equal area V under f(x) = exp(-x^2 / 2); strip 0 is the base
- * strip, which carries the tail beyond R. zx[i] is the right edge of strip i
- * (zx[0] = V / f(R) > R, zx[256] = 0), zr[i] = zx[i + 1] / zx[i]. */
-#define ZIG_R 3.6541528853610088
-#define ZIG_V 0.00492867323399
-
-void xb_xbar__zig_init(double *zx, double *zr)
-{
-    double f = exp(-0.5 * ZIG_R * ZIG_R);
-    zx[0] = ZIG_V / f;
-    zx[1] = ZIG_R;
-    zx[XB__ZIG_N] = 0.0;
-    for (int i = 2; i < XB__ZIG_N; i++) {
-        zx[i] = sqrt(-2.0 * log(ZIG_V / zx[i - 1] + f));
-        f = exp(-0.5 * zx[i] * zx[i]);
-    }
-    for (int i = 0; i < XB__ZIG_N; i++) {
-        zr[i] = zx[i + 1] / zx[i];
-    }
-}
-
-static double u32_open(uint32_t w) { return ((double)w + 0.5) * (1.0 / 4294967296.0); }
-
-/* The rest of a ziggurat draw whose first word w missed its strip's inner
- * rectangle: the wedge test or the tail, and restarts with fresh words from
- * the blocks at fpos, fpos + 1, ... (at most 64: the chance of needing more
- * is below 1e-60; then the last candidate is returned). */
-static double zig_slow(const xb_xbar *x, uint32_t w, uint64_t fpos)
-{
-    for (int a = 0; a < 64; a++) {
-        const int i = (int)(w & 0xffu);
-        const double u = ((double)(w >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
-        uint32_t f[4];
-        if (fabs(u) < x->zig_r[i]) {
-            return u * x->zig_x[i];
-        }
-        xb_rng_u32x4_at(&x->rng_read, fpos + (uint64_t)a, f);
-        if (i == 0) {
-            /* tail beyond R (Marsaglia 1964): exact, by its own rejection */
-            double t = -log(u32_open(f[0])) / ZIG_R, y = -log(u32_open(f[1]));
-            if (y + y >= t * t) {
-                return u < 0.0 ? -(ZIG_R + t) : ZIG_R + t;
-            }
-            for (int b = a + 1; b < 64; b++) {
-                xb_rng_u32x4_at(&x->rng_read, fpos + (uint64_t)b, f);
-                t = -log(u32_open(f[0])) / ZIG_R;
-                y = -log(u32_open(f[1]));
-                if (y + y >= t * t) {
-                    return u < 0.0 ? -(ZIG_R + t) : ZIG_R + t;
-                }
-            }
-            return u < 0.0 ? -(ZIG_R + t) : ZIG_R + t;
-        }
-        /* wedge of strip i: accept under the curve */
-        const double v = u * x->zig_x[i];
-        const double f0 = exp(-0.5 * (x->zig_x[i] * x->zig_x[i] - v * v));
-        const double f1 = exp(-0.5 * (x->zig_x[i + 1] * x->zig_x[i + 1] - v * v));
-        if (f1 + u32_open(f[1]) * (f0 - f1) < 1.0) {
-            return v;
-        }
-        w = f[0]; /* restart with a fresh first word */
-    }
-    return ((double)(w >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
-}
+/* The read-noise normals are core's ziggurat (xb_rng_zig_word), with the
+ * tables copied into each array so the inlined fast path reads them nearby. */
+void xb_xbar__zig_init(double *zx, double *zr) { xb_rng_zig_tables(zx, zr); }
 
 /* Adds noise sd = sigma sc_b sqrt(var) to out (nvec x n, leading dim ld),
  * sc_b = vsc[b] (1 if vsc is NULL) rescaling variances of normalised inputs.
@@ -236,7 +174,8 @@ static void add_noise(const xb_xbar *x, double *out, size_t ld, float *var, cons
                 const double u = ((double)(w[q] >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
                 double z = u * x->zig_x[i];
                 if (!(fabs(u) < x->zig_r[i])) {
-                    z = zig_slow(x, w[q], ((uint64_t)1 << 63) + ((pos * 4 + q) << 6));
+                    z = xb_rng_zig_word(&x->rng_read, x->zig_x, x->zig_r, w[q],
+                                        ((uint64_t)1 << 63) + ((pos * 4 + q) << 6));
                 }
                 out[b * ld + k] += sgb * sd * z;
             }
