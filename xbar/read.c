@@ -16,6 +16,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -47,10 +48,20 @@ static void count_read(xb_xbar *x, int transpose, const double *xs, size_t nvec)
         for (size_t b = 0; b < nvec; b++) {
             const double *v = xs + b * na;
             if (!transpose) {
-                for (int rr = 0; rr < tl->nr; rr++) {
-                    double u = v[tl->r0 + rr];
-                    e += u * u * tl->rowsum[rr];
+                /* four chains: one accumulator waits an add latency per row */
+                const double *u = v + tl->r0, *rs = tl->rowsum;
+                double e0 = 0.0, e1 = 0.0, e2 = 0.0, e3 = 0.0;
+                int rr = 0;
+                for (; rr + 4 <= tl->nr; rr += 4) {
+                    e0 += u[rr] * u[rr] * rs[rr];
+                    e1 += u[rr + 1] * u[rr + 1] * rs[rr + 1];
+                    e2 += u[rr + 2] * u[rr + 2] * rs[rr + 2];
+                    e3 += u[rr + 3] * u[rr + 3] * rs[rr + 3];
                 }
+                for (; rr < tl->nr; rr++) {
+                    e0 += u[rr] * u[rr] * rs[rr];
+                }
+                e += (e0 + e1) + (e2 + e3);
             } else {
                 for (int ii = 0; ii < tl->no; ii++) {
                     double u = v[tl->o0 + ii], cs = 0.0;
@@ -110,6 +121,9 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
                       double *scale, int quantise)
 {
     const double l = quant_levels(x->cfg.dac_bits);
+    /* level k of the DAC is k / l: from the table when there is one (a
+     * division per input otherwise), the same value either way */
+    const double *lv = quantise && x->dac_lv != NULL ? x->dac_lv + (size_t)l : NULL;
     for (size_t b = 0; b < nvec; b++) {
         const double *v = in + b * na;
         double m = x->cfg.dac_range;
@@ -123,6 +137,15 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
             continue;
         }
         double inv = 1.0 / m;
+        if (lv != NULL) {
+            for (size_t j = 0; j < na; j++) {
+                double u = v[j] * inv;
+                u = u > 1.0 ? 1.0 : (u < -1.0 ? -1.0 : u);
+                /* |u l| <= l: the level index is exact; NaN stays NaN */
+                o[j] = u == u ? lv[(ptrdiff_t)xb__rint(u * l)] : u;
+            }
+            continue;
+        }
         for (size_t j = 0; j < na; j++) {
             double u = v[j] * inv;
             u = u > 1.0 ? 1.0 : (u < -1.0 ? -1.0 : u);
@@ -233,12 +256,20 @@ static void ref_noise(const xb_xbar *x, const xb__tile *tl, double sk, const dou
     }
 }
 
-static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, int sl, double *part,
-                size_t nvec, size_t n)
+/* ADC of one tile's partial outputs (slice sl), each vector's codes added
+ * to its outputs with the vector's input scale: o[k] += sc_b (q_k step_b).
+ * The quantiser is q = rint(p / step) clipped to +-l; the input is first
+ * clipped to +-(l + 1), which gives the same q and keeps it in the range
+ * where the rounding by 1.5 * 2^52 is exact, so the two-at-a-time SSE2 loop
+ * and the scalar tail compute the same bits. NaN stays NaN. */
+static void adc_add(const xb_xbar *x, const xb__tile *tl, int transpose, int sl,
+                    const double *part, size_t nvec, size_t n, double *out, size_t ldo)
 {
-    const double l = quant_levels(x->cfg.adc_bits);
+    const double l = quant_levels(x->cfg.adc_bits), l1 = l + 1.0;
     for (size_t b = 0; b < nvec; b++) {
-        double *p = part + b * n;
+        const double *p = part + b * n;
+        double *o = out + b * ldo;
+        const double sc = x->xscale[b];
         double fs;
         if (x->cfg.adc_cal == XB_ADC_CAL_FIXED) {
             fs = x->cfg.adc_range;
@@ -248,14 +279,37 @@ static void adc(const xb_xbar *x, const xb__tile *tl, int transpose, int sl, dou
             fs = max_abs(p, n);
         }
         if (!(fs > 0.0)) {
-            memset(p, 0, n * sizeof *p);
+            for (size_t k = 0; k < n; k++) {
+                o[k] += sc * 0.0;
+            }
             continue;
         }
-        double step = fs / l;
-        for (size_t k = 0; k < n; k++) {
-            double q = xb__rint(p[k] / step);
+        const double step = fs / l;
+        size_t k = 0;
+#if defined(__SSE2__)
+        {
+            const __m128d vstep = _mm_set1_pd(step), vsc = _mm_set1_pd(sc);
+            const __m128d hi = _mm_set1_pd(l1), lo = _mm_set1_pd(-l1);
+            const __m128d vl = _mm_set1_pd(l), vnl = _mm_set1_pd(-l);
+            const __m128d sign = _mm_set1_pd(-0.0), c = _mm_set1_pd(6755399441055744.0);
+            for (; k + 2 <= n; k += 2) {
+                __m128d v = _mm_div_pd(_mm_loadu_pd(p + k), vstep);
+                /* min/max return their second operand for a NaN: keep it */
+                v = _mm_max_pd(lo, _mm_min_pd(hi, v));
+                __m128d a = _mm_andnot_pd(sign, v);
+                __m128d q = _mm_or_pd(_mm_sub_pd(_mm_add_pd(a, c), c), _mm_and_pd(sign, v));
+                q = _mm_max_pd(vnl, _mm_min_pd(vl, q));
+                __m128d r = _mm_mul_pd(vsc, _mm_mul_pd(q, vstep));
+                _mm_storeu_pd(o + k, _mm_add_pd(_mm_loadu_pd(o + k), r));
+            }
+        }
+#endif
+        for (; k < n; k++) {
+            double v = p[k] / step;
+            v = v > l1 ? l1 : (v < -l1 ? -l1 : v);
+            double q = xb__rint(v);
             q = q > l ? l : (q < -l ? -l : q);
-            p[k] = q * step;
+            o[k] += sc * (q * step);
         }
     }
 }
@@ -451,7 +505,8 @@ static int read_dir(xb_xbar *x, int transpose, const double *in, size_t nvec, do
                 add_noise(x, x->part, np, x->varf, NULL, nvec, np, tpos);
             }
             if (x->cfg.adc_bits > 0) {
-                adc(x, tl, transpose, sl, x->part, nvec, np);
+                adc_add(x, tl, transpose, sl, x->part, nvec, np, out + o_off, nb);
+                continue;
             }
             for (size_t b = 0; b < nvec; b++) {
                 double sc = x->xscale[b];

@@ -139,6 +139,7 @@ void xb_xbar_free(xb_xbar *x)
     free(x->vbuf);
     free(x->ibuf);
     free(x->xscale);
+    free(x->dac_lv);
     free(x);
 }
 
@@ -294,6 +295,17 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
     x->gref = 0.5 * (x->gmin + x->gmax);
     x->read_noise = xb_devices_read_noise(x->dev);
     xb_xbar__zig_init(x->zig_x, x->zig_r);
+    if (cfg->dac_bits > 0 && cfg->dac_bits <= XB__DAC_TAB_BITS) {
+        /* the DAC's levels k / l, k = -l .. l (read.c normalise) */
+        const int l = cfg->dac_bits > 1 ? (1 << (cfg->dac_bits - 1)) - 1 : 1;
+        if ((x->dac_lv = malloc((size_t)(2 * l + 1) * sizeof *x->dac_lv)) == NULL) {
+            rc = xb__error_set(XB_ENOMEM, "out of memory for the DAC levels");
+            goto fail;
+        }
+        for (int k = -l; k <= l; k++) {
+            x->dac_lv[k + l] = (double)k / (double)l;
+        }
+    }
     x->drift = 1.0;
     {
         /* in pulses of the least significant slice */

@@ -18,6 +18,8 @@
 
 /* strips of the read-noise ziggurat (read.c) */
 #define XB__ZIG_N 256
+/* largest dac_bits whose levels are tabulated (4095 doubles) */
+#define XB__DAC_TAB_BITS 12
 
 typedef struct {
     int r0, nr;     /* inputs (physical rows) */
@@ -81,6 +83,8 @@ struct xb_xbar {
     float *qf, *qkf;
     /* ziggurat tables of the read-noise normals (read.c) */
     double zig_x[XB__ZIG_N + 1], zig_r[XB__ZIG_N];
+    /* DAC levels k / l for k = -l .. l when dac_bits <= XB__DAC_TAB_BITS, else NULL */
+    double *dac_lv;
 
     int32_t *npulses; /* ndev: pulse counts of one write; all zero between writes */
     size_t *plist;    /* ndev: ascending indices of the devices a write pulses */
