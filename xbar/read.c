@@ -154,6 +154,9 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
     }
 }
 
+/* Blocks of the read stream drawn at once (bulk Philox: 4 KB of words). */
+#define NOISE_BLOCKS 256
+
 /* The read-noise normals are core's ziggurat (xb_rng_zig_word), with the
  * tables copied into each array so the inlined fast path reads them nearby. */
 void xb_xbar__zig_init(double *zx, double *zr) { xb_rng_zig_tables(zx, zr); }
@@ -182,23 +185,24 @@ static void add_noise(const xb_xbar *x, double *out, size_t ld, float *var, cons
     for (; k0 < ne; k0++) {
         var[k0] = var[k0] > 0.0f ? sqrtf(var[k0]) : 0.0f;
     }
-    /* (b, k) of element e0, advanced without a division per element */
+    /* (b, k) of element e, advanced without a division per element */
     size_t b = 0, k = 0;
     double sgb = vsc != NULL ? sg * vsc[0] : sg;
-    for (size_t e0 = 0; e0 < ne; e0 += 4) {
-        uint32_t w[4];
-        const uint64_t pos = pos0 + e0 / 4;
-        xb_rng_u32x4_at(&x->rng_read, pos, w);
-        size_t m = ne - e0 < 4 ? ne - e0 : 4;
+    uint32_t wb[4 * NOISE_BLOCKS]; /* the words of elements e0 .. e0 + 4 NOISE_BLOCKS */
+    for (size_t e0 = 0; e0 < ne; e0 += 4 * NOISE_BLOCKS) {
+        const size_t m = ne - e0 < 4 * NOISE_BLOCKS ? ne - e0 : 4 * NOISE_BLOCKS;
+        xb_rng_u32x4_fill(&x->rng_read, pos0 + e0 / 4, (m + 3) / 4, wb);
         for (size_t q = 0; q < m; q++) {
             const double sd = (double)var[e0 + q];
             if (sd > 0.0) {
-                const int i = (int)(w[q] & 0xffu);
-                const double u = ((double)(w[q] >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
+                const uint32_t w = wb[q];
+                const int i = (int)(w & 0xffu);
+                const double u = ((double)(w >> 8) + 0.5) * (1.0 / 8388608.0) - 1.0;
                 double z = u * x->zig_x[i];
                 if (!(fabs(u) < x->zig_r[i])) {
-                    z = xb_rng_zig_word(&x->rng_read, x->zig_x, x->zig_r, w[q],
-                                        ((uint64_t)1 << 63) + ((pos * 4 + q) << 6));
+                    /* (pos0 + e / 4) 4 + e % 4 = 4 pos0 + e */
+                    z = xb_rng_zig_word(&x->rng_read, x->zig_x, x->zig_r, w,
+                                        ((uint64_t)1 << 63) + ((pos0 * 4 + e0 + q) << 6));
                 }
                 out[b * ld + k] += sgb * sd * z;
             }

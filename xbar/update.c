@@ -13,6 +13,9 @@
 #include <emmintrin.h>
 #endif
 
+/* Blocks of the update stream a dense row draws at once (bulk Philox). */
+#define ROUND_BLOCKS 256
+
 /* Update-stream blocks reserved per weight row: at most 2 n + 1 uniforms. */
 static uint64_t row_blocks(int n) { return (uint64_t)(2 * n + 4) / 4 + 1; }
 
@@ -88,13 +91,15 @@ static void round_row(xb_xbar *x, double alpha, const double *dw, int32_t *nc, u
     int cached = -1;
     if (fmax >= 0.25) {
         /* branch-free: the outcomes are random, branches on them mispredict */
-        for (int j0 = 0; j0 < n; j0 += 4) {
-            xb_rng_u32x4_at(&x->rng_update, pos + (uint64_t)(j0 / 4), u);
-            for (int q = 0; q < 4 && j0 + q < n; q++) {
+        uint32_t wb[4 * ROUND_BLOCKS];
+        for (int j0 = 0; j0 < n; j0 += 4 * ROUND_BLOCKS) {
+            const int m = n - j0 < 4 * ROUND_BLOCKS ? n - j0 : 4 * ROUND_BLOCKS;
+            xb_rng_u32x4_fill(&x->rng_update, pos + (uint64_t)(j0 / 4), (size_t)(m + 3) / 4, wb);
+            for (int q = 0; q < m; q++) {
                 double f = fr[j0 + q];
                 /* a mask, not a product: compilers turned hit * sign into a
                  * branch on hit */
-                int32_t hit = -(int32_t)(((double)u[q] + 0.5) * (1.0 / 4294967296.0) < fabs(f));
+                int32_t hit = -(int32_t)(((double)wb[q] + 0.5) * (1.0 / 4294967296.0) < fabs(f));
                 nc[j0 + q] += hit & ((f > 0.0) - (f < 0.0));
             }
         }
