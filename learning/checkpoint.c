@@ -1,6 +1,7 @@
 /* Checkpoint of a network: every matrix (in memory or on its array), biases,
- * momentum velocities, the sign rule's magnitudes, SAL neuron state and the
- * step and phase counts that position the update streams. The step buffers
+ * momentum velocities, the sign rule's magnitudes, SAL neuron state, the
+ * periphery gains and held norms, and the step, phase and mirror counts that
+ * position the update streams. The step buffers
  * (activations, deltas, gradients) are rewritten by the next step before
  * they are read, so they are not saved. */
 #include "learning/net_internal.h"
@@ -90,12 +91,31 @@ static int walk(xb_net *net, xb_ckpt *c, int save)
             XB_TRY(xb_ckpt_get(c, net->sal_i[i], bytes, "SAL counters"));
         }
     }
+    /* periphery gains and the norm each W_l is held to (norm constraint,
+     * weight mirror) */
+    for (int l = 1; l <= L; l++) {
+        double v[3] = {net->W[l].gain, net->K[l].gain, net->w_norm0[l]};
+        if (save) {
+            xb_ckpt_put(c, v, sizeof v);
+        } else {
+            XB_TRY(xb_ckpt_get(c, v, sizeof v, "read gains and norms"));
+            net->W[l].gain = v[0];
+            if (l >= 2) {
+                net->K[l].gain = v[1];
+            }
+            net->w_norm0[l] = v[2];
+        }
+    }
     if (save) {
         xb_ckpt_put_u64(c, net->steps);
         xb_ckpt_put_u64(c, net->sal_phases);
+        xb_ckpt_put_u64(c, net->wm_draws);
+        xb_ckpt_put_u64(c, net->wm_probes);
     } else {
         XB_TRY(xb_ckpt_get(c, &net->steps, sizeof net->steps, "step count"));
         XB_TRY(xb_ckpt_get(c, &net->sal_phases, sizeof net->sal_phases, "SAL phase count"));
+        XB_TRY(xb_ckpt_get(c, &net->wm_draws, sizeof net->wm_draws, "mirror step count"));
+        XB_TRY(xb_ckpt_get(c, &net->wm_probes, sizeof net->wm_probes, "norm control count"));
         net->have_forward = net->have_backward = 0;
     }
     return XB_OK;

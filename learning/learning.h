@@ -203,8 +203,11 @@ typedef enum {
     XB_RULE_SIGN = 5,       /* K_l = sign(W_l) (.) |R_l| (sign_magnitude = 1)
                                or b_scale * sign(W_l), recomputed every step */
     XB_RULE_SPARSE_RBP = 6, /* as rbp with a fraction `sparsity` of B zero */
-    XB_RULE_DRTP = 7        /* direct random target projection (Frenkel et al.):
+    XB_RULE_DRTP = 7,       /* direct random target projection (Frenkel et al.):
                                as srbp with s = -y, the target instead of e */
+    XB_RULE_WM = 8          /* weight mirror (Akrout et al. 2019): as rbp, and
+                               after every update B_l learns from noise sent
+                               through W_l (wm_* settings, docs/learning.md) */
 } xb_rule;
 
 /* Where backward matrices live (learning-channel.md §2.2). With hardware = 0
@@ -266,12 +269,37 @@ typedef struct {
     int sal_tref;  /* refractory period = PSP length = STDP tau, steps; 0 = 10 */
     int sal_every; /* run the phases after every sal_every-th update; 0 or 1 = every */
     double momentum; /* mu: v <- mu v + (g + decay w), dW = -lr v (W, b, adapted K) */
+    /* weight mirror (rule wm, learning-channel.md §1 "Weight mirror"): after
+     * every update, wm_steps times, each B_l receives
+     *   dB_l = wm_lr * sum_s y_s x_s^T,  x_s = wm_noise (U(0,1) - 0.5) (n_{l-1}),
+     *   y_s = f_l(W_l x_s + b_l)  (a real forward read of W_l's array),
+     * over wm_batch noise vectors; then, with wm_damping > 0, Akrout's norm
+     * control scales B_l so that its transposed read of U(0,1) probes has a
+     * mean per-vector standard deviation of wm_damping */
+    double wm_lr;      /* eta_m: 0.01 (Akrout) */
+    double wm_noise;   /* A: 0.1 (Akrout) */
+    size_t wm_batch;   /* noise vectors per mirror step; 0 = the update's batch */
+    int wm_steps;      /* mirror steps per update; 0 or 1 = one (Akrout) */
+    double wm_damping; /* norm-control target; 0.5 (Akrout), 0 = off */
+    /* Moskovitz et al. weight-norm constraint: after every update each W_l is
+     * rescaled to the Frobenius norm it had at creation (or at the last
+     * xb_net_set_weights); on crossbars as a digital gain on the layer's
+     * reads, without reprogramming the array */
+    int norm_constraint;
 } xb_net_config;
 
 #define XB_NET_CONFIG_INIT                                                     \
     {0, {0}, XB_ACT_SIGMOID, XB_LOSS_SOFTMAX_CE, 1, 0.1, 0.0, 0, 128,          \
      XB_INIT_NORMAL, 0.0, XB_RULE_BP, XB_NET_CHANNEL_AUTO, XB_INIT_NORMAL, 0.0,    \
-     0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT, 0, 0.04, 10, 1, 0.0}
+     0.0, 1, 0, 1, 0, 1, 0, XB_XBAR_CONFIG_INIT, XB_XBAR_CONFIG_INIT, 0, 0.04, 10, 1, 0.0, \
+     0.01, 0.1, 0, 1, 0.5, 0}
+
+/* Random streams of the weight mirror (core's purposes are append-only and
+ * owned by core/; these sit in its extension range): the mirror noise of
+ * backward matrix l is (seed, XB_NET_RNG_MIRROR, l), the norm-control probes
+ * (seed, XB_NET_RNG_MIRROR_PROBE, l). */
+#define XB_NET_RNG_MIRROR ((uint32_t)XB_RNG_USER + 16u)
+#define XB_NET_RNG_MIRROR_PROBE ((uint32_t)XB_RNG_USER + 17u)
 
 /* Name lookups for scenario columns. *_find returns XB_ENOTFOUND with a
  * message listing the valid names; *_name never returns NULL. */
@@ -332,6 +360,16 @@ int xb_net_set_backward(xb_net *net, int l, const double *k);
 /* The gradient estimate of layer l from the last backward (mean over the
  * batch of delta_l h_{l-1}^T; BP's dLoss/dW_l under bp). n_l x n_{l-1}. */
 int xb_net_get_gradient(const xb_net *net, int l, double *g);
+
+/* Rule wm: `steps` mirror steps (and the norm control) now, outside an
+ * update, each on wm_batch noise vectors (batch_max when wm_batch is 0):
+ * Akrout's initial mirroring before training. XB_EINVAL for other rules. */
+int xb_net_mirror(xb_net *net, int steps);
+/* The periphery's digital gain on the reads of forward matrix l (backward =
+ * 0) or backward matrix l (backward = 1): the network computes with gain *
+ * (array weights). 1 in software and until a norm constraint or norm
+ * control sets it; NaN for a layer out of range. */
+double xb_net_read_gain(const xb_net *net, int l, int backward);
 
 /* Arrays of a hardware network (borrowed; NULL in software or when the
  * channel has none), e.g. for xb_xbar_counters_get. */

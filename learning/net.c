@@ -43,6 +43,10 @@ void xb_net_free(xb_net *net)
     free(net->ybuf);
     free(net->mgb);
     free(net->mgr);
+    free(net->wm_x);
+    free(net->wm_a);
+    free(net->wm_y);
+    free(net->wm_u);
     for (int i = 0; i < 4; i++) {
         free(net->sal[i]);
     }
@@ -101,6 +105,17 @@ static int alloc_workspaces(xb_net *net)
         !net->ybuf) {
         return XB_ENOMEM;
     }
+    if (net->cfg.rule == XB_RULE_WM) {
+        net->wm_nb = net->cfg.wm_batch > B ? net->cfg.wm_batch : B;
+        size_t n = net->wm_nb * net->nmax;
+        net->wm_x = alloc_d(n);
+        net->wm_a = alloc_d(n);
+        net->wm_y = alloc_d(n);
+        net->wm_u = calloc(n + 4, sizeof(uint32_t)); /* whole Philox blocks */
+        if (!net->wm_x || !net->wm_a || !net->wm_y || !net->wm_u) {
+            return XB_ENOMEM;
+        }
+    }
     if (net->cfg.sal_steps > 0) {
         for (int i = 0; i < 6; i++) {
             if (i < 4 && (net->sal[i] = alloc_d(net->nmax)) == NULL) {
@@ -140,6 +155,10 @@ int xb_net_create(xb_net **out, const xb_net_config *cfg)
         int rows = net->n[l], cols = net->n[l - 1];
         xb_net__draw_forward(&c, l, rows, cols, net->dw);
         rc = xb_net__mat_create(&net->W[l], &c, rows, cols, 0, l, net->dw);
+        if (rc >= 0) {
+            /* the norm the array actually holds (clipped, quantised) */
+            rc = xb_net__mat_norm(&net->W[l], net->wbuf, &net->w_norm0[l]);
+        }
         if (rc < 0) {
             xb_net_free(net);
             return rc;
@@ -398,7 +417,7 @@ static int apply_plain_change(const xb_net *net, xb_net__mat *m, const double *g
 {
     const double a = -net->cfg.lr;
     if (m->xb != NULL) {
-        return xb_xbar_update_scaled(m->xb, a, g);
+        return xb_xbar_update_scaled(m->xb, a / m->gain, g); /* the array holds w / gain */
     }
     size_t n = (size_t)m->rows * (size_t)m->cols;
     for (size_t i = 0; i < n; i++) {
@@ -487,6 +506,15 @@ int xb_net_update(xb_net *net)
             }
             XB_TRY(xb_net__mat_add(K, net->dw));
         }
+    }
+    if (c->norm_constraint) {
+        for (int l = 1; l <= L; l++) {
+            XB_TRY(xb_net__constrain_norm(net, l));
+        }
+    }
+    if (c->rule == XB_RULE_WM) {
+        /* Akrout: the mirror runs after the forward update, on the new W */
+        XB_TRY(xb_net__mirror(net, net->nb, c->wm_steps > 1 ? c->wm_steps : 1));
     }
     net->steps++;
     net->have_backward = 0;
@@ -648,7 +676,11 @@ int xb_net_set_weights(xb_net *net, int l, const double *w, const double *b)
     XB_TRY(check_layer(net, l, 1));
     if (w != NULL) {
         XB_TRY(xb_net__mat_set(&net->W[l], w));
+        XB_TRY(xb_net__mat_norm(&net->W[l], net->wbuf, &net->w_norm0[l]));
         xb_net__mat *K = &net->K[l];
+        if (K->shared) {
+            K->gain = net->W[l].gain;
+        }
         if (l >= 2 && !K->shared && net->cfg.rule == XB_RULE_BP) {
             XB_TRY(xb_net__mat_set(K, w)); /* bp's own array is a copy of W */
         } else if (l >= 2 && net->cfg.rule == XB_RULE_SIGN) {
@@ -723,4 +755,30 @@ int xb_net_set_read_time(xb_net *net, double t)
 const xb_xbar *xb_net_backward_xbar(const xb_net *net, int l)
 {
     return (net && l >= 2 && l <= net->L && !net->K[l].shared) ? net->K[l].xb : NULL;
+}
+
+int xb_net_mirror(xb_net *net, int steps)
+{
+    XB_ASSERT_ARG(net != NULL);
+    if (net->cfg.rule != XB_RULE_WM) {
+        return xb__error_set(XB_EINVAL, "xb_net_mirror needs rule 'wm', the network's is '%s'",
+                             xb_rule_name(net->cfg.rule));
+    }
+    if (steps < 0) {
+        return xb__error_set(XB_EINVAL, "mirror steps (%d) must be >= 0", steps);
+    }
+    if (steps == 0) {
+        return XB_OK;
+    }
+    size_t nb = net->cfg.wm_batch > 0 ? net->cfg.wm_batch : net->cfg.batch_max;
+    return xb_net__mirror(net, nb, steps);
+}
+
+double xb_net_read_gain(const xb_net *net, int l, int backward)
+{
+    if (net == NULL || l < (backward ? 2 : 1) || l > net->L) {
+        return NAN;
+    }
+    const xb_net__mat *m = backward ? &net->K[l] : &net->W[l];
+    return m->xb != NULL ? m->gain : 1.0;
 }

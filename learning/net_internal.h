@@ -14,6 +14,13 @@ typedef struct {
     int shared;     /* 1: this is the forward matrix itself (bidirectional) */
     int stochastic; /* 1: its array updates by pulse coincidence (needs the factors) */
     double *vel;    /* momentum velocity (rows x cols), or NULL */
+    /* On an array: a digital gain applied by the periphery to every read
+     * (forward and transposed), so the matrix the network computes with is
+     * gain * (array weights); changes are divided by it before they become
+     * pulses. Set by the norm constraint and the weight mirror's norm
+     * control; exactly 1 otherwise (and for memory matrices, which are
+     * rescaled in place). */
+    double gain;
 } xb_net__mat;
 
 struct xb_net {
@@ -55,6 +62,16 @@ struct xb_net {
     double *sal[4];
     int *sal_i[6];
     uint64_t sal_phases; /* phases run so far: positions in the spike stream */
+
+    /* norm constraint: ||W_l||_F to hold (1..L) */
+    double w_norm0[XB_NET_MAX_LAYERS + 1];
+    /* weight mirror (rule wm): noise / probe inputs and layer responses,
+     * wm_nb x nmax each, and their random words */
+    size_t wm_nb; /* largest mirror batch */
+    double *wm_x, *wm_a, *wm_y;
+    uint32_t *wm_u;
+    uint64_t wm_draws; /* mirror steps so far: positions in the mirror streams */
+    uint64_t wm_probes; /* norm controls so far: positions in the probe streams */
 };
 
 /* rules.c */
@@ -87,6 +104,13 @@ void xb_net__sign_matrix(const xb_net_config *cfg, const double *w, const double
 /* sal.c: one SAL phase on backward matrix l (uses the metrics copies mW/mK
  * and dw as scratch). */
 int xb_net__sal_phase(xb_net *net, int l);
+
+/* mirror.c: the weight mirror's steps (and its norm control) after an
+ * update of batch nb, and the norm constraint of layer l */
+int xb_net__mirror(xb_net *net, size_t nb, int steps);
+int xb_net__constrain_norm(xb_net *net, int l);
+/* ||m||_F of the matrix the network computes with (gain included). */
+int xb_net__mat_norm(const xb_net__mat *m, double *wbuf, double *out);
 
 /* channel.c: one matrix in memory or on an array */
 int xb_net__mat_create(xb_net__mat *m, const xb_net_config *cfg, int rows, int cols,

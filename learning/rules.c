@@ -8,7 +8,7 @@
 static const char *const act_names[] = {"sigmoid", "tanh", "relu", "linear"};
 static const char *const loss_names[] = {"softmax_ce", "mse", "sigmoid_ce"};
 static const char *const rule_names[] = {"bp",   "rbp",        "srbp", "arbp", "asrbp",
-                                         "sign", "sparse_rbp", "drtp"};
+                                         "sign", "sparse_rbp", "drtp", "wm"};
 static const char *const channel_names[] = {"auto", "bidirectional", "conjoined", "twin",
                                             "distinct"};
 static const char *const init_names[] = {"normal", "uniform"};
@@ -148,7 +148,7 @@ int xb_net__validate(xb_net_config *c)
     if ((int)c->loss < 0 || (int)c->loss > XB_LOSS_SIGMOID_CE) {
         return xb__error_set(XB_EINVAL, "loss (%d) is not an xb_loss", (int)c->loss);
     }
-    if ((int)c->rule < 0 || (int)c->rule > XB_RULE_DRTP) {
+    if ((int)c->rule < 0 || (int)c->rule > XB_RULE_WM) {
         return xb__error_set(XB_EINVAL, "rule (%d) is not an xb_rule", (int)c->rule);
     }
     if ((int)c->channel < 0 || (int)c->channel > XB_NET_CHANNEL_DISTINCT) {
@@ -206,6 +206,28 @@ int xb_net__validate(xb_net_config *c)
                              "sal_steps (%d) adapts a fixed random B: rule must be 'rbp' or "
                              "'sparse_rbp', not '%s'",
                              c->sal_steps, xb_rule_name(c->rule));
+    }
+    if (!(c->wm_lr >= 0.0) || !isfinite(c->wm_lr) || !(c->wm_noise >= 0.0) ||
+        !isfinite(c->wm_noise) || !(c->wm_damping >= 0.0) || !isfinite(c->wm_damping) ||
+        c->wm_steps < 0) {
+        return xb__error_set(XB_EINVAL,
+                             "wm_lr (%g), wm_noise (%g), wm_damping (%g) and wm_steps (%d) must "
+                             "be finite and >= 0",
+                             c->wm_lr, c->wm_noise, c->wm_damping, c->wm_steps);
+    }
+    if (c->rule == XB_RULE_WM && !(c->wm_noise > 0.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "rule 'wm' mirrors W_l by noise of amplitude wm_noise, which is 0: "
+                             "B would never change (use rule 'rbp' for a fixed B)");
+    }
+    if (c->rule != XB_RULE_WM && (c->wm_batch > 0 || c->wm_steps > 1)) {
+        return xb__error_set(XB_EINVAL,
+                             "wm_batch (%zu) and wm_steps (%d) set the weight mirror: they apply "
+                             "only to rule 'wm', not '%s'",
+                             c->wm_batch, c->wm_steps, xb_rule_name(c->rule));
+    }
+    if (c->norm_constraint != 0 && c->norm_constraint != 1) {
+        return xb__error_set(XB_EINVAL, "norm_constraint (%d) must be 0 or 1", c->norm_constraint);
     }
     if (c->channel == XB_NET_CHANNEL_AUTO) {
         c->channel = c->rule == XB_RULE_BP             ? XB_NET_CHANNEL_BIDIRECTIONAL
