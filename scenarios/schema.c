@@ -231,12 +231,13 @@ static const xb_scn_column schema[] = {
      "software reference, array columns ignored).",
      1, NULL},
 
-    {"rule", XB_SCN_CHOICE, "", "bp", 0, 0, "bp|rbp|srbp|arbp|asrbp|sign|sparse_rbp|drtp",
+    {"rule", XB_SCN_CHOICE, "", "bp", 0, 0, "bp|rbp|srbp|arbp|asrbp|sign|sparse_rbp|drtp|wm",
      G_RULE,
      "Learning rule: backprop, random backprop (feedback alignment), direct random feedback, "
      "their adaptive variants, sign-concordant feedback, sparse random feedback, direct random "
      "target projection (as srbp with the negated target sent instead of the output error; "
-     "Frenkel et al.).",
+     "Frenkel et al.), weight mirror (as rbp, with B learning from noise sent through W after "
+     "every update; Akrout et al. 2019, the wm_ columns).",
      1, NULL},
     {"channel", XB_SCN_CHOICE, "", "auto", 0, 0, "auto|bidirectional|conjoined|twin|distinct",
      G_RULE,
@@ -267,6 +268,33 @@ static const xb_scn_column schema[] = {
      "SAL refractory period = PSP length = STDP time constant, in steps; 0 means 10.", 1, NULL},
     {"sal_every", XB_SCN_INT, "", "0", 0, 1000000, NULL, G_RULE,
      "Run the SAL phase after every sal_every-th update; 0 or 1 means every update.", 1, NULL},
+    {"wm_lr", XB_SCN_REAL, "", "0.01", 0, 1000, NULL, G_RULE,
+     "Weight mirror (rule wm) learning rate: after every update each B_l += wm_lr * sum over "
+     "the noise vectors of y x^T (Akrout et al. 2019 use 0.01).",
+     1, NULL},
+    {"wm_noise", XB_SCN_REAL, "", "0.1", 1e-12, 100, NULL, G_RULE,
+     "Weight mirror noise amplitude A: x = A (U(0,1) - 0.5) enters layer l and y = f(W_l x + "
+     "b_l) is read through W_l's array, counted like any read (Akrout: 0.1).",
+     1, NULL},
+    {"wm_batch", XB_SCN_INT, "", "0", 0, 100000, NULL, G_RULE,
+     "Noise vectors per mirror step; 0 means the minibatch size (Akrout).", 1, NULL},
+    {"wm_steps", XB_SCN_INT, "", "1", 0, 10000, NULL, G_RULE,
+     "Mirror steps after every update; 0 or 1 means one (Akrout).", 1, NULL},
+    {"wm_damping", XB_SCN_REAL, "", "0.5", 0, 100, NULL, G_RULE,
+     "Akrout's norm control after each update's mirror steps: B is scaled so that its "
+     "transposed read of U(0,1) probe vectors has a mean standard deviation of wm_damping (on "
+     "crossbars a digital gain of the backward read, no pulses); 0 is off, as in the logged "
+     "runs of Akrout's released code, whose rescale never reached the stored matrices.",
+     1, NULL},
+    {"wm_warmup", XB_SCN_INT, "", "0", 0, 100000000, NULL, G_RULE,
+     "Mirror steps run once before the first training step (Akrout runs n_train / batch of "
+     "them); rule wm only.",
+     1, NULL},
+    {"norm_constraint", XB_SCN_BOOL, "", "off", 0, 0, NULL, G_RULE,
+     "Weight-norm constraint of Moskovitz et al. (BioTorch constrain_weights): after every "
+     "update each W_l is rescaled to the Frobenius norm it started with; on crossbars as a "
+     "digital gain on the layer's reads (the arrays are not reprogrammed). Any rule.",
+     1, NULL},
     {"error_bits", XB_SCN_INT, "bit", "0", 0, 32, NULL, G_RULE,
      "Output error quantised to this many bits on [-1, 1]; 0 means unquantised.", 1, NULL},
 

@@ -263,6 +263,12 @@ static int net_config(const xb_run *r, size_t dim, size_t n_out, xb_net_config *
     c->sal_lr = xb_run_real(r, "sal_lr");
     c->sal_tref = (int)xb_run_int(r, "sal_tref");
     c->sal_every = (int)xb_run_int(r, "sal_every");
+    c->wm_lr = xb_run_real(r, "wm_lr");
+    c->wm_noise = xb_run_real(r, "wm_noise");
+    c->wm_batch = (size_t)xb_run_int(r, "wm_batch");
+    c->wm_steps = (int)xb_run_int(r, "wm_steps");
+    c->wm_damping = xb_run_real(r, "wm_damping");
+    c->norm_constraint = onoff(r, "norm_constraint");
     /* evaluation and the alignment metrics read in blocks of METRIC_BATCH */
     c->batch_max = (size_t)xb_run_int(r, "batch");
     if (c->batch_max < METRIC_BATCH) {
@@ -271,6 +277,17 @@ static int net_config(const xb_run *r, size_t dim, size_t n_out, xb_net_config *
     XB_TRY(xb_init_find(xb_run_text(r, "init"), &c->init));
     c->init_scale = xb_run_real(r, "init_scale");
     XB_TRY(xb_rule_find(xb_run_text(r, "rule"), &c->rule));
+    if (c->rule == XB_RULE_WM && c->wm_batch == 0) {
+        /* Akrout's mirror batch is the minibatch, also for a short last one */
+        c->wm_batch = (size_t)xb_run_int(r, "batch");
+    }
+    long warmup = xb_run_int(r, "wm_warmup");
+    if (warmup > 0 && c->rule != XB_RULE_WM) {
+        return xb__error_set(XB_EINVAL,
+                             "column 'wm_warmup' (%ld) runs weight-mirror steps: it applies only "
+                             "to rule 'wm', not '%s'",
+                             warmup, xb_rule_name(c->rule));
+    }
     XB_TRY(xb_channel_find(xb_run_text(r, "channel"), &c->channel));
     XB_TRY(xb_init_find(xb_run_text(r, "b_init"), &c->b_init));
     c->b_scale = xb_run_real(r, "b_scale");
@@ -342,6 +359,11 @@ static int tr_create(void **ws_out, const xb_run *r, volatile const sig_atomic_t
     }
     if (rc == XB_OK) {
         rc = xb_net_create(&t->net, &cfg);
+    }
+    if (rc == XB_OK && cfg.rule == XB_RULE_WM) {
+        /* Akrout's initial mirroring; a resumed run's checkpoint then
+         * replaces the state it leaves */
+        rc = xb_net_mirror(t->net, (int)xb_run_int(r, "wm_warmup"));
     }
     if (rc == XB_OK) {
         xb_cost_params_default(&t->cost);
