@@ -6,6 +6,7 @@
 #include <cblas.h>
 #include <errno.h>
 #include <mpi.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_flag = 0;
@@ -94,8 +96,10 @@ static void usage(FILE *fp)
             "  --set C=V    set column C to V in every row (repeatable; sweeps allowed),\n"
             "               e.g. --set epochs=1 --set train_n=500 for a quick trial\n"
             "  --schema     print the column reference (docs/scenarios.md) as Markdown\n\n"
-            "Under mpirun (e.g. mpirun -n 2 --allow-run-as-root xbarsim run F.csv) the runs\n"
-            "are shared across ranks; results are identical to a single process.\n"
+            "Under mpirun (e.g. mpirun -n 2 --allow-run-as-root xbarsim run F.csv) the ranks\n"
+            "take the runs one at a time, each the next free one, so a rank that finishes\n"
+            "early is never idle while another has runs left; results are identical to a\n"
+            "single process.\n"
             "Ctrl-C stops at the next minibatch; every finished epoch is kept (--resume).\n");
 }
 
@@ -150,6 +154,26 @@ static void draw(progress_state *ps)
     xb_progress_update(ps->bar, ps->epochs_done, note);
 }
 
+/* Logs and CI: one line per finished run instead of a bar; `k` counts the
+ * runs finished so far, `rank` (>= 0 under mpirun) names the rank that did it. */
+static void run_line(const xb_scenario_file *f, size_t k, size_t total, size_t run, int epoch,
+                     double acc, int nse, int rank)
+{
+    const xb_run *r = xb_scenario_file_run(f, run);
+    char what[48] = "", who[32] = "";
+    if (epoch >= 0 && acc == acc) {
+        snprintf(what, sizeof what, nse ? " test_nse %.4g" : " test_acc %.4f", acc);
+    } else if (epoch < 0) {
+        snprintf(what, sizeof what, " (complete, kept)");
+    }
+    if (rank >= 0) {
+        snprintf(who, sizeof who, " (rank %d)", rank);
+    }
+    /* one write: under mpirun the ranks' lines share the terminal */
+    fprintf(stderr, "xbarsim run: %zu/%zu %s seed %llu%s%s\n", k, total, r->name,
+            (unsigned long long)r->seed, what, who);
+}
+
 /* One event: an epoch made durable (epoch >= 0), and/or a run finished. A
  * run found complete on resume counts all its epochs at once. */
 static void account(progress_state *ps, size_t run, int epoch, double acc, int nse,
@@ -170,16 +194,7 @@ static void account(progress_state *ps, size_t run, int epoch, double acc, int n
         keep_results_current(ps, finished);
     }
     if (finished && !ps->tty) {
-        /* logs and CI: one line per run instead of a bar */
-        const xb_run *r = xb_scenario_file_run(ps->f, run);
-        fprintf(stderr, "xbarsim run: %zu/%zu %s seed %llu", ps->runs_done, ps->runs_total,
-                r->name, (unsigned long long)r->seed);
-        if (epoch >= 0 && acc == acc) {
-            fprintf(stderr, nse ? " test_nse %.4g" : " test_acc %.4f", acc);
-        } else if (epoch < 0) {
-            fprintf(stderr, " (complete, kept)");
-        }
-        fprintf(stderr, "\n");
+        run_line(ps->f, ps->runs_done, ps->runs_total, run, epoch, acc, nse, -1);
     }
 }
 
@@ -228,6 +243,214 @@ static void pipe_epoch(void *payload, size_t run, const xb_metrics *m, int finis
     } while (w < 0 && errno == EINTR);
 }
 
+/* ------------------------------------------------------------ MPI ranks */
+
+/* Ranks share the runs dynamically too, as worker processes do: rank 0's
+ * window holds a run counter that every rank increments atomically
+ * (MPI_Fetch_and_op, MPI-3 passive target, one MPI_Win_lock_all for the
+ * whole share), so a rank that finishes early takes the next run instead of
+ * idling while another works through a fixed share of slow runs. The same
+ * window carries the progress: runs and epochs done over all ranks, the
+ * latest test metric, and how many ranks have finished; rank 0 reads it for
+ * the bar and for keeping results.csv current. One datatype per slot, so
+ * each slot's accumulates are atomic. */
+enum { SLOT_NEXT, SLOT_RUNS, SLOT_EPOCHS, SLOT_RANKS, SLOT_ACC, SLOT_NSE, N_SLOTS };
+
+/* MPI_THREAD_SERIALIZED: rank 0's progress thread and its main thread
+ * call MPI one at a time, under this mutex. */
+static int mpi_thread_level = MPI_THREAD_SINGLE;
+static pthread_mutex_t mpi_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct {
+    MPI_Win win;
+    int rank;
+    size_t n;            /* runs in the file */
+    int lines;           /* print a line per finished run (rank 0 draws no bar) */
+    progress_state *ps;  /* rank 0: the bar and results.csv */
+    uint64_t runs_seen;  /* rank 0: SLOT_RUNS when it last looked */
+    size_t runs_mine;    /* runs this rank finished (complete ones found on resume too) */
+    atomic_int quit;     /* tells the progress thread to end */
+} rank_share;
+
+static uint64_t slot_op(rank_share *rs, int slot, uint64_t add, MPI_Op op)
+{
+    uint64_t old = 0;
+    pthread_mutex_lock(&mpi_mutex);
+    MPI_Fetch_and_op(&add, &old, MPI_UINT64_T, 0, slot, op, rs->win);
+    MPI_Win_flush(0, rs->win);
+    pthread_mutex_unlock(&mpi_mutex);
+    return old;
+}
+
+/* Passive-target RMA needs no call from the target while the window is in
+ * shared memory (one node: Open MPI's osc/sm, where the origin does the
+ * atomic itself); but across nodes without hardware atomics (osc/pt2pt,
+ * osc/rdma over TCP) each Fetch_and_op and flush is a few messages that
+ * rank 0 handles only while it is inside an MPI call. Rank 0 trains like
+ * every rank and calls MPI once per epoch, and an epoch can take minutes:
+ * measured with `--mca osc pt2pt` and that alone, rank 1 got about one run
+ * per rank-0 epoch, and rank 0 took the long run and 4 of the 8 short ones
+ * of tests/cli/test_run_mpi_dynamic.sh. So rank 0 runs this thread, which
+ * enters the progress engine (MPI_Iprobe) every 2 ms; rank 0's own epoch
+ * callbacks enter MPI too, which is all the progress there is when the
+ * library lacks MPI_THREAD_SERIALIZED. */
+static void *progress_thread(void *payload)
+{
+    rank_share *rs = payload;
+    const struct timespec tick = {0, 2 * 1000 * 1000};
+    while (!atomic_load(&rs->quit)) {
+        int flag = 0;
+        pthread_mutex_lock(&mpi_mutex);
+        MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+        pthread_mutex_unlock(&mpi_mutex);
+        nanosleep(&tick, NULL);
+    }
+    return NULL;
+}
+
+/* Rank 0: shows the progress of all ranks; returns how many have finished. */
+static uint64_t rank0_show(rank_share *rs)
+{
+    int flag = 0;
+    uint64_t zero = 0, runs = 0, epochs = 0, nse = 0, ranks = 0;
+    double acc = -1.0, dzero = 0.0;
+    pthread_mutex_lock(&mpi_mutex);
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+    MPI_Fetch_and_op(&zero, &runs, MPI_UINT64_T, 0, SLOT_RUNS, MPI_NO_OP, rs->win);
+    MPI_Fetch_and_op(&zero, &epochs, MPI_UINT64_T, 0, SLOT_EPOCHS, MPI_NO_OP, rs->win);
+    MPI_Fetch_and_op(&zero, &ranks, MPI_UINT64_T, 0, SLOT_RANKS, MPI_NO_OP, rs->win);
+    MPI_Fetch_and_op(&dzero, &acc, MPI_DOUBLE, 0, SLOT_ACC, MPI_NO_OP, rs->win);
+    MPI_Fetch_and_op(&zero, &nse, MPI_UINT64_T, 0, SLOT_NSE, MPI_NO_OP, rs->win);
+    MPI_Win_flush(0, rs->win);
+    pthread_mutex_unlock(&mpi_mutex);
+    progress_state *ps = rs->ps;
+    ps->runs_done = (size_t)runs;
+    ps->epochs_done = epochs;
+    ps->last_acc = acc;
+    ps->last_nse = nse != 0;
+    draw(ps);
+    keep_results_current(ps, runs > rs->runs_seen);
+    rs->runs_seen = runs;
+    return ranks;
+}
+
+static size_t rank_next_run(void *payload)
+{
+    rank_share *rs = payload;
+    uint64_t i = slot_op(rs, SLOT_NEXT, 1, MPI_SUM);
+    return i < rs->n ? (size_t)i : (size_t)-1;
+}
+
+/* The runner's callback on every rank: adds the event to rank 0's window. */
+static void rank_epoch(void *payload, size_t run, const xb_metrics *m, int finished)
+{
+    rank_share *rs = payload;
+    int nse = m && m->test_nse == m->test_nse;
+    double acc = !m ? -1.0 : nse ? m->test_nse : m->test_acc;
+    /* a run found complete on resume counts all its epochs at once */
+    uint64_t epochs = m ? 1
+                        : finished ? (uint64_t)xb_run_int(xb_scenario_file_run(rs->ps->f, run),
+                                                          "epochs") + 1
+                                   : 0;
+    pthread_mutex_lock(&mpi_mutex);
+    if (epochs) {
+        MPI_Accumulate(&epochs, 1, MPI_UINT64_T, 0, SLOT_EPOCHS, 1, MPI_UINT64_T, MPI_SUM,
+                       rs->win);
+    }
+    if (acc == acc && acc >= 0) {
+        uint64_t flag = (uint64_t)nse;
+        MPI_Accumulate(&acc, 1, MPI_DOUBLE, 0, SLOT_ACC, 1, MPI_DOUBLE, MPI_REPLACE, rs->win);
+        MPI_Accumulate(&flag, 1, MPI_UINT64_T, 0, SLOT_NSE, 1, MPI_UINT64_T, MPI_REPLACE,
+                       rs->win);
+    }
+    uint64_t one = 1, k = 0;
+    if (finished) {
+        MPI_Fetch_and_op(&one, &k, MPI_UINT64_T, 0, SLOT_RUNS, MPI_SUM, rs->win);
+        rs->runs_mine++;
+    }
+    MPI_Win_flush(0, rs->win); /* completes the accumulates too */
+    pthread_mutex_unlock(&mpi_mutex);
+    if (finished && rs->lines) {
+        run_line(rs->ps->f, (size_t)k + 1, rs->n, run, m ? m->epoch : -1, acc, nse, rs->rank);
+    }
+    if (rs->rank == 0) {
+        rank0_show(rs);
+    }
+}
+
+/* Every rank: runs its dynamic share of f. Collective (the window). */
+static int run_ranks(const xb_scenario_file *f, xb_runner_config *cfg, int rank, int n_ranks,
+                     progress_state *ps)
+{
+    rank_share rs;
+    memset(&rs, 0, sizeof rs);
+    atomic_init(&rs.quit, 0);
+    rs.rank = rank;
+    rs.n = xb_scenario_file_n_runs(f);
+    rs.ps = ps;
+    /* rank 0 draws a bar on a terminal (the other ranks then stay quiet),
+     * else every rank prints a line per run it finishes */
+    int tty = ps->tty;
+    MPI_Bcast(&tty, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    rs.lines = !tty;
+    uint64_t *slots = NULL;
+    MPI_Win_allocate(rank == 0 ? (MPI_Aint)(N_SLOTS * sizeof *slots) : 0, sizeof *slots,
+                     MPI_INFO_NULL, MPI_COMM_WORLD, &slots, &rs.win);
+    if (rank == 0) {
+        /* a local store into the window, in an exclusive epoch of its own so
+         * that it is also visible in the separate memory model */
+        MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, rs.win);
+        double none = -1.0;
+        memset(slots, 0, N_SLOTS * sizeof *slots);
+        memcpy(&slots[SLOT_ACC], &none, sizeof none);
+        MPI_Win_unlock(0, rs.win);
+    }
+    MPI_Barrier(MPI_COMM_WORLD); /* nobody takes a run before the counter is 0 */
+    MPI_Win_lock_all(0, rs.win);
+    pthread_t thread;
+    int threaded = 0;
+    if (rank == 0 && n_ranks > 1 && mpi_thread_level >= MPI_THREAD_SERIALIZED) {
+        /* the handlers set flags the main thread reads: signals go to it */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGUSR1);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        threaded = pthread_create(&thread, NULL, progress_thread, &rs) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!threaded) {
+            xb_log(XB_LOG_WARN, "no MPI progress thread: ranks on other nodes may wait "
+                                "for rank 0's epochs to get their next run");
+        }
+    }
+    cfg->worker = 0;
+    cfg->n_workers = 1;
+    cfg->next_run = rank_next_run;
+    cfg->on_epoch = rank_epoch;
+    cfg->payload = &rs;
+    int rc = xb_runner_run(f, cfg);
+    slot_op(&rs, SLOT_RANKS, 1, MPI_SUM);
+    if (rank == 0) {
+        /* keep the bar and results.csv current until every rank is done */
+        const struct timespec tick = {0, 50 * 1000 * 1000};
+        while (rank0_show(&rs) < (uint64_t)n_ranks) {
+            nanosleep(&tick, NULL);
+        }
+    }
+    if (threaded) {
+        atomic_store(&rs.quit, 1);
+        pthread_join(thread, NULL);
+    }
+    MPI_Win_unlock_all(rs.win);
+    MPI_Win_free(&rs.win);
+    if (rs.lines && n_ranks > 1) {
+        fprintf(stderr, "xbarsim run: rank %d finished %zu run%s\n", rank, rs.runs_mine,
+                rs.runs_mine == 1 ? "" : "s");
+    }
+    return rc;
+}
+
 /* --------------------------------------------------------------- main */
 
 static void print_errors(const xb_scenario_file *f)
@@ -249,12 +472,10 @@ static void default_out(char *out, size_t n, const char *file)
     snprintf(out, n, "results/%.*s", (int)len, base);
 }
 
-static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int jobs, int rank,
-                       int n_ranks, progress_state *ps)
+static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int jobs,
+                       progress_state *ps)
 {
     if (jobs == 1) {
-        cfg->worker = rank;
-        cfg->n_workers = n_ranks;
         cfg->on_epoch = serial_epoch;
         cfg->payload = ps;
         return xb_runner_run(f, cfg);
@@ -263,8 +484,8 @@ static int run_workers(const xb_scenario_file *f, xb_runner_config *cfg, int job
     if (pipe(fds) != 0) {
         return xb__error_set(XB_EIO, "pipe: %s", strerror(errno));
     }
-    /* worker processes are only used without MPI (rank 0 of 1): they share
-     * every run through the counter */
+    /* worker processes are only used without MPI: they share every run
+     * through the counter */
     next_counter = mmap(NULL, sizeof *next_counter, PROT_READ | PROT_WRITE,
                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (next_counter == MAP_FAILED) {
@@ -410,7 +631,8 @@ int xb_cli_run(int argc, char **argv)
     /* MPI only when launched by mpirun: a plain run never touches it. */
     int use_mpi = getenv("OMPI_COMM_WORLD_SIZE") != NULL, rank = 0, n_ranks = 1;
     if (use_mpi) {
-        MPI_Init(NULL, NULL);
+        /* SERIALIZED: rank 0's progress thread (run_ranks) */
+        MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &mpi_thread_level);
         MPI_Comm_rank(MPI_COMM_WORLD, &rank);
         MPI_Comm_size(MPI_COMM_WORLD, &n_ranks);
         if (jobs > 1 && rank == 0) {
@@ -546,16 +768,18 @@ int xb_cli_run(int argc, char **argv)
 
     progress_state ps = {NULL, f, 0, 0, 0, -1.0, isatty(STDERR_FILENO), rank == 0 ? out : NULL,
                          xb_time_now(), 0.0, 0};
+    /* the bar (rank 0's under mpirun) counts the runs of every rank */
     uint64_t total_epochs = 0;
-    /* runs this rank owns, for the bar */
-    for (size_t i = (size_t)rank; i < n; i += (size_t)n_ranks) {
-        ps.runs_total++;
+    ps.runs_total = n;
+    for (size_t i = 0; i < n; i++) {
         total_epochs += (uint64_t)xb_run_int(xb_scenario_file_run(f, i), "epochs") + 1;
     }
     /* one BLAS thread per process: workers and ranks are the parallelism,
      * and the results must not depend on how the work is split */
     openblas_set_num_threads(1);
-    xb_progress_create(&ps.bar, stderr, "epochs", total_epochs);
+    if (rank == 0) {
+        xb_progress_create(&ps.bar, stderr, "epochs", total_epochs);
+    }
     xb_runner_config cfg = XB_RUNNER_CONFIG_INIT;
     cfg.out_dir = out;
     cfg.resume = resume;
@@ -565,7 +789,7 @@ int xb_cli_run(int argc, char **argv)
         xb_log_set_level(XB_LOG_INFO);
     }
     cfg.stop = &stop_flag;
-    rc = run_workers(f, &cfg, jobs, rank, n_ranks, &ps);
+    rc = use_mpi ? run_ranks(f, &cfg, rank, n_ranks, &ps) : run_workers(f, &cfg, jobs, &ps);
     xb_progress_finish(ps.bar);
     xb_progress_free(ps.bar);
     if (rc < 0 && rc != XB_EINTERRUPTED) {

@@ -21,7 +21,9 @@ root=""
 # Under `make asan`, OpenMPI's dlopen'ed components leak at MPI_Finalize and are
 # unloaded before LeakSanitizer reports, so it cannot attribute (or suppress)
 # them: leak checking stays on for the single-process run above only.
-mpirun -n 2 $root -x ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+# `timeout 120`: a hang fails the test instead of hanging CI.
+timeout 120 mpirun -n 2 --oversubscribe $root \
+  -x ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
   "$XBARSIM" run "$tmp/s.csv" -o "$tmp/two"
 no_seconds "$tmp/one/results.csv" >"$tmp/a"
 no_seconds "$tmp/two/results.csv" >"$tmp/b"
