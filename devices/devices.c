@@ -713,8 +713,16 @@ int xb_devices_pulse_sparse(xb_devices *d, const size_t *idx, size_t m, const in
     for (size_t q = 0; q < m; q++) {
         const size_t k = idx[q];
         if (q + PREFETCH_AHEAD < m) {
-            /* scattered devices: fetch the states a few writes ahead */
-            XB_DEVICE__PREFETCH(d->state + idx[q + PREFETCH_AHEAD] * ns);
+            /* scattered devices: fetch the states a few writes ahead, and
+             * with d2d their own parameters (a table of the device count:
+             * beyond every cache, and a parameter set may span two lines) */
+            const size_t ka = idx[q + PREFETCH_AHEAD];
+            XB_DEVICE__PREFETCH(d->state + ka * ns);
+            if (d->stride != 0) {
+                const char *pa = (const char *)d->params + ka * d->stride;
+                XB_DEVICE__PREFETCH(pa);
+                XB_DEVICE__PREFETCH(pa + d->stride - 1);
+            }
         }
         const int32_t p = (d->stuck != NULL && d->stuck[k] != FREE) ? 0 : npulses[k];
         if (p == 0) {

@@ -30,8 +30,8 @@ static const ns_params ns_defaults = {
     .nl_ltp = 2.4,
     .nl_ltd = -4.88,
     /* derived (test_devices_neurosim__defaults_derived) */
-    .a_ltp = 48.420440919529916,
-    .b_ltp = 4.0902488989515643e-08,
+    .a_ltp = 48.420440919529945,
+    .b_ltp = 4.0902488989515649e-08,
     .a_ltd = -20.030260231429107,
     .b_ltd = -2.4187278876696129e-10,
 };
@@ -62,14 +62,40 @@ int xb_device_neurosim_a_norm(double nl, double *a_norm_out)
         return xb__error_set(XB_EINVAL, "nonlinearity label NL (%g) must satisfy 0 < |NL| < 10.1",
                              nl);
     }
-    /* max_gap decreases monotonically in a: bisect on log a. */
+    /* max_gap decreases monotonically in a: regula falsi on log a with the
+     * Illinois modification (the retained end's value is halved when the
+     * same end stays twice), which keeps the root bracketed and converges
+     * superlinearly: ~10 evaluations instead of bisection's ~55, which
+     * mattered when d2d of nl_ltp/nl_ltd derives A for every device. */
     double lo = log(A_NORM_LO), hi = log(A_NORM_HI);
+    double flo = max_gap(A_NORM_LO) - target, fhi = max_gap(A_NORM_HI) - target;
+    double t = 0.5 * (lo + hi);
+    int side = 0;
     for (int it = 0; it < 200 && hi - lo > 1e-15; it++) {
-        double mid = 0.5 * (lo + hi);
-        if (max_gap(exp(mid)) > target) {
-            lo = mid;
+        t = (lo * fhi - hi * flo) / (fhi - flo);
+        if (!(t > lo && t < hi)) {
+            t = 0.5 * (lo + hi);
+            if (!(t > lo && t < hi)) {
+                break; /* adjacent doubles */
+            }
+        }
+        double ft = max_gap(exp(t)) - target;
+        if (ft > 0.0) {
+            lo = t;
+            flo = ft;
+            if (side > 0) {
+                fhi *= 0.5;
+            }
+            side = 1;
+        } else if (ft < 0.0) {
+            hi = t;
+            fhi = ft;
+            if (side < 0) {
+                flo *= 0.5;
+            }
+            side = -1;
         } else {
-            hi = mid;
+            lo = hi = t;
         }
     }
     double a = exp(0.5 * (lo + hi));
