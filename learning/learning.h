@@ -284,7 +284,8 @@ typedef struct {
     /* Moskovitz et al. weight-norm constraint: after every update each W_l is
      * rescaled to the Frobenius norm it had at creation (or at the last
      * xb_net_set_weights); on crossbars as a digital gain on the layer's
-     * reads, without reprogramming the array */
+     * reads, the array re-programmed to the effective weights only when the
+     * gain leaves [0.8, 1.25] (docs/learning.md) */
     int norm_constraint;
 } xb_net_config;
 

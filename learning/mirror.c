@@ -21,7 +21,8 @@
  * runs had no norm control; here it is applied, with the target as the
  * setting wm_damping (0 = off, which reproduces those runs' rule). On an
  * array the probe is a transposed read and the scale a digital gain of the
- * periphery (no pulses). */
+ * periphery (no pulses; a re-programming when the gain leaves its band, see
+ * GAIN_BAND). */
 #include "learning/net_internal.h"
 
 #include <cblas.h>
@@ -45,6 +46,32 @@ static void uniforms(const xb_rng *r, uint64_t pos, size_t n, uint32_t *words, d
 static uint64_t stride(const xb_net *net)
 {
     return (uint64_t)((net->wm_nb * net->nmax + 3) / 4);
+}
+
+/* A periphery gain leaves [1/GAIN_BAND, GAIN_BAND] only after the array
+ * weights have grown (or shrunk) by that factor against the matrix the
+ * network computes with. Changes reach the array divided by the gain, so
+ * under a held norm the array grows geometrically and would saturate at
+ * w_max; past the band the array is reprogrammed to the effective weights
+ * (one program call, counted) and the gain restarts near 1. */
+#define GAIN_BAND 1.25
+
+static int gain_in_band(double g)
+{
+    return g <= GAIN_BAND && g >= 1.0 / GAIN_BAND;
+}
+
+/* Programs m's array with gain * (array weights) and returns the array's
+ * norm after programming (quantised to what the devices can hold). */
+static int reprogram(xb_net__mat *m, double *wbuf, double *norm_out)
+{
+    int n = m->rows * m->cols;
+    XB_TRY(xb_xbar_weights(m->xb, wbuf));
+    cblas_dscal(n, m->gain, wbuf, 1);
+    XB_TRY(xb_net__mat_set(m, wbuf)); /* gain back to 1 */
+    XB_TRY(xb_xbar_weights(m->xb, wbuf));
+    *norm_out = cblas_dnrm2(n, wbuf, 1);
+    return XB_OK;
 }
 
 static int mirror_layer(xb_net *net, int l, size_t nb, uint64_t step)
@@ -93,6 +120,10 @@ static int norm_control(xb_net *net, int l, size_t nb, uint64_t probe)
     double f = c->wm_damping / mean_sd;
     if (K->xb != NULL) {
         K->gain *= f;
+        if (!gain_in_band(K->gain)) {
+            double unused = 0.0;
+            XB_TRY(reprogram(K, net->dw, &unused));
+        }
     } else {
         cblas_dscal((int)(nk * ni), f, K->w, 1);
     }
@@ -134,8 +165,19 @@ int xb_net__constrain_norm(xb_net *net, int l)
         /* a periphery gain: the array keeps its conductances */
         XB_TRY(xb_xbar_weights(W->xb, net->wbuf));
         double na = cblas_dnrm2(n, net->wbuf, 1);
-        if (na > 0.0) {
-            W->gain = net->w_norm0[l] / na;
+        if (!(na > 0.0)) {
+            return XB_OK;
+        }
+        W->gain = net->w_norm0[l] / na;
+        if (!gain_in_band(W->gain)) {
+            double g = W->gain;
+            XB_TRY(reprogram(W, net->wbuf, &na));
+            if (bp_copy) {
+                K->gain = g;
+                double unused = 0.0;
+                XB_TRY(reprogram(K, net->wbuf, &unused));
+            }
+            W->gain = na > 0.0 ? net->w_norm0[l] / na : 1.0;
         }
         if (K->shared || bp_copy) {
             /* the transposed read of W, or bp's copy of W on its own array

@@ -293,7 +293,8 @@ static const xb_scn_column schema[] = {
     {"norm_constraint", XB_SCN_BOOL, "", "off", 0, 0, NULL, G_RULE,
      "Weight-norm constraint of Moskovitz et al. (BioTorch constrain_weights): after every "
      "update each W_l is rescaled to the Frobenius norm it started with; on crossbars as a "
-     "digital gain on the layer's reads (the arrays are not reprogrammed). Any rule.",
+     "digital gain on the layer's reads, the arrays re-programmed only when the gain leaves "
+     "[0.8, 1.25]. Any rule.",
      1, NULL},
     {"error_bits", XB_SCN_INT, "bit", "0", 0, 32, NULL, G_RULE,
      "Output error quantised to this many bits on [-1, 1]; 0 means unquantised.", 1, NULL},

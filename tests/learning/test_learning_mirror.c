@@ -52,7 +52,7 @@ static double frob(const double *w, size_t n)
  * M = 100 x 50 = 5000, eta = 10, A = 0.1: s = 4.17, ||B_0|| ~ ||W||, giving
  * tan ~ sqrt(0.004 + 0.058^2) = 0.07, about 4 degrees: the bound is 10. The
  * projection <B - B_0, W> / ||W||^2 is s to a relative sd of about
- * 1 / sqrt(M n_in) = 0.3 %: asserted to 5 %. */
+ * 1 / sqrt(M n_in) = 0.3 %: asserted to 5 %. Measured: 92.8 -> 3.92 deg. */
 static void test_learning_mirror_wm__linear_layer_converges_to_w(void **state)
 {
     (void)state;
@@ -74,10 +74,13 @@ static void test_learning_mirror_wm__linear_layer_converges_to_w(void **state)
     xb_assert_ok(xb_net_get_weights(net, 2, w, NULL));
     xb_assert_ok(xb_net_get_backward(net, 2, b0));
     double a0 = xb_angle_deg(b0, w, NO * NI);
-    assert_true(a0 > 70.0); /* independent random draws: near orthogonal */
+    print_message("mirror on a fixed linear layer: angle(B, W) %.1f -> ", a0);
+    /* independent random draws: 90 deg with sd 57.3 / sqrt(200) = 4 deg */
+    assert_true(fabs(a0 - 90.0) < 15.0);
     xb_assert_ok(xb_net_mirror(net, STEPS));
     xb_assert_ok(xb_net_get_backward(net, 2, b));
     double a = xb_angle_deg(b, w, NO * NI);
+    print_message("%.2f deg\n", a);
     assert_true(a < 10.0);
     double proj = 0.0;
     for (int i = 0; i < NO * NI; i++) {
@@ -285,6 +288,44 @@ static void test_learning_mirror_norm__crossbar_holds_effective_norm_by_gain(voi
     xb_net_free(net);
 }
 
+/* Changes reach a gained array divided by the gain, so under a held norm
+ * the array grows while the gain falls; once the gain leaves [0.8, 1.25]
+ * the array is re-programmed to the effective weights (docs/learning.md).
+ * Over a long run with a large step: re-programming happens (program
+ * counter beyond the initial one), the gain stays in the band after every
+ * step, and the effective norm is still held to 1e-12. */
+static void test_learning_mirror_norm__crossbar_reprograms_outside_gain_band(void **state)
+{
+    (void)state;
+    enum { NB = 8, N0 = 12, N1 = 10, N2 = 4 };
+    const int sizes[] = {N0, N1, N2};
+    xb_net_config c;
+    base_config(&c, XB_RULE_RBP, sizes, NB);
+    c.lr = 2.0;
+    c.norm_constraint = 1;
+    ideal_hardware(&c);
+    xb_net *net = NULL;
+    xb_assert_ok(xb_net_create(&net, &c));
+    double w0[N1 * N0], w[N1 * N0];
+    xb_assert_ok(xb_net_get_weights(net, 1, w0, NULL));
+    double n0 = frob(w0, N1 * N0), x[NB * N0];
+    int labels[NB];
+    for (uint64_t step = 0; step < 200; step++) {
+        cls_batch(x, labels, NB, N0, N2, step % 4);
+        xb_assert_ok(xb_net_train_step(net, x, labels, NULL, NB, NULL));
+        double g = xb_net_read_gain(net, 1, 0);
+        assert_true(g >= 0.8 && g <= 1.25);
+    }
+    xb_assert_ok(xb_net_get_weights(net, 1, w, NULL));
+    xb_assert_close(frob(w, N1 * N0), n0, XB_TOL_EXACT, 0.0);
+    xb_xbar_counters cnt;
+    xb_xbar_counters_get(xb_net_forward_xbar(net, 1), &cnt);
+    print_message("norm constraint on crossbars: %llu program calls in 200 steps\n",
+                  (unsigned long long)cnt.programs);
+    assert_true(cnt.programs > 1);
+    xb_net_free(net);
+}
+
 /* wm on ideal crossbars: the mirror's changes reach B_2's array as pulses
  * (rbp's fixed B gets none), and the counters add up: layer 2's forward
  * array reads NB training vectors plus MB noise vectors per step, its
@@ -466,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_learning_mirror_wm__teacher_aligns_better_than_rbp),
         cmocka_unit_test(test_learning_mirror_norm__software_holds_initial_norm),
         cmocka_unit_test(test_learning_mirror_norm__crossbar_holds_effective_norm_by_gain),
+        cmocka_unit_test(test_learning_mirror_norm__crossbar_reprograms_outside_gain_band),
         cmocka_unit_test(test_learning_mirror_wm__crossbar_backward_array_gets_pulses),
         cmocka_unit_test(test_learning_mirror_wm__norm_control_sets_output_sd),
         cmocka_unit_test(test_learning_mirror_wm__checkpoint_resumes_bit_for_bit),
