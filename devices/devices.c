@@ -715,13 +715,14 @@ int xb_devices_pulse_sparse(xb_devices *d, const size_t *idx, size_t m, const in
         if (q + PREFETCH_AHEAD < m) {
             /* scattered devices: fetch the states a few writes ahead, and
              * with d2d their own parameters (a table of the device count:
-             * beyond every cache, and a parameter set may span two lines) */
+             * beyond every cache). Models keep what a pulse reads in their
+             * first 64 bytes, which may span two lines. */
             const size_t ka = idx[q + PREFETCH_AHEAD];
             XB_DEVICE__PREFETCH(d->state + ka * ns);
             if (d->stride != 0) {
                 const char *pa = (const char *)d->params + ka * d->stride;
                 XB_DEVICE__PREFETCH(pa);
-                XB_DEVICE__PREFETCH(pa + d->stride - 1);
+                XB_DEVICE__PREFETCH(pa + (d->stride < 64 ? d->stride : 64) - 1);
             }
         }
         const int32_t p = (d->stuck != NULL && d->stuck[k] != FREE) ? 0 : npulses[k];

@@ -86,11 +86,14 @@ typedef struct {
  * with A = A_norm(NL) * P_max per direction; LTD uses the same form with its own
  * (usually negative) NL, hence negative A and B. */
 typedef struct {
-    double gmin, gmax;     /* S */
-    double p_ltp, p_ltd;   /* pulses across the full range (P_max) per direction */
+    double gmin, gmax; /* S */
+    /* per direction: pulses across the full range (P_max), and derived by
+     * derive() (not parameters) A in pulses (0 = linear) and B in S. What a
+     * pulse reads comes first, in 64 bytes: with d2d every device has its
+     * own copy, and a pulse then fetches it from memory. */
+    double p_ltp, a_ltp, b_ltp;
+    double p_ltd, a_ltd, b_ltd;
     double nl_ltp, nl_ltd; /* NeuroSim nonlinearity labels; 0 = linear */
-    /* derived by derive(), not parameters: */
-    double a_ltp, b_ltp, a_ltd, b_ltd; /* A in pulses (0 = linear), B in S */
 } xb_device_neurosim_params;
 
 /* aihwkit pulse-level forms (device-models.md §5.2) in conductance units; see
