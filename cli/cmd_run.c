@@ -291,13 +291,13 @@ static uint64_t slot_op(rank_share *rs, int slot, uint64_t add, MPI_Op op)
  * measured with `--mca osc pt2pt` and that alone, rank 1 got about one run
  * per rank-0 epoch, and rank 0 took the long run and 4 of the 8 short ones
  * of tests/cli/test_run_mpi_dynamic.sh. So rank 0 runs this thread, which
- * enters the progress engine (MPI_Iprobe) every 2 ms; rank 0's own epoch
+ * enters the progress engine (MPI_Iprobe) every 10 ms; rank 0's own epoch
  * callbacks enter MPI too, which is all the progress there is when the
  * library lacks MPI_THREAD_SERIALIZED. */
 static void *progress_thread(void *payload)
 {
     rank_share *rs = payload;
-    const struct timespec tick = {0, 2 * 1000 * 1000};
+    const struct timespec tick = {0, 10 * 1000 * 1000};
     while (!atomic_load(&rs->quit)) {
         int flag = 0;
         pthread_mutex_lock(&mpi_mutex);
