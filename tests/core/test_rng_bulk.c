@@ -261,8 +261,9 @@ static int avx_upper_in_use(void)
 #endif
 
 /* Every exit of the AVX2 path clears the upper halves (vzeroupper): GCC 12
- * left them dirty on its tail call to the scalar path, and the training pass
- * that called it ran 25 % slower in its SSE code. Checked for block counts
+ * left them dirty on its tail call to the scalar path (and on every path at
+ * -O1 with sanitizers), and the training pass that called it ran 25 % slower
+ * in its SSE code. Checked for block counts
  * ending on each tail length. */
 static void test_core_rng_bulk__avx2_exits_clean(void **state)
 {
