@@ -17,7 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CKPT_VERSION 1
+/* 2: networks carry periphery gains, held norms and mirror stream positions */
+#define CKPT_VERSION 2
 static const char magic[8] = {'X', 'B', 'C', 'K', 'P', 'T', '0', '1'};
 enum { HEADER_BYTES = 8 + 5 * 8 };
 

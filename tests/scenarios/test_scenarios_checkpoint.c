@@ -146,7 +146,7 @@ static void test_scenarios_checkpoint__rejected_with_reason(void **state)
         const char *msg;
     } cases[] = {
         {0, 'Y', "not a checkpoint of this version (bad magic"},
-        {8, 9, "checkpoint version 9, this build reads 1"},
+        {8, 9, "checkpoint version 9, this build reads 2"},
         {(long)len - 1, -1, "checkpoint truncated: header says"},
         {20, -1, "not a checkpoint of this version (bad magic or 20 bytes)"},
         {(long)len - 3, 0x5a, "checkpoint payload checksum does not match"},
