@@ -169,17 +169,18 @@ extern const xb_trainer_type *const xb_trainer_learning;
 typedef struct {
     const char *out_dir;  /* results folder */
     int resume;           /* 1: keep durable epochs, skip complete runs */
-    int worker, n_workers; /* this process runs i with i % n_workers == worker
-                              (worker processes times MPI ranks) */
+    int worker, n_workers; /* without next_run: this process runs i with
+                              i % n_workers == worker (a fixed share) */
     const xb_trainer_type *trainer; /* NULL = xb_trainer_learning */
     volatile const sig_atomic_t *stop; /* non-zero (e.g. set by SIGINT): stop at the next epoch */
     /* called after each durable epoch (m != NULL) and when a run is complete
      * (finished = 1; m is NULL for a run found complete on resume) */
     void (*on_epoch)(void *payload, size_t run, const xb_metrics *m, int finished);
     void *payload;
-    /* optional dynamic scheduling (worker processes sharing a counter): the
-     * next run index to do, or (size_t)-1 when none is left; when set it
-     * replaces the worker / n_workers partition */
+    /* optional dynamic scheduling (the CLI's worker processes share a
+     * counter in shared memory, MPI ranks one in an RMA window): the next
+     * run index to do, or (size_t)-1 when none is left; when set it replaces
+     * the worker / n_workers partition */
     size_t (*next_run)(void *payload);
     /* 1: write no per-run checkpoints (resume then retrains unfinished runs
      * from epoch 0, checking the durable rows) */
