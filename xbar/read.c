@@ -114,6 +114,14 @@ static double max_abs(const double *v, size_t n)
     return m2 > m0 ? m2 : m0;
 }
 
+/* The DAC level of normalised input u from the table lv of k / l (indexed
+ * from -l): |u l| <= l after the clip, so the index is exact; NaN stays NaN. */
+static inline double dac_level(double u, double l, const double *lv)
+{
+    u = u > 1.0 ? 1.0 : (u < -1.0 ? -1.0 : u);
+    return u == u ? lv[(ptrdiff_t)xb__rint(u * l)] : u;
+}
+
 /* xs[b] = in[b] / s_b (DAC-quantised if on), scale[b] = s_b: the DAC full
  * scale, max|in[b]| per vector, or the fixed dac_range with inputs beyond it
  * clipped. */
@@ -138,11 +146,32 @@ static void normalise(const xb_xbar *x, const double *in, size_t nvec, size_t na
         }
         double inv = 1.0 / m;
         if (lv != NULL) {
-            for (size_t j = 0; j < na; j++) {
-                double u = v[j] * inv;
-                u = u > 1.0 ? 1.0 : (u < -1.0 ? -1.0 : u);
-                /* |u l| <= l: the level index is exact; NaN stays NaN */
-                o[j] = u == u ? lv[(ptrdiff_t)xb__rint(u * l)] : u;
+            size_t j = 0;
+#if defined(__SSE2__)
+            /* two at a time: the scalar loop's operations (min/max keep a
+             * NaN as their second operand; |u l| <= l < 2^51, where the
+             * rounding by 1.5 * 2^52 is xb__rint), the table read per lane */
+            const __m128d vinv = _mm_set1_pd(inv), one = _mm_set1_pd(1.0);
+            const __m128d mone = _mm_set1_pd(-1.0), vl = _mm_set1_pd(l);
+            const __m128d sign = _mm_set1_pd(-0.0), c = _mm_set1_pd(6755399441055744.0);
+            for (; j + 2 <= na; j += 2) {
+                __m128d u = _mm_mul_pd(_mm_loadu_pd(v + j), vinv);
+                u = _mm_max_pd(mone, _mm_min_pd(one, u));
+                if (_mm_movemask_pd(_mm_cmpunord_pd(u, u)) != 0) {
+                    o[j] = dac_level(v[j] * inv, l, lv);
+                    o[j + 1] = dac_level(v[j + 1] * inv, l, lv);
+                    continue;
+                }
+                const __m128d t = _mm_mul_pd(u, vl);
+                const __m128d a = _mm_andnot_pd(sign, t);
+                const __m128d r = _mm_or_pd(_mm_sub_pd(_mm_add_pd(a, c), c), _mm_and_pd(sign, t));
+                const __m128i k = _mm_cvttpd_epi32(r);
+                o[j] = lv[_mm_cvtsi128_si32(k)];
+                o[j + 1] = lv[_mm_cvtsi128_si32(_mm_srli_si128(k, 4))];
+            }
+#endif
+            for (; j < na; j++) {
+                o[j] = dac_level(v[j] * inv, l, lv);
             }
             continue;
         }
