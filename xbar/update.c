@@ -95,7 +95,32 @@ static void round_row(xb_xbar *x, double alpha, const double *dw, int32_t *nc, u
         for (int j0 = 0; j0 < n; j0 += 4 * ROUND_BLOCKS) {
             const int m = n - j0 < 4 * ROUND_BLOCKS ? n - j0 : 4 * ROUND_BLOCKS;
             xb_rng_u32x4_fill(&x->rng_update, pos + (uint64_t)(j0 / 4), (size_t)(m + 3) / 4, wb);
-            for (int q = 0; q < m; q++) {
+            int q = 0;
+#if defined(__SSE2__)
+            /* two at a time, the scalar loop's values: the word as a double
+             * (exact: (w - 2^31) + 2^31), the same product and compare, and
+             * the masks hit & (f > 0) minus hit & (f < 0) as the +-1 */
+            const __m128d vhalf = _mm_set1_pd(0.5), v2m32 = _mm_set1_pd(1.0 / 4294967296.0);
+            const __m128d v2p31 = _mm_set1_pd(2147483648.0), zero = _mm_setzero_pd();
+            const __m128d absmask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
+            const __m128i flip = _mm_set1_epi32((int)0x80000000u);
+            for (; q + 2 <= m; q += 2) {
+                const __m128i w = _mm_xor_si128(_mm_loadl_epi64((const __m128i *)(const void *)(wb + q)), flip);
+                const __m128d uv = _mm_mul_pd(_mm_add_pd(_mm_add_pd(_mm_cvtepi32_pd(w), v2p31), vhalf),
+                                             v2m32);
+                const __m128d f = _mm_loadu_pd(fr + j0 + q);
+                const __m128d hit = _mm_cmplt_pd(uv, _mm_and_pd(f, absmask));
+                const __m128i up = _mm_castpd_si128(_mm_and_pd(hit, _mm_cmpgt_pd(f, zero)));
+                const __m128i down = _mm_castpd_si128(_mm_and_pd(hit, _mm_cmplt_pd(f, zero)));
+                /* each 64-bit mask is all ones or zero: its low 32 bits as int32 */
+                const __m128i d = _mm_sub_epi32(_mm_shuffle_epi32(down, _MM_SHUFFLE(2, 0, 2, 0)),
+                                                _mm_shuffle_epi32(up, _MM_SHUFFLE(2, 0, 2, 0)));
+                int32_t *o = nc + j0 + q;
+                _mm_storel_epi64((__m128i *)(void *)o,
+                                 _mm_add_epi32(_mm_loadl_epi64((const __m128i *)(const void *)o), d));
+            }
+#endif
+            for (; q < m; q++) {
                 double f = fr[j0 + q];
                 /* a mask, not a product: compilers turned hit * sign into a
                  * branch on hit */
