@@ -124,6 +124,7 @@ void xb_xbar_free(xb_xbar *x)
     free(x->slot_rows);
     free(x->slot_cols);
     free(x->frac);
+    free(x->nzrow);
     free(x->gprev);
     free(x->hs);
     free(x->gphys);
@@ -337,6 +338,7 @@ int xb_xbar_create(xb_xbar **out, const xb_xbar_config *cfg)
         x->slot_cols = alloc0((size_t)64 * (size_t)cfg->n_out, sizeof *x->slot_cols, &failed);
     }
     x->frac = alloc0((size_t)cfg->n_in, sizeof *x->frac, &failed);
+    x->nzrow = alloc0((size_t)cfg->n_in, sizeof *x->nzrow, &failed);
     x->plist = alloc0(x->ndev, sizeof *x->plist, &failed);
     x->gprev = alloc0(x->ndev, sizeof *x->gprev, &failed);
     {

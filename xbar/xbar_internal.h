@@ -101,6 +101,7 @@ struct xb_xbar {
     double *target;   /* ndev: programming targets */
     uint64_t *mask;   /* n_in + n_out: stochastic pulse trains */
     double *frac;     /* n_in: fractions of one row's pulse counts */
+    int32_t *nzrow;   /* n_in: tile rows of one weight row's nonzero counts */
     int32_t *hsign;   /* n_in: firing rows of one vector, +-(j + 1) by the sign of h_j */
     /* stochastic scheme only (else NULL): per pulse slot s < 64, the rows
      * (slot_rows + s n_in) and columns (slot_cols + s n_out) firing in it,
