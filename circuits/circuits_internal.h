@@ -98,4 +98,16 @@ int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
 /* How many times libngspice was loaded (tests: a reload happened). */
 unsigned xb_spice__loads(void);
 
+/* `tran` subcircuit `xbmemr te be xs` (state node xs on 1 F, start value
+ * parameter x0) of a devices/ model that netlist.c writes: team (current
+ * thresholds) and yakopcic. write(sb, p) prints it from the validated
+ * parameters p; write is NULL for a model netlist.c does not write. */
+#define XB_SPICE__SUB_NPAR 16
+typedef struct {
+    void (*write)(xb_sb *sb, const void *p);
+    double p[XB_SPICE__SUB_NPAR];
+    const char *what; /* model name for the netlist title */
+} xb_spice__subckt;
+int xb_spice__device_subckt(xb_spice__subckt *out, const xb_device_type *type, const void *params);
+
 #endif /* XB_CIRCUITS_INTERNAL_H */

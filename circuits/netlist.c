@@ -170,3 +170,154 @@ int xb_spice_netlist_read(char **text_out, const xb_circuit_config *c, const dou
     *text_out = sb.buf;
     return XB_OK;
 }
+
+/* ---- tran subcircuits of TEAM and Yakopcic (device-models.md §2.1, §3.1) ----
+ * Each is the right-hand side and current of devices/vteam.c (team) or
+ * devices/yakopcic.c written as B-source expressions, term for term: the
+ * state used by windows, gates and the I-V is clamped to [0, 1] as there,
+ * and both ternary branches are always evaluated, so every pow base is
+ * wrapped in max(., 0). */
+
+/* devices/ state gate for TEAM window 0 (devices_internal.h XB_DEVICE_GATE_WIDTH):
+ * motion toward a bound fades linearly over its last 1e-4 of w. */
+#define SUB_GATE_WIDTH 1e-4
+#define SUB_WCLAMP "max(min(v(xs),1),0)"
+
+enum {
+    TM_RON,
+    TM_ROFF,
+    TM_D,
+    TM_KON,
+    TM_KOFF,
+    TM_AON,
+    TM_AOFF,
+    TM_ION,
+    TM_IOFF,
+    TM_WINDOW,
+    TM_WAON,
+    TM_WAOFF,
+    TM_WC,
+    TM_IV,
+    TM_N
+};
+static const char *const team_names[TM_N] = {"ron",      "roff",      "d",    "k_on",  "k_off",
+                                             "alpha_on", "alpha_off", "i_on", "i_off", "window",
+                                             "a_on",     "a_off",     "w_c",  "iv"};
+
+/* TEAM, w in [0, 1] (w = 0 is R_ON): the threshold variable is the cell
+ * current u = v / R(w), as devices/vteam.c team_rhs computes it. */
+static void team_subckt(xb_sb *sb, const void *params)
+{
+    const double *v = params;
+    char r[160], u[200], foff[256], fon[256];
+    if (v[TM_IV] == 1.0) {
+        snprintf(r, sizeof r, "(%.17g*pow(%.17g,%s))", v[TM_RON], v[TM_ROFF] / v[TM_RON],
+                 SUB_WCLAMP);
+    } else {
+        snprintf(r, sizeof r, "(%.17g+%.17g*%s)", v[TM_RON], v[TM_ROFF] - v[TM_RON], SUB_WCLAMP);
+    }
+    snprintf(u, sizeof u, "(v(te,be)/%s)", r);
+    if (v[TM_WINDOW] == 1.0) {
+        /* exp(-exp(z)) is 0 for z > 7 in devices/ (no denormal garbage) */
+        snprintf(foff, sizeof foff, "((%s-%.17g)/%.17g>7 ? 0 : exp(-exp(min((%s-%.17g)/%.17g,7))))",
+                 SUB_WCLAMP, v[TM_WAOFF], v[TM_WC], SUB_WCLAMP, v[TM_WAOFF], v[TM_WC]);
+        snprintf(fon, sizeof fon, "((%.17g-%s)/%.17g>7 ? 0 : exp(-exp(min((%.17g-%s)/%.17g,7))))",
+                 v[TM_WAON], SUB_WCLAMP, v[TM_WC], v[TM_WAON], SUB_WCLAMP, v[TM_WC]);
+    } else {
+        snprintf(foff, sizeof foff, "min(max((1-%s)/%.17g,0),1)", SUB_WCLAMP, SUB_GATE_WIDTH);
+        snprintf(fon, sizeof fon, "min(max(%s/%.17g,0),1)", SUB_WCLAMP, SUB_GATE_WIDTH);
+    }
+    xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
+    xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
+    xb_sb__printf(sb,
+                  "Bx 0 xs I={(%s>%.17g ? %.17g*pow(max(%s/%.17g-1,0),%.17g)*%s : 0)"
+                  " + (%s<%.17g ? %.17g*pow(max(%s/%.17g-1,0),%.17g)*%s : 0)}\n",
+                  u, v[TM_IOFF], v[TM_KOFF] / v[TM_D], u, v[TM_IOFF], v[TM_AOFF], foff, u,
+                  v[TM_ION], v[TM_KON] / v[TM_D], u, v[TM_ION], v[TM_AON], fon);
+    xb_sb__printf(sb, "Bm te be I={v(te,be)/%s}\n.ends\n", r);
+}
+
+static int team_params(double *v, const xb_device_type *type, const void *params)
+{
+    for (int k = 0; k < TM_N; k++) {
+        XB_TRY(xb_device_param_get(type, params, team_names[k], &v[k]));
+    }
+    if (!(v[TM_RON] > 0.0 && v[TM_ROFF] > v[TM_RON] && isfinite(v[TM_ROFF]))) {
+        return xb__error_set(XB_EINVAL, "team: need 0 < ron (%g ohm) < roff (%g ohm)", v[TM_RON],
+                             v[TM_ROFF]);
+    }
+    if (!(v[TM_ION] < 0.0 && v[TM_IOFF] > 0.0 && v[TM_D] > 0.0 && v[TM_WC] > 0.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "team: need i_on (%g A) < 0 < i_off (%g A), d (%g m) > 0 and "
+                             "w_c (%g) > 0",
+                             v[TM_ION], v[TM_IOFF], v[TM_D], v[TM_WC]);
+    }
+    if ((v[TM_WINDOW] != 0.0 && v[TM_WINDOW] != 1.0) || (v[TM_IV] != 0.0 && v[TM_IV] != 1.0)) {
+        return xb__error_set(XB_EINVAL, "team: window (%g) and iv (%g) must be 0 or 1",
+                             v[TM_WINDOW], v[TM_IV]);
+    }
+    return XB_OK;
+}
+
+enum { YK_A1, YK_A2, YK_B, YK_VP, YK_VN, YK_AP, YK_AN, YK_XP, YK_XN, YK_ALP, YK_ALN, YK_ETA, YK_N };
+static const char *const yk_names[YK_N] = {"a1", "a2", "b",  "vp",      "vn",      "ap",
+                                           "an", "xp", "xn", "alpha_p", "alpha_n", "eta"};
+
+/* Yakopcic (devices/yakopcic.c): g(V) gated by the thresholds, the window
+ * f(x, V) chosen by the sign of eta V, I = a1|a2 x sinh(b V); x clamped. */
+static void yakopcic_subckt(xb_sb *sb, const void *params)
+{
+    const double *v = params;
+    const char *w = SUB_WCLAMP;
+    xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
+    xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
+    xb_sb__printf(
+        sb,
+        "Bx 0 xs I={%.17g*((v(te,be)>%.17g ? %.17g*(exp(v(te,be))-%.17g) : 0)"
+        " + (v(te,be)<%.17g ? %.17g*(exp(-v(te,be))-%.17g) : 0))"
+        "*(%.17g*v(te,be)>=0 ? (%s>=%.17g ? exp(%.17g*(%s-%.17g))*((%.17g-%s)/%.17g+1) : 1)"
+        " : (%s<=%.17g ? exp(%.17g*(%s+%.17g-1))*(%s/%.17g) : 1))}\n",
+        v[YK_ETA], v[YK_VP], v[YK_AP], exp(v[YK_VP]), -v[YK_VN], -v[YK_AN], exp(v[YK_VN]),
+        v[YK_ETA], w, v[YK_XP], -v[YK_ALP], w, v[YK_XP], v[YK_XP], w, 1.0 - v[YK_XP], w,
+        1.0 - v[YK_XN], v[YK_ALN], w, v[YK_XN], w, 1.0 - v[YK_XN]);
+    xb_sb__printf(sb, "Bm te be I={(v(te,be)>=0 ? %.17g : %.17g)*%s*sinh(%.17g*v(te,be))}\n.ends\n",
+                  v[YK_A1], v[YK_A2], w, v[YK_B]);
+}
+
+static int yakopcic_params(double *v, const xb_device_type *type, const void *params)
+{
+    for (int k = 0; k < YK_N; k++) {
+        XB_TRY(xb_device_param_get(type, params, yk_names[k], &v[k]));
+    }
+    if (!(v[YK_A1] > 0.0 && v[YK_A2] > 0.0 && v[YK_B] > 0.0 && v[YK_VP] >= 0.0 && v[YK_VN] >= 0.0 &&
+          v[YK_AP] >= 0.0 && v[YK_AN] >= 0.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "yakopcic: need a1 (%g), a2 (%g), b (%g) > 0 and vp (%g), vn (%g), "
+                             "ap (%g), an (%g) >= 0",
+                             v[YK_A1], v[YK_A2], v[YK_B], v[YK_VP], v[YK_VN], v[YK_AP], v[YK_AN]);
+    }
+    if (!(v[YK_XP] >= 0.0 && v[YK_XP] < 1.0 && v[YK_XN] >= 0.0 && v[YK_XN] < 1.0) ||
+        (v[YK_ETA] != 1.0 && v[YK_ETA] != -1.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "yakopcic: need xp (%g), xn (%g) in [0, 1) and eta (%g) = +-1",
+                             v[YK_XP], v[YK_XN], v[YK_ETA]);
+    }
+    return XB_OK;
+}
+
+int xb_spice__device_subckt(xb_spice__subckt *out, const xb_device_type *type, const void *params)
+{
+    XB_ASSERT_ARG(out != NULL && params != NULL);
+    out->write = NULL;
+    out->what = NULL;
+    if (type == xb_device_team) {
+        XB_TRY(team_params(out->p, type, params));
+        out->write = team_subckt;
+        out->what = "TEAM";
+    } else if (type == xb_device_yakopcic) {
+        XB_TRY(yakopcic_params(out->p, type, params));
+        out->write = yakopcic_subckt;
+        out->what = "Yakopcic";
+    }
+    return XB_OK;
+}

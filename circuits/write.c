@@ -408,8 +408,14 @@ int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,
         }
         return tran_common(text_out, c, vteam_subckt, v, "VTEAM", x0, u_row, u_col, pulse);
     }
+    xb_spice__subckt sub; /* team, yakopcic: written by netlist.c */
+    XB_TRY(xb_spice__device_subckt(&sub, type, params));
+    if (sub.write != NULL) {
+        return tran_common(text_out, c, sub.write, sub.p, sub.what, x0, u_row, u_col, pulse);
+    }
     return xb__error_set(XB_EINVAL,
-                         "device model '%s' has no tran subcircuit (linear_drift or vteam)",
+                         "device model '%s' has no tran subcircuit (linear_drift, vteam, team or "
+                         "yakopcic)",
                          type ? type->name : "(null)");
 }
 
