@@ -19,7 +19,8 @@ static void usage(FILE *fp)
             "usage: xbarsim spice export [options] [-o FILE]\n"
             "       xbarsim spice check  [options] [--tol T]\n\n"
             "export writes the ngspice netlist of one read of a random array (stdout\n"
-            "without -o); check solves the same circuit with ngspice (op), the exact\n"
+            "without -o), or with --write the `tran` netlist of one write pulse; check\n"
+            "solves the same circuit with ngspice (op), the exact\n"
             "nodal solver and the fast one, prints every column current and the\n"
             "largest relative difference to ngspice, and exits 1 if the exact nodal\n"
             "solver differs by more than --tol (default 1e-6).\n\n"
@@ -47,7 +48,11 @@ static void usage(FILE *fp)
             "                         every cell while cell (R, C) is written (C = -1: all of\n"
             "                         row R), ngspice op vs the exact and the fast solver\n"
             "  --scheme v2|v3|float   unselected lines at V/2, V/3 and 2V/3, or floating [v2]\n"
-            "  --v-write V            write voltage [1.2]\n");
+            "  --v-write V            write voltage [1.2; export --write: the device's v_up]\n"
+            "  --device NAME          export --write: every cell a behavioural memristor of\n"
+            "                         this model or preset (linear_drift, vteam, team,\n"
+            "                         yakopcic), states uniform in [0, 1] from --seed, the\n"
+            "                         device's own write pulse (t_pulse, t_edge) [linear_drift]\n");
 }
 
 static int parse_double(const char *opt, const char *s, double *out)
@@ -88,6 +93,8 @@ typedef struct {
     int write, w_row, w_col; /* --write R,C */
     xb_write_scheme scheme;
     double v_write;
+    int v_write_set;
+    const char *device; /* export --write */
 } spice_opts;
 
 /* The circuit settings of one run of a scenario file (scenarios/ schema). */
@@ -164,6 +171,8 @@ static int parse(int argc, char **argv, spice_opts *o)
     o->w_row = o->w_col = 0;
     o->scheme = XB_WRITE_V2;
     o->v_write = 1.2;
+    o->v_write_set = 0;
+    o->device = NULL;
     /* first pass: the scenario's settings, which the other options override */
     for (int i = 2; i + 1 < argc; i++) {
         long n;
@@ -273,6 +282,13 @@ static int parse(int argc, char **argv, spice_opts *o)
             }
         } else if (!strcmp(a, "--v-write")) {
             rc = parse_double(a, v, &o->v_write);
+            o->v_write_set = 1;
+        } else if (!strcmp(a, "--device")) {
+            o->device = v;
+            if (v == NULL) {
+                fprintf(stderr, "xbarsim spice: --device needs a model or preset name\n");
+                rc = -1;
+            }
         } else if (!strcmp(a, "--transpose")) {
             o->transpose = 1;
             takes = 0;
@@ -285,6 +301,10 @@ static int parse(int argc, char **argv, spice_opts *o)
             return -1;
         }
         i += takes;
+    }
+    if (o->device != NULL && !(o->write && !strcmp(argv[1], "export"))) {
+        fprintf(stderr, "xbarsim spice: --device '%s' applies only to export --write\n", o->device);
+        return -1;
     }
     if (!(o->g_min > 0.0) || !(o->g_max >= o->g_min)) {
         fprintf(stderr, "xbarsim spice: need 0 < --g-min (%g) <= --g-max (%g)\n", o->g_min,
@@ -319,8 +339,76 @@ static int make_array(const spice_opts *o, double **g_out, double **v_out)
     return XB_OK;
 }
 
+/* Writes a netlist to -o or stdout (takes net). */
+static int put_netlist(const spice_opts *o, char *net)
+{
+    if (o->out_path != NULL) {
+        int rc = xb_file_write_atomic(o->out_path, net, strlen(net));
+        free(net);
+        if (rc != XB_OK) {
+            return xb_cli_fail("spice export", rc);
+        }
+        fprintf(stderr, "xbarsim spice: wrote %s\n", o->out_path);
+        return 0;
+    }
+    fputs(net, stdout);
+    free(net);
+    return 0;
+}
+
+/* export --write: the `tran` netlist of one write pulse of --device on the
+ * array (xb_spice_netlist_tran_device), the selected cell at the write
+ * voltage and the others biased by --scheme. The ngspice step is at most a
+ * tenth of the pulse edge, so the edges are resolved. */
+static int do_export_write(const spice_opts *o)
+{
+    _Alignas(max_align_t) unsigned char params[XB_DEVICE_PARAMS_MAX];
+    const xb_device_type *type = NULL;
+    const char *name = o->device ? o->device : "linear_drift";
+    size_t ncell = (size_t)o->c.rows * (size_t)o->c.cols;
+    double *x0 = malloc(ncell * sizeof *x0);
+    double *ur = malloc((size_t)o->c.rows * sizeof *ur);
+    double *uc = malloc((size_t)o->c.cols * sizeof *uc);
+    char *net = NULL;
+    int rc = (x0 && ur && uc) ? XB_OK : xb__error_set(XB_ENOMEM, "out of memory");
+    rc = rc ? rc : xb_device_preset_find(name, &type, params);
+    double v = o->v_write, vup = 0.0, t_end = 0.0;
+    xb_device_waveform w = {XB_WAVE_PULSE, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    if (rc == XB_OK && (xb_device_param_get(type, params, "v_up", &vup) != XB_OK ||
+                        xb_device_write_pulse(type, params, &w, &t_end) != XB_OK)) {
+        rc = xb__error_set(XB_EINVAL,
+                           "device '%s' (model %s) has no write pulse (v_up, t_pulse, t_edge); "
+                           "tran subcircuits exist for linear_drift, vteam, team and yakopcic",
+                           name, type->name);
+    }
+    if (!o->v_write_set) {
+        v = vup;
+    }
+    rc = rc ? rc : xb_write_bias(ur, uc, o->c.rows, o->c.cols, o->scheme, o->w_row, o->w_col, v);
+    if (rc == XB_OK) {
+        xb_rng r;
+        xb_rng_init(&r, (uint64_t)o->seed, SPICE_RNG_PURPOSE, 2);
+        for (size_t k = 0; k < ncell; k++) {
+            x0[k] = xb_rng_uniform(&r);
+        }
+        xb_spice_pulse p = {w.delay, w.rise, w.width, w.fall, t_end, fmin(w.rise, w.fall) / 10.0};
+        rc = xb_spice_netlist_tran_device(&net, &o->c, type, params, x0, ur, uc, &p);
+    }
+    free(x0);
+    free(ur);
+    free(uc);
+    if (rc != XB_OK) {
+        return xb_cli_fail("spice export --write", rc);
+    }
+    fprintf(stderr, "xbarsim spice: write pulse of %s at %g V, %g s\n", name, v, w.width);
+    return put_netlist(o, net);
+}
+
 static int do_export(const spice_opts *o)
 {
+    if (o->write) {
+        return do_export_write(o);
+    }
     double *g = NULL, *v = NULL;
     char *net = NULL;
     int rc = make_array(o, &g, &v);
@@ -332,18 +420,7 @@ static int do_export(const spice_opts *o)
     if (rc != XB_OK) {
         return xb_cli_fail("spice export", rc);
     }
-    if (o->out_path != NULL) {
-        rc = xb_file_write_atomic(o->out_path, net, strlen(net));
-        free(net);
-        if (rc != XB_OK) {
-            return xb_cli_fail("spice export", rc);
-        }
-        fprintf(stderr, "xbarsim spice: wrote %s\n", o->out_path);
-        return 0;
-    }
-    fputs(net, stdout);
-    free(net);
-    return 0;
+    return put_netlist(o, net);
 }
 
 static int solve_with(const xb_solver_type *s, const spice_opts *o, const double *g,

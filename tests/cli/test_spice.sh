@@ -28,6 +28,31 @@ if command -v ngspice >/dev/null 2>&1; then
   ngspice -b "$d/a.cir" > "$d/ng.log" 2>&1 || fail "ngspice -b rejects the netlist"
 fi
 
+# export --write: the tran netlist of one write pulse, every cell a behavioural
+# memristor of --device (TEAM and Yakopcic presets too), which ngspice runs
+for dev in team_technion yakopcic_oblea vteam linear_drift; do
+  "$X" spice export --write 1,2 --rows 3 --cols 4 --r-wire 1 --scheme v3 --device "$dev" \
+    -o "$d/w_$dev.cir" 2>/dev/null || fail "export --write --device $dev"
+  [ "$(grep -c '^XM' "$d/w_$dev.cir")" -eq 12 ] || fail "$dev: expected 12 memristor cells"
+  [ "$(grep -c '^\.subckt xbmemr' "$d/w_$dev.cir")" -eq 1 ] || fail "$dev: no subcircuit"
+  [ "$(grep -c '^VU.* PULSE(' "$d/w_$dev.cir")" -eq 7 ] || fail "$dev: expected 7 PULSE ends"
+  grep -q '^\.tran .* uic$' "$d/w_$dev.cir" || fail "$dev: no .tran ... uic"
+  if command -v ngspice >/dev/null 2>&1; then
+    (cd "$d" && ngspice -b -r "w_$dev.raw" "w_$dev.cir" > "w_$dev.log" 2>&1) \
+      || fail "ngspice -b rejects the $dev write netlist"
+    grep -qi 'error' "$d/w_$dev.log" && fail "ngspice reports an error on the $dev write netlist"
+    grep -q 'No. of Data Rows' "$d/w_$dev.log" || fail "ngspice ran no transient for $dev"
+  fi
+done
+grep -q 'crossbar of TEAM memristors' "$d/w_team_technion.cir" || fail "TEAM title"
+grep -q 'sinh(0.050000000000000003\*v(te,be))' "$d/w_yakopcic_oblea.cir" \
+  || fail "Yakopcic I = a x sinh(b V) with b = 0.05 (device-models.md 3.2)"
+"$X" spice export --write 0,0 --rows 2 --cols 2 --device ideal 2> "$d/err" \
+  && fail "--device ideal accepted"
+grep -q "device 'ideal' (model ideal) has no write pulse" "$d/err" || fail "message for ideal"
+"$X" spice export --device team 2> "$d/err" && fail "--device without --write accepted"
+grep -q "applies only to export --write" "$d/err" || fail "message for --device alone"
+
 # check: every column listed, both solvers within 1e-6, exit 0
 "$X" spice check --rows 12 --cols 9 --r-wire 2.385 --r-source 10 --seed 3 > "$d/chk.csv" \
   || fail "check failed"
