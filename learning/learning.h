@@ -320,6 +320,10 @@ typedef struct xb_net xb_net;
 /* Validates cfg (messages name the field and value), draws the weights and
  * backward matrices, and programs the arrays when cfg->hardware. */
 int xb_net_create(xb_net **out, const xb_net_config *cfg);
+/* xb_net_create's checks of cfg alone (rules, channels, and with
+ * cfg->hardware the arrays' update schemes), without drawing or programming
+ * anything: what a scenario check runs before any training. */
+int xb_net_config_check(const xb_net_config *cfg);
 void xb_net_free(xb_net *net);
 /* The validated config, channel resolved (borrowed). */
 const xb_net_config *xb_net_config_get(const xb_net *net);

@@ -271,6 +271,13 @@ int xb_net__validate(xb_net_config *c)
     return XB_OK;
 }
 
+int xb_net_config_check(const xb_net_config *cfg)
+{
+    XB_ASSERT_ARG(cfg != NULL);
+    xb_net_config c = *cfg; /* validation resolves defaults in its copy */
+    return xb_net__validate(&c);
+}
+
 static double default_scale(xb_init init, double scale, int rows, int cols)
 {
     if (scale > 0.0) {

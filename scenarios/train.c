@@ -599,6 +599,10 @@ static const char *run_problem(const xb_run *r, void *pf, void *pb)
     xb_net *net = NULL;
     int rc = net_config(r, dim, n_out, &cfg, pf, pb);
     if (rc == XB_OK) {
+        /* the hardware-only checks (update schemes of the arrays) too */
+        rc = xb_net_config_check(&cfg);
+    }
+    if (rc == XB_OK) {
         /* software net: the same validation without programming devices */
         cfg.hardware = 0;
         rc = xb_net_create(&net, &cfg);
