@@ -52,8 +52,8 @@ static uint64_t stride(const xb_net *net)
  * weights have grown (or shrunk) by that factor against the matrix the
  * network computes with. Changes reach the array divided by the gain, so
  * under a held norm the array grows geometrically and would saturate at
- * w_max; past the band the array is reprogrammed to the effective weights
- * (one program call, counted) and the gain restarts near 1. */
+ * w_max; past the band the array is reprogrammed towards the effective
+ * weights (one program call, counted) and the gain restarts near 1. */
 #define GAIN_BAND 1.25
 
 static int gain_in_band(double g)
@@ -61,14 +61,34 @@ static int gain_in_band(double g)
     return g <= GAIN_BAND && g >= 1.0 / GAIN_BAND;
 }
 
-/* Programs m's array with gain * (array weights) and returns the array's
- * norm after programming (quantised to what the devices can hold). */
-static int reprogram(xb_net__mat *m, double *wbuf, double *norm_out)
+/* The factor s by which re-programming scales m's array (weights in wbuf,
+ * read by the caller): the gain itself, except that a gain above 1 moves
+ * into the array only as far as its largest weight stays within w_max.
+ * Programming clips |w| at w_max, which would change the matrix the network
+ * computes with; the rest of the gain (gain / s) stays digital. */
+static double program_scale(const xb_net__mat *m, const double *wbuf, double w_max)
 {
     int n = m->rows * m->cols;
-    XB_TRY(xb_xbar_weights(m->xb, wbuf));
-    cblas_dscal(n, m->gain, wbuf, 1);
-    XB_TRY(xb_net__mat_set(m, wbuf)); /* gain back to 1 */
+    double s = m->gain;
+    if (s > 1.0 && n > 0) {
+        double amax = fabs(wbuf[cblas_idamax(n, wbuf, 1)]);
+        if (amax > 0.0 && s * amax > w_max) {
+            s = w_max / amax;
+        }
+    }
+    return s;
+}
+
+/* Programs m's array with s * (array weights, in wbuf) and leaves the gain
+ * gain / s, so that gain * (array weights) is unchanged up to the devices'
+ * quantisation; returns the array's norm after programming. */
+static int reprogram(xb_net__mat *m, double s, double *wbuf, double *norm_out)
+{
+    int n = m->rows * m->cols;
+    double rest = m->gain / s;
+    cblas_dscal(n, s, wbuf, 1);
+    XB_TRY(xb_net__mat_set(m, wbuf)); /* sets the gain to 1 */
+    m->gain = rest;
     XB_TRY(xb_xbar_weights(m->xb, wbuf));
     *norm_out = cblas_dnrm2(n, wbuf, 1);
     return XB_OK;
@@ -121,8 +141,11 @@ static int norm_control(xb_net *net, int l, size_t nb, uint64_t probe)
     if (K->xb != NULL) {
         K->gain *= f;
         if (!gain_in_band(K->gain)) {
-            double unused = 0.0;
-            XB_TRY(reprogram(K, net->dw, &unused));
+            XB_TRY(xb_xbar_weights(K->xb, net->dw));
+            double sc = program_scale(K, net->dw, c->bwd.w_max), unused = 0.0;
+            if (!gain_in_band(sc)) {
+                XB_TRY(reprogram(K, sc, net->dw, &unused));
+            }
         }
     } else {
         cblas_dscal((int)(nk * ni), f, K->w, 1);
@@ -169,13 +192,16 @@ int xb_net__constrain_norm(xb_net *net, int l)
             return XB_OK;
         }
         W->gain = net->w_norm0[l] / na;
-        if (!gain_in_band(W->gain)) {
+        double sc = gain_in_band(W->gain) ? 1.0 : program_scale(W, net->wbuf, net->cfg.fwd.w_max);
+        if (!gain_in_band(sc)) {
             double g = W->gain;
-            XB_TRY(reprogram(W, net->wbuf, &na));
+            XB_TRY(reprogram(W, sc, net->wbuf, &na));
             if (bp_copy) {
+                /* the copy gets the same scale (it holds the same weights) */
                 K->gain = g;
                 double unused = 0.0;
-                XB_TRY(reprogram(K, net->wbuf, &unused));
+                XB_TRY(xb_xbar_weights(K->xb, net->wbuf));
+                XB_TRY(reprogram(K, sc, net->wbuf, &unused));
             }
             W->gain = na > 0.0 ? net->w_norm0[l] / na : 1.0;
         }
