@@ -409,6 +409,11 @@ static int run_ranks(const xb_scenario_file *f, xb_runner_config *cfg, int rank,
     MPI_Win_lock_all(0, rs.win);
     pthread_t thread;
     int threaded = 0;
+    if (rank == 0 && n_ranks > 1 && mpi_thread_level < MPI_THREAD_SERIALIZED) {
+        xb_log(XB_LOG_WARN, "this MPI library gives no MPI_THREAD_SERIALIZED: no progress thread, "
+                            "so ranks on other nodes may wait for rank 0's epochs to get their "
+                            "next run");
+    }
     if (rank == 0 && n_ranks > 1 && mpi_thread_level >= MPI_THREAD_SERIALIZED) {
         /* the handlers set flags the main thread reads: signals go to it */
         sigset_t block, old;

@@ -226,6 +226,17 @@ int xb_net__validate(xb_net_config *c)
                              "only to rule 'wm', not '%s'",
                              c->wm_batch, c->wm_steps, xb_rule_name(c->rule));
     }
+    /* the mirror's other settings have nonzero defaults: a value other than
+     * the default on another rule was meant for a mirror that never runs */
+    static const xb_net_config defaults = XB_NET_CONFIG_INIT;
+    if (c->rule != XB_RULE_WM && (c->wm_lr != defaults.wm_lr || c->wm_noise != defaults.wm_noise ||
+                                  c->wm_damping != defaults.wm_damping)) {
+        return xb__error_set(XB_EINVAL,
+                             "wm_lr (%g), wm_noise (%g) and wm_damping (%g) set the weight mirror: "
+                             "they apply only to rule 'wm', not '%s' (leave them at %g, %g, %g)",
+                             c->wm_lr, c->wm_noise, c->wm_damping, xb_rule_name(c->rule),
+                             defaults.wm_lr, defaults.wm_noise, defaults.wm_damping);
+    }
     if (c->norm_constraint != 0 && c->norm_constraint != 1) {
         return xb__error_set(XB_EINVAL, "norm_constraint (%d) must be 0 or 1", c->norm_constraint);
     }
