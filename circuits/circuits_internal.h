@@ -99,10 +99,10 @@ int xb_spice__network(xb_sb *sb, const xb_circuit_config *c, xb_nodal_mode mode,
 unsigned xb_spice__loads(void);
 
 /* `tran` subcircuit `xbmemr te be xs` (state node xs on 1 F, start value
- * parameter x0) of a devices/ model that netlist.c writes: team (current
- * thresholds) and yakopcic. write(sb, p) prints it from the validated
+ * parameter x0) of a devices/ model that netlist.c writes: linear_drift with
+ * the Biolek or Prodromakis window, team (current thresholds) and yakopcic. write(sb, p) prints it from the validated
  * parameters p; write is NULL for a model netlist.c does not write. */
-#define XB_SPICE__SUB_NPAR 16
+#define XB_SPICE__SUB_NPAR 24
 typedef struct {
     void (*write)(xb_sb *sb, const void *p);
     double p[XB_SPICE__SUB_NPAR];

@@ -305,12 +305,76 @@ static int yakopcic_params(double *v, const xb_device_type *type, const void *pa
     return XB_OK;
 }
 
+/* ---- linear drift with the Biolek or Prodromakis window (§1.1, §1.2) ----
+ * As devices/linear_drift.c ld_rhs: i = v/R(x) with R of the clamped state,
+ * dx/dt = mu_v R_ON/D^2 i f(x, i) with f of the clamped state. */
+enum { LD_RON, LD_ROFF, LD_D, LD_MUV, LD_WINDOW, LD_P, LD_J, LD_N };
+static const char *const ld_names[LD_N] = {"ron", "roff", "d", "mu_v", "window", "p", "j"};
+#define LD_BIOLEK 2.0
+#define LD_PRODROMAKIS 3.0
+
+static void ld_window_subckt(xb_sb *sb, const void *params)
+{
+    const double *v = params;
+    const char *w = SUB_WCLAMP;
+    char r[200], f[320];
+    snprintf(r, sizeof r, "(%.17g*%s+%.17g*(1-%s))", v[LD_RON], w, v[LD_ROFF], w);
+    if (v[LD_WINDOW] == LD_BIOLEK) {
+        /* stp(-i) = 1 for i <= 0; R > 0, so the sign of i is the sign of v */
+        snprintf(f, sizeof f,
+                 "(v(te,be)>0 ? 1-pow(abs(%s),%.17g) : 1-pow(abs(%s-1),%.17g))", w,
+                 2.0 * v[LD_P], w, 2.0 * v[LD_P]);
+    } else {
+        snprintf(f, sizeof f, "%.17g*(1-pow((%s-0.5)*(%s-0.5)+0.75,%.17g))", v[LD_J], w, w,
+                 v[LD_P]);
+    }
+    xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
+    xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
+    xb_sb__printf(sb, "Bx 0 xs I={%.17g*(v(te,be)/%s)*%s}\n",
+                  v[LD_MUV] * v[LD_RON] / (v[LD_D] * v[LD_D]), r, f);
+    xb_sb__printf(sb, "Bm te be I={v(te,be)/%s}\n.ends\n", r);
+}
+
+/* Reads a linear_drift block; *is_window is 1 for the windows written here
+ * (Biolek, Prodromakis), 0 for none / Joglekar (write.c writes those). */
+static int ld_window_params(double *v, int *is_window, const xb_device_type *type,
+                            const void *params)
+{
+    for (int k = 0; k < LD_N; k++) {
+        XB_TRY(xb_device_param_get(type, params, ld_names[k], &v[k]));
+    }
+    *is_window = v[LD_WINDOW] == LD_BIOLEK || v[LD_WINDOW] == LD_PRODROMAKIS;
+    if (!*is_window) {
+        return XB_OK;
+    }
+    if (!(v[LD_RON] > 0.0 && v[LD_ROFF] > v[LD_RON] && isfinite(v[LD_ROFF]))) {
+        return xb__error_set(XB_EINVAL, "linear_drift: need 0 < ron (%g ohm) < roff (%g ohm)",
+                             v[LD_RON], v[LD_ROFF]);
+    }
+    if (!(v[LD_D] > 0.0 && v[LD_MUV] > 0.0 && v[LD_P] > 0.0 && v[LD_J] > 0.0) ||
+        !isfinite(v[LD_MUV] * v[LD_RON] / (v[LD_D] * v[LD_D]))) {
+        return xb__error_set(XB_EINVAL,
+                             "linear_drift: d (%g m), mu_v (%g), p (%g) and j (%g) must be "
+                             "finite and > 0",
+                             v[LD_D], v[LD_MUV], v[LD_P], v[LD_J]);
+    }
+    return XB_OK;
+}
+
 int xb_spice__device_subckt(xb_spice__subckt *out, const xb_device_type *type, const void *params)
 {
     XB_ASSERT_ARG(out != NULL && params != NULL);
     out->write = NULL;
     out->what = NULL;
-    if (type == xb_device_team) {
+    if (type == xb_device_linear_drift) {
+        int is_window = 0;
+        XB_TRY(ld_window_params(out->p, &is_window, type, params));
+        if (is_window) {
+            out->write = ld_window_subckt;
+            out->what = out->p[LD_WINDOW] == LD_BIOLEK ? "linear-drift (Biolek window)"
+                                                        : "linear-drift (Prodromakis window)";
+        }
+    } else if (type == xb_device_team) {
         XB_TRY(team_params(out->p, type, params));
         out->write = team_subckt;
         out->what = "TEAM";

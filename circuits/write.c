@@ -390,6 +390,11 @@ int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,
                                  const xb_spice_pulse *pulse)
 {
     XB_ASSERT_ARG(params != NULL);
+    xb_spice__subckt sub; /* linear_drift Biolek/Prodromakis, team, yakopcic: netlist.c */
+    XB_TRY(xb_spice__device_subckt(&sub, type, params));
+    if (sub.write != NULL) {
+        return tran_common(text_out, c, sub.write, sub.p, sub.what, x0, u_row, u_col, pulse);
+    }
     if (type == xb_device_linear_drift) {
         xb_spice_drift_params p;
         XB_TRY(xb_spice_drift_from_device(&p, type, params));
@@ -407,11 +412,6 @@ int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,
                                  v[VT_VON], v[VT_VOFF], v[VT_D], v[VT_WC]);
         }
         return tran_common(text_out, c, vteam_subckt, v, "VTEAM", x0, u_row, u_col, pulse);
-    }
-    xb_spice__subckt sub; /* team, yakopcic: written by netlist.c */
-    XB_TRY(xb_spice__device_subckt(&sub, type, params));
-    if (sub.write != NULL) {
-        return tran_common(text_out, c, sub.write, sub.p, sub.what, x0, u_row, u_col, pulse);
     }
     return xb__error_set(XB_EINVAL,
                          "device model '%s' has no tran subcircuit (linear_drift, vteam, team or "

@@ -50,9 +50,10 @@ static void usage(FILE *fp)
             "  --scheme v2|v3|float   unselected lines at V/2, V/3 and 2V/3, or floating [v2]\n"
             "  --v-write V            write voltage [1.2; export --write: the device's v_up]\n"
             "  --device NAME          export --write: every cell a behavioural memristor of\n"
-            "                         this model or preset (linear_drift, vteam, team,\n"
-            "                         yakopcic), states uniform in [0, 1] from --seed, the\n"
-            "                         device's own write pulse (t_pulse, t_edge) [linear_drift]\n");
+            "                         this model or preset (linear_drift with any window,\n"
+            "                         vteam, team, yakopcic), states uniform in [0, 1] from\n"
+            "                         --seed, the device's own write pulse (t_pulse,\n"
+            "                         t_edge) [linear_drift]\n");
 }
 
 static int parse_double(const char *opt, const char *s, double *out)

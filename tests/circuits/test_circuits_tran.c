@@ -1,5 +1,6 @@
-/* circuits: ngspice `tran` write pulses on TEAM (current thresholds) and
- * Yakopcic cells against devices/' own integration (xb_device_integrate).
+/* circuits: ngspice `tran` write pulses on TEAM (current thresholds),
+ * Yakopcic and linear-drift cells with the Biolek or Prodromakis window
+ * against devices/' own integration (xb_device_integrate).
  * The subcircuits (circuits/netlist.c) are the devices/ equations term for
  * term, so the two transients differ only by the integrators' errors. */
 #include "xb_test.h"
@@ -129,6 +130,58 @@ static void test_circuits_tran__yakopcic_vs_device_ode(void **state)
     }
 }
 
+/* linear_drift with the windows of device-models.md §1.2 on the knowm Biolek
+ * demo set (§1.3: R_ON 100 ohm, R_OFF 1 kohm, D 16 nm, mu_v 40e-15, p 7;
+ * k = mu_v R_ON/D^2 = 15625 /(A s)), a 2 ms pulse of +-2 V:
+ *   cell 0 +2 V from 0.3 and cell 1 -2 V from 0.8: move toward R_ON / R_OFF;
+ *   cell 2 +2 V from 0.97: Biolek f = 1 - x^14 slows it near x = 1;
+ *   cell 3 +2 V and cell 4 -2 V from 0.02: Biolek's current-direction step
+ *   lets cell 3 leave the bound at full speed (f = 1 - 0.02^14) while cell 4
+ *   sees f = 1 - 0.98^14 = 0.25.
+ * Then the Prodromakis window (j 1, p 7; and j 0.5), symmetric in x. */
+/* 10 us is 1/200 of the pulse and the edge itself. Measured largest
+ * difference to xb_device_integrate: 1.9e-6 (Biolek, -2 V from 0.8); at
+ * 5 us it is 5.5e-7 (every cell's shrinks 3.5-10x), so it is ngspice's
+ * step error. LD_TOL_STATE (absolute: x is normalised) is five times the
+ * difference at 10 us. */
+#define LD_MAX_STEP 1e-5
+#define LD_TOL_STATE 1e-5
+static void test_circuits_tran__linear_drift_windows_vs_device_ode(void **state)
+{
+    (void)state;
+    _Alignas(max_align_t) unsigned char params[XB_DEVICE_PARAMS_MAX];
+    const xb_spice_pulse p = {.delay = 1e-5,
+                              .rise = 1e-5,
+                              .width = 2e-3,
+                              .fall = 1e-5,
+                              .t_stop = 2.1e-3,
+                              .max_step = LD_MAX_STEP};
+    const double x0[5] = {0.3, 0.8, 0.97, 0.02, 0.02}, v[5] = {2.0, -2.0, 2.0, 2.0, -2.0};
+    const double windows[3] = {2, 3, 3}, js[3] = {1, 1, 0.5};
+    for (int run = 0; run < 3; run++) {
+        double xs[5], xd[5];
+        xb_assert_ok(xb_device_params_default(xb_device_linear_drift, params));
+        xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "ron", 100));
+        xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "roff", 1e3));
+        xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "d", 16e-9));
+        xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "mu_v", 40e-15));
+        xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "p", 7));
+        xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", windows[run]));
+        xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "j", js[run]));
+        run_both(xb_device_linear_drift, params, 5, x0, v, &p, xs, xd);
+        for (int k = 0; k < 5; k++) {
+            xb_assert_close(xs[k], xd[k], 0.0, LD_TOL_STATE);
+        }
+        /* the movers moved 3000x LD_TOL_STATE beyond it, each its own way */
+        assert_true(xs[0] - x0[0] > 0.03 && x0[1] - xs[1] > 0.07);
+        if (windows[run] == 2.0) {
+            /* from the same state, the Biolek window lets cell 3 (i > 0, away
+             * from x = 0) move over 5x as far as cell 4 (i < 0, toward it) */
+            assert_true(xs[3] - x0[3] > 5.0 * (x0[4] - xs[4]) && x0[4] - xs[4] > 0.005);
+        }
+    }
+}
+
 /* The netlists carry each model's subcircuit; other models are refused by name. */
 static void test_circuits_tran__netlists_and_errors(void **state)
 {
@@ -150,6 +203,12 @@ static void test_circuits_tran__netlists_and_errors(void **state)
     assert_non_null(strstr(net, "crossbar of Yakopcic memristors"));
     assert_non_null(strstr(net, "sinh(0.050000000000000003*v(te,be))"));
     free(net);
+    xb_assert_ok(xb_device_params_default(xb_device_linear_drift, params));
+    xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "window", 3));
+    xb_assert_ok(
+        xb_spice_netlist_tran_device(&net, &c, xb_device_linear_drift, params, &x0, &ur, &uc, &p));
+    assert_non_null(strstr(net, "crossbar of linear-drift (Prodromakis window) memristors"));
+    free(net);
     xb_assert_ok(xb_device_params_default(xb_device_ideal, params));
     xb_assert_error(xb_spice_tran_states_device(&x, &c, xb_device_ideal, params, &x0, &ur, &uc, &p),
                     XB_EINVAL,
@@ -165,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_circuits_tran__team_vs_device_ode),
         cmocka_unit_test(test_circuits_tran__yakopcic_vs_device_ode),
+        cmocka_unit_test(test_circuits_tran__linear_drift_windows_vs_device_ode),
         cmocka_unit_test(test_circuits_tran__netlists_and_errors),
     };
     return cmocka_run_group_tests_name("circuits_tran", tests, NULL, NULL);

@@ -29,9 +29,13 @@ if command -v ngspice >/dev/null 2>&1; then
 fi
 
 # export --write: the tran netlist of one write pulse, every cell a behavioural
-# memristor of --device (TEAM and Yakopcic presets too), which ngspice runs
-for dev in team_technion yakopcic_oblea vteam linear_drift; do
-  "$X" spice export --write 1,2 --rows 3 --cols 4 --r-wire 1 --scheme v3 --device "$dev" \
+# memristor of --device (TEAM, Yakopcic and Biolek-window presets too, and a
+# device file: linear_drift with the Prodromakis window), which ngspice runs
+printf 'model,window,p,j\nlinear_drift,3,7,1\n' > "$d/prodromakis.csv"
+for dev in team_technion yakopcic_oblea vteam linear_drift biolek_knowm prodromakis; do
+  arg=$dev
+  [ "$dev" = prodromakis ] && arg="$d/prodromakis.csv"
+  "$X" spice export --write 1,2 --rows 3 --cols 4 --r-wire 1 --scheme v3 --device "$arg" \
     -o "$d/w_$dev.cir" 2>/dev/null || fail "export --write --device $dev"
   [ "$(grep -c '^XM' "$d/w_$dev.cir")" -eq 12 ] || fail "$dev: expected 12 memristor cells"
   [ "$(grep -c '^\.subckt xbmemr' "$d/w_$dev.cir")" -eq 1 ] || fail "$dev: no subcircuit"
@@ -45,6 +49,12 @@ for dev in team_technion yakopcic_oblea vteam linear_drift; do
   fi
 done
 grep -q 'crossbar of TEAM memristors' "$d/w_team_technion.cir" || fail "TEAM title"
+grep -q 'crossbar of linear-drift (Biolek window) memristors' "$d/w_biolek_knowm.cir" \
+  || fail "Biolek title"
+grep -q 'pow(abs(max(min(v(xs),1),0)-1),14)' "$d/w_biolek_knowm.cir" \
+  || fail "Biolek window 1 - (x - 1)^(2p) with p = 7 (device-models.md 1.2, 1.3)"
+grep -q '0.75,7)' "$d/w_prodromakis.cir" \
+  || fail "Prodromakis window j (1 - ((x - 0.5)^2 + 0.75)^p), p = 7 (device-models.md 1.2)"
 grep -q 'sinh(0.050000000000000003\*v(te,be))' "$d/w_yakopcic_oblea.cir" \
   || fail "Yakopcic I = a x sinh(b V) with b = 0.05 (device-models.md 3.2)"
 "$X" spice export --write 0,0 --rows 2 --cols 2 --device ideal 2> "$d/err" \
