@@ -100,7 +100,8 @@ unsigned xb_spice__loads(void);
 
 /* `tran` subcircuit `xbmemr te be xs` (state node xs on 1 F, start value
  * parameter x0) of a devices/ model that netlist.c writes: linear_drift with
- * the Biolek or Prodromakis window, team (current thresholds) and yakopcic. write(sb, p) prints it from the validated
+ * the Biolek or Prodromakis window, team (current thresholds), yakopcic and
+ * stanford_pku (deterministic part). write(sb, p) prints it from the validated
  * parameters p; write is NULL for a model netlist.c does not write. */
 #define XB_SPICE__SUB_NPAR 24
 typedef struct {

@@ -361,6 +361,89 @@ static int ld_window_params(double *v, int *is_window, const xb_device_type *typ
     return XB_OK;
 }
 
+/* ---- Stanford-PKU, deterministic part (device-models.md §4.1) ----
+ * As devices/stanford.c sp_rhs, each factor in its order there: gap g of
+ * the clamped state s = (g_max - g)/(g_max - g_min), gamma by the sign of V
+ * and zeroed below F_min, T = T0 + |V I| R_th, dg/dt = -v0 exp(-Ea/kT)
+ * sinh(gamma a0/t_ox V/kT), ds/dt = -dg/(g_max - g_min) times the state gate
+ * of the bound it heads for. Every sub-expression is inlined (gamma and dg
+ * twice): no auxiliary node, so no Newton tolerance between the terms. */
+enum {
+    SP_G0,
+    SP_V0,
+    SP_I0,
+    SP_VEL0,
+    SP_BETA,
+    SP_GAMMA0,
+    SP_EA,
+    SP_A0,
+    SP_T0,
+    SP_FMIN,
+    SP_TOX,
+    SP_RTH,
+    SP_GMIN,
+    SP_GMAX,
+    SP_ALPHA,
+    SP_GAMMA0_R,
+    SP_BETA_R,
+    SP_N
+};
+static const char *const sp_names[SP_N] = {
+    "g0",  "v0_iv", "i0",    "vel0",  "beta",  "gamma0", "ea",           "a0",        "t0",
+    "f_min", "t_ox", "r_th", "g_min", "g_max", "alpha",  "gamma0_reset", "beta_reset"};
+/* devices/stanford.c KB_OVER_Q, Boltzmann's constant in eV/K */
+#define SUB_KB_OVER_Q 8.617333262e-5
+
+static void stanford_subckt(xb_sb *sb, const void *params)
+{
+    const double *v = params;
+    const char *w = SUB_WCLAMP;
+    double span = v[SP_GMAX] - v[SP_GMIN];
+    char g[128], cur[320], gam[640], gamf[1536], kt[640], dg[3072];
+    snprintf(g, sizeof g, "(%.17g-%s*%.17g)", v[SP_GMAX], w, span);
+    snprintf(cur, sizeof cur, "(%.17g*exp(-%s/%.17g)*sinh(v(te,be)/%.17g))", v[SP_I0], g,
+             v[SP_G0], v[SP_V0]);
+    snprintf(gam, sizeof gam,
+             "(v(te,be)>=0 ? %.17g-(%.17g)*pow(%s/1e-9,%.17g) : %.17g-(%.17g)*pow(%s/1e-9,%.17g))",
+             v[SP_GAMMA0], v[SP_BETA], g, v[SP_ALPHA], v[SP_GAMMA0_R], v[SP_BETA_R], g,
+             v[SP_ALPHA]);
+    snprintf(gamf, sizeof gamf, "(%s*abs(v(te,be))/%.17g<%.17g ? 0 : %s)", gam, v[SP_TOX],
+             v[SP_FMIN], gam);
+    snprintf(kt, sizeof kt, "(%.17g*(%.17g+abs(v(te,be)*%s)*%.17g))", SUB_KB_OVER_Q, v[SP_T0],
+             cur, v[SP_RTH]);
+    snprintf(dg, sizeof dg, "(-%.17g*exp(-%.17g/%s)*sinh(%s*%.17g/%.17g*v(te,be)/%s))",
+             v[SP_VEL0], v[SP_EA], kt, gamf, v[SP_A0], v[SP_TOX], kt);
+    xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
+    xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
+    xb_sb__printf(sb,
+                  "Bx 0 xs I={-%s/%.17g*(%s<0 ? min(max((1-%s)/%.17g,0),1) : "
+                  "min(max(%s/%.17g,0),1))}\n",
+                  dg, span, dg, w, SUB_GATE_WIDTH, w, SUB_GATE_WIDTH);
+    xb_sb__printf(sb, "Bm te be I={%s}\n.ends\n", cur);
+}
+
+static int stanford_params(double *v, const xb_device_type *type, const void *params)
+{
+    for (int k = 0; k < SP_N; k++) {
+        XB_TRY(xb_device_param_get(type, params, sp_names[k], &v[k]));
+    }
+    if (!(v[SP_GMIN] > 0.0 && v[SP_GMAX] > v[SP_GMIN] && isfinite(v[SP_GMAX]))) {
+        return xb__error_set(XB_EINVAL, "stanford_pku: need 0 < g_min (%g m) < g_max (%g m)",
+                             v[SP_GMIN], v[SP_GMAX]);
+    }
+    if (!(v[SP_G0] > 0.0 && v[SP_V0] > 0.0 && v[SP_I0] > 0.0 && v[SP_VEL0] > 0.0 &&
+          v[SP_TOX] > 0.0 && v[SP_A0] > 0.0 && v[SP_T0] > 0.0 && v[SP_EA] >= 0.0 &&
+          v[SP_RTH] >= 0.0 && v[SP_FMIN] >= 0.0)) {
+        return xb__error_set(XB_EINVAL,
+                             "stanford_pku: g0 (%g), v0_iv (%g), i0 (%g), vel0 (%g), t_ox (%g), "
+                             "a0 (%g), t0 (%g) must be > 0 and ea (%g), r_th (%g), f_min (%g) "
+                             ">= 0",
+                             v[SP_G0], v[SP_V0], v[SP_I0], v[SP_VEL0], v[SP_TOX], v[SP_A0],
+                             v[SP_T0], v[SP_EA], v[SP_RTH], v[SP_FMIN]);
+    }
+    return XB_OK;
+}
+
 int xb_spice__device_subckt(xb_spice__subckt *out, const xb_device_type *type, const void *params)
 {
     XB_ASSERT_ARG(out != NULL && params != NULL);
@@ -378,6 +461,10 @@ int xb_spice__device_subckt(xb_spice__subckt *out, const xb_device_type *type, c
         XB_TRY(team_params(out->p, type, params));
         out->write = team_subckt;
         out->what = "TEAM";
+    } else if (type == xb_device_stanford_pku) {
+        XB_TRY(stanford_params(out->p, type, params));
+        out->write = stanford_subckt;
+        out->what = "Stanford-PKU";
     } else if (type == xb_device_yakopcic) {
         XB_TRY(yakopcic_params(out->p, type, params));
         out->write = yakopcic_subckt;

@@ -390,7 +390,7 @@ int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,
                                  const xb_spice_pulse *pulse)
 {
     XB_ASSERT_ARG(params != NULL);
-    xb_spice__subckt sub; /* linear_drift Biolek/Prodromakis, team, yakopcic: netlist.c */
+    xb_spice__subckt sub; /* written by netlist.c: see xb_spice__device_subckt */
     XB_TRY(xb_spice__device_subckt(&sub, type, params));
     if (sub.write != NULL) {
         return tran_common(text_out, c, sub.write, sub.p, sub.what, x0, u_row, u_col, pulse);
@@ -414,8 +414,8 @@ int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,
         return tran_common(text_out, c, vteam_subckt, v, "VTEAM", x0, u_row, u_col, pulse);
     }
     return xb__error_set(XB_EINVAL,
-                         "device model '%s' has no tran subcircuit (linear_drift, vteam, team or "
-                         "yakopcic)",
+                         "device model '%s' has no tran subcircuit (linear_drift, vteam, team, "
+                         "yakopcic or stanford_pku)",
                          type ? type->name : "(null)");
 }
 

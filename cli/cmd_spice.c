@@ -51,9 +51,9 @@ static void usage(FILE *fp)
             "  --v-write V            write voltage [1.2; export --write: the device's v_up]\n"
             "  --device NAME          export --write: every cell a behavioural memristor of\n"
             "                         this model or preset (linear_drift with any window,\n"
-            "                         vteam, team, yakopcic), states uniform in [0, 1] from\n"
-            "                         --seed, the device's own write pulse (t_pulse,\n"
-            "                         t_edge) [linear_drift]\n");
+            "                         vteam, team, yakopcic, stanford_pku), states uniform\n"
+            "                         in [0, 1] from --seed, the device's own write pulse\n"
+            "                         (t_pulse, t_edge) [linear_drift]\n");
 }
 
 static int parse_double(const char *opt, const char *s, double *out)
@@ -379,7 +379,8 @@ static int do_export_write(const spice_opts *o)
                         xb_device_write_pulse(type, params, &w, &t_end) != XB_OK)) {
         rc = xb__error_set(XB_EINVAL,
                            "device '%s' (model %s) has no write pulse (v_up, t_pulse, t_edge); "
-                           "tran subcircuits exist for linear_drift, vteam, team and yakopcic",
+                           "tran subcircuits exist for linear_drift, vteam, team, yakopcic and "
+                           "stanford_pku",
                            name, type->name);
     }
     if (!o->v_write_set) {

@@ -1,6 +1,6 @@
 /* circuits: ngspice `tran` write pulses on TEAM (current thresholds),
- * Yakopcic and linear-drift cells with the Biolek or Prodromakis window
- * against devices/' own integration (xb_device_integrate).
+ * Yakopcic, linear-drift cells with the Biolek or Prodromakis window and
+ * Stanford-PKU cells against devices/' own integration (xb_device_integrate).
  * The subcircuits (circuits/netlist.c) are the devices/ equations term for
  * term, so the two transients differ only by the integrators' errors. */
 #include "xb_test.h"
@@ -182,6 +182,50 @@ static void test_circuits_tran__linear_drift_windows_vs_device_ode(void **state)
     }
 }
 
+/* Stanford-PKU, deterministic part, v1.0.0 code defaults (device-models.md
+ * §4.2: gap 0.2-1.7 nm, gamma0 16, beta 0.8, alpha 3, F_min 1.4e9 V/m,
+ * t_ox 12 nm, R_th 2.1e3 K/W), devices/' own 5 ns pulse with 1 ns edges;
+ * state s = 1 is the smallest gap:
+ *   cell 0 +1.45 V (v_up) from 0.2 and cell 1 -1.15 V (v_down) from 0.8:
+ *   above the F_min threshold, a small SET / RESET step;
+ *   cells 2, 3 +1.6 V from 0.5 and 0.7: Joule heating (T = T0 + |VI| R_th)
+ *   runs away and both end held at s = 1 by the state gate;
+ *   cells 4, 5 -1.5 V from 0.95 and -1.6 V from 0.4: large RESET steps;
+ *   cell 6 +1.2 V from 0.1: gamma = 16 - 0.8 (1.55)^3 = 13.0 gives
+ *   gamma V/t_ox = 1.30e9 < F_min, so gamma := 0 and it must not move.
+ * SP_MAX_STEP is 1/200 of the edge. Measured largest difference to
+ * xb_device_integrate: 1.05e-5 at 10 ps (cell 4), 3.0e-6 at 5 ps, 4.3e-7 at
+ * 2.5 ps (the rest at or below 4e-7 there), so it is ngspice's step error
+ * down to a floor near 4e-7. SP_TOL_STATE is five times the 5 ps value. */
+#define SP_MAX_STEP 5e-12
+#define SP_TOL_STATE 1.5e-5
+static void test_circuits_tran__stanford_pku_vs_device_ode(void **state)
+{
+    (void)state;
+    _Alignas(max_align_t) unsigned char params[XB_DEVICE_PARAMS_MAX];
+    const xb_spice_pulse p = {.delay = 1e-9,
+                              .rise = 1e-9,
+                              .width = 5e-9,
+                              .fall = 1e-9,
+                              .t_stop = 8e-9,
+                              .max_step = SP_MAX_STEP};
+    const double x0[7] = {0.2, 0.8, 0.5, 0.7, 0.95, 0.4, 0.1};
+    const double v[7] = {1.45, -1.15, 1.6, 1.6, -1.5, -1.6, 1.2};
+    double xs[7], xd[7];
+    xb_assert_ok(xb_device_params_default(xb_device_stanford_pku, params));
+    run_both(xb_device_stanford_pku, params, 7, x0, v, &p, xs, xd);
+    for (int k = 0; k < 7; k++) {
+        xb_assert_close(xs[k], xd[k], 0.0, SP_TOL_STATE);
+    }
+    /* SET up, RESET down, each 300x SP_TOL_STATE or more */
+    assert_true(xs[0] - x0[0] > 0.01 && x0[1] - xs[1] > 0.004);
+    xb_assert_close(xs[2], 1.0, 0.0, SP_TOL_STATE);
+    xb_assert_close(xs[3], 1.0, 0.0, SP_TOL_STATE);
+    assert_true(x0[4] - xs[4] > 0.4 && x0[5] - xs[5] > 0.15);
+    xb_assert_close(xs[6], x0[6], 0.0, TOL_STILL);
+    assert_true(xd[6] == x0[6]);
+}
+
 /* The netlists carry each model's subcircuit; other models are refused by name. */
 static void test_circuits_tran__netlists_and_errors(void **state)
 {
@@ -209,10 +253,16 @@ static void test_circuits_tran__netlists_and_errors(void **state)
         xb_spice_netlist_tran_device(&net, &c, xb_device_linear_drift, params, &x0, &ur, &uc, &p));
     assert_non_null(strstr(net, "crossbar of linear-drift (Prodromakis window) memristors"));
     free(net);
+    xb_assert_ok(xb_device_params_default(xb_device_stanford_pku, params));
+    xb_assert_ok(
+        xb_spice_netlist_tran_device(&net, &c, xb_device_stanford_pku, params, &x0, &ur, &uc, &p));
+    assert_non_null(strstr(net, "crossbar of Stanford-PKU memristors"));
+    free(net);
     xb_assert_ok(xb_device_params_default(xb_device_ideal, params));
     xb_assert_error(xb_spice_tran_states_device(&x, &c, xb_device_ideal, params, &x0, &ur, &uc, &p),
                     XB_EINVAL,
-                    "'ideal' has no tran subcircuit (linear_drift, vteam, team or yakopcic)");
+                    "'ideal' has no tran subcircuit (linear_drift, vteam, team, yakopcic or "
+                    "stanford_pku)");
     x0 = 1.5;
     xb_assert_ok(xb_device_params_default(xb_device_team, params));
     xb_assert_error(xb_spice_tran_states_device(&x, &c, xb_device_team, params, &x0, &ur, &uc, &p),
@@ -225,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_circuits_tran__team_vs_device_ode),
         cmocka_unit_test(test_circuits_tran__yakopcic_vs_device_ode),
         cmocka_unit_test(test_circuits_tran__linear_drift_windows_vs_device_ode),
+        cmocka_unit_test(test_circuits_tran__stanford_pku_vs_device_ode),
         cmocka_unit_test(test_circuits_tran__netlists_and_errors),
     };
     return cmocka_run_group_tests_name("circuits_tran", tests, NULL, NULL);

@@ -29,10 +29,12 @@ if command -v ngspice >/dev/null 2>&1; then
 fi
 
 # export --write: the tran netlist of one write pulse, every cell a behavioural
-# memristor of --device (TEAM, Yakopcic and Biolek-window presets too, and a
-# device file: linear_drift with the Prodromakis window), which ngspice runs
+# memristor of --device (TEAM, Yakopcic, Biolek-window and Stanford-PKU presets
+# too, and a device file: linear_drift with the Prodromakis window), which
+# ngspice runs
 printf 'model,window,p,j\nlinear_drift,3,7,1\n' > "$d/prodromakis.csv"
-for dev in team_technion yakopcic_oblea vteam linear_drift biolek_knowm prodromakis; do
+for dev in team_technion yakopcic_oblea vteam linear_drift biolek_knowm prodromakis \
+    stanford_pku_v1; do
   arg=$dev
   [ "$dev" = prodromakis ] && arg="$d/prodromakis.csv"
   "$X" spice export --write 1,2 --rows 3 --cols 4 --r-wire 1 --scheme v3 --device "$arg" \
@@ -53,6 +55,9 @@ grep -q 'crossbar of linear-drift (Biolek window) memristors' "$d/w_biolek_knowm
   || fail "Biolek title"
 grep -q 'pow(abs(max(min(v(xs),1),0)-1),14)' "$d/w_biolek_knowm.cir" \
   || fail "Biolek window 1 - (x - 1)^(2p) with p = 7 (device-models.md 1.2, 1.3)"
+grep -q 'crossbar of Stanford-PKU memristors' "$d/w_stanford_pku_v1.cir" || fail "Stanford-PKU title"
+grep -q 'pow((1.6999999999999999e-09-max(min(v(xs),1),0)\*1.5e-09)/1e-9,3)' "$d/w_stanford_pku_v1.cir" \
+  || fail "Stanford-PKU gamma0 - beta (g/1 nm)^3, gap 0.2-1.7 nm (device-models.md 4.1, 4.2)"
 grep -q '0.75,7)' "$d/w_prodromakis.cir" \
   || fail "Prodromakis window j (1 - ((x - 0.5)^2 + 0.75)^p), p = 7 (device-models.md 1.2)"
 grep -q 'sinh(0.050000000000000003\*v(te,be))' "$d/w_yakopcic_oblea.cir" \
