@@ -208,10 +208,11 @@ int xb_spice_netlist_tran(char **text_out, const xb_circuit_config *c,
                           const double *u_col, const xb_spice_pulse *pulse);
 
 /* The same for the cells of a devices/ state-equation model with its own
- * parameter block: linear_drift (window none or Joglekar), vteam and team
- * (voltage or current thresholds; window none or Kvatinsky, linear or
- * exponential I-V; the same equations as devices/vteam.c, including its
- * state gate at the bounds) or yakopcic (devices/yakopcic.c, either eta).
+ * parameter block: linear_drift (any window), vteam and team (voltage or
+ * current thresholds; window none or Kvatinsky, linear or exponential I-V;
+ * the same equations as devices/vteam.c, including its state gate at the
+ * bounds), yakopcic (devices/yakopcic.c, either eta) or stanford_pku (its
+ * deterministic part).
  * x0 and the returned states are the model's state variable. XB_EINVAL for
  * other models. */
 int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,

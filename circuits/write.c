@@ -212,8 +212,10 @@ int xb_spice_drift_from_device(xb_spice_drift_params *out, const xb_device_type 
 
 /* Subcircuit `xbmemr te be xs` of linear drift (device-models.md §1 and §7):
  * state x = w/D on a 1 F capacitor, dx/dt = k i f(x), k = mu_v R_ON / D^2,
- * f = 1 - (2x - 1)^(2p) (Joglekar) or 1; the resistance uses x clamped to
- * [0, 1] so a step past a bound cannot make it negative. */
+ * f = 1 - (2x - 1)^(2p) (Joglekar) or, without a window, the state gate of
+ * devices/ (1 except in the last 1e-4 before the bound the motion heads for);
+ * window and resistance use x clamped to [0, 1] as devices/ does, so a step
+ * past a bound cannot make the resistance negative. */
 static void drift_subckt(xb_sb *sb, const void *params)
 {
     const xb_spice_drift_params *p = params;
@@ -221,13 +223,19 @@ static void drift_subckt(xb_sb *sb, const void *params)
     xb_sb__printf(sb, ".subckt xbmemr te be xs params: ron=%.17g roff=%.17g kd=%.17g x0=0.5\n",
                   p->r_on, p->r_off, k);
     xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
+    /* as devices/linear_drift.c: the window sees the state clamped to [0, 1];
+     * without a window, motion toward a bound fades over its last 1e-4 of x
+     * (devices_internal.h xb_device__gate), so a driven cell stops there */
+#define XC "max(min(v(xs),1),0)"
     if (p->window_p > 0.0) {
         /* (2x - 1)^(2p) as a power of a square: pow never sees a negative base */
-        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow((2*v(xs)-1)*(2*v(xs)-1),%.17g))}\n",
+        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow((2*" XC "-1)*(2*" XC "-1),%.17g))}\n",
                       p->window_p);
     } else {
-        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)}\n");
+        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)*(i(Vsense)>0 ? min(max((1-" XC
+                          ")/1e-4,0),1) : min(max(" XC "/1e-4,0),1))}\n");
     }
+#undef XC
     xb_sb__printf(sb, "Vsense te mid DC 0\n");
     xb_sb__printf(sb, "Bm mid be I={v(mid,be)/(ron*max(min(v(xs),1),0)+roff*(1-max(min(v(xs),"
                       "1),0)))}\n.ends\n");

@@ -157,8 +157,12 @@ static void test_circuits_tran__linear_drift_windows_vs_device_ode(void **state)
                               .t_stop = 2.1e-3,
                               .max_step = LD_MAX_STEP};
     const double x0[5] = {0.3, 0.8, 0.97, 0.02, 0.02}, v[5] = {2.0, -2.0, 2.0, 2.0, -2.0};
-    const double windows[3] = {2, 3, 3}, js[3] = {1, 1, 0.5};
-    for (int run = 0; run < 3; run++) {
+    /* windows: none (cell 2 runs into x = 1 and ends there in both; the
+     * returned states are clamped to [0, 1], so this checks the end state,
+     * not how far past the bound an ungated state node would have run),
+     * Joglekar, Biolek, Prodromakis twice */
+    const double windows[5] = {0, 1, 2, 3, 3}, js[5] = {1, 1, 1, 1, 0.5};
+    for (int run = 0; run < 5; run++) {
         double xs[5], xd[5];
         xb_assert_ok(xb_device_params_default(xb_device_linear_drift, params));
         xb_assert_ok(xb_device_param_set(xb_device_linear_drift, params, "ron", 100));
@@ -174,6 +178,9 @@ static void test_circuits_tran__linear_drift_windows_vs_device_ode(void **state)
         }
         /* the movers moved 3000x LD_TOL_STATE beyond it, each its own way */
         assert_true(xs[0] - x0[0] > 0.03 && x0[1] - xs[1] > 0.07);
+        if (windows[run] == 0.0) {
+            assert_true(xs[2] > 1.0 - 1e-4 && xs[2] <= 1.0);
+        }
         if (windows[run] == 2.0) {
             /* from the same state, the Biolek window lets cell 3 (i > 0, away
              * from x = 0) move over 5x as far as cell 4 (i < 0, toward it) */
