@@ -38,6 +38,10 @@ struct xb_scenario_file {
     size_t n_err, n_err_total;
     row *rows;
     size_t n_rows, cap_rows;
+    /* per data row, n_cols entries: the column of each column's cell in the
+     * file (0: not in the file), for errors about a whole run */
+    int **cell_cols;
+    size_t n_cell_cols;
     xb_run *runs;
     size_t n_runs, cap_runs;
     int oom;
@@ -941,7 +945,7 @@ static char *dupstr(const char *s)
 }
 
 /* vals[j]: values of schema column j for this row (n == 0: not given). */
-static int expand_row(xb_scenario_file *f, int line, strlist *vals)
+static int expand_row(xb_scenario_file *f, int line, const int *cols, strlist *vals)
 {
     size_t nc = f->n_cols;
     const xb_scn_column *sc = f->cols;
@@ -969,6 +973,7 @@ static int expand_row(xb_scenario_file *f, int line, strlist *vals)
                 return -1;
             }
             r.line = line;
+            r.cols = cols;
             r.seed = strtoull(seeds->v[s], NULL, 10);
             uint64_t h = XB_SCN_FNV_INIT;
             size_t k = 0;
@@ -1263,8 +1268,26 @@ static void validate(xb_scenario_file *f)
                           "this row expands to %.0f runs, the file to more than %d (split it, or "
                           "sweep fewer values)",
                           runs, MAX_RUNS);
-            } else if (expand_row(f, rw->f[0].line, vals) != 0 && !f->n_err_total) {
-                f->oom = 1;
+            } else {
+                /* where each column's cell is, for errors about the runs */
+                int *cols = calloc(nc, sizeof *cols);
+                int **grown = cols ? realloc(f->cell_cols, (f->n_cell_cols + 1) * sizeof *grown)
+                                   : NULL;
+                if (!grown) {
+                    free(cols);
+                    f->oom = 1;
+                } else {
+                    f->cell_cols = grown;
+                    f->cell_cols[f->n_cell_cols++] = cols;
+                    for (size_t i = 0; i < rw->n && i < hdr->n; i++) {
+                        if (map[i] >= 0 && !has_ov[map[i]]) {
+                            cols[map[i]] = rw->f[i].col;
+                        }
+                    }
+                    if (expand_row(f, rw->f[0].line, cols, vals) != 0 && !f->n_err_total) {
+                        f->oom = 1;
+                    }
+                }
             }
         }
         for (size_t j = 0; j < nc; j++) {
@@ -1311,6 +1334,12 @@ static void free_runs(xb_scenario_file *f)
     free(f->runs);
     f->runs = NULL;
     f->n_runs = f->cap_runs = 0;
+    for (size_t r = 0; r < f->n_cell_cols; r++) {
+        free(f->cell_cols[r]);
+    }
+    free(f->cell_cols);
+    f->cell_cols = NULL;
+    f->n_cell_cols = 0;
 }
 
 int xb_scenario_file_parse(xb_scenario_file **out, const char *path, const char *data, size_t len)

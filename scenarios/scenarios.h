@@ -72,6 +72,7 @@ typedef struct {
     char id[17];        /* 16 hex digits: hash of name and all settings and seed */
     uint64_t seed;
     int line;           /* line of the row in the file */
+    const int *cols;    /* per column: where its cell starts on that line, 0 if not in the file */
     const char **text;  /* per schema column: canonical value (inherited ones resolved) */
     const double *num;  /* per schema column: numeric value (NAN for text and choices) */
     /* device-parameter columns of the file, after the schema columns:

@@ -4,6 +4,7 @@
 #include "learning/learning.h"
 #include "scenarios/scenarios_internal.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -611,6 +612,48 @@ static const char *run_problem(const xb_run *r, void *pf, void *pb)
     return rc < 0 ? xb_last_error() : NULL;
 }
 
+/* The cell an error about run r points at: of the columns whose cells are
+ * in the file, the one the message names first (as a whole word; the
+ * networks' field names are the columns' but for the aliases below), else
+ * the row's first column. */
+static int error_col(const xb_run *r, const char *why)
+{
+    static const char *const alias[][2] = {{"sparsity", "fb_sparsity"}};
+    if (r->cols == NULL) {
+        return 1;
+    }
+    size_t ns;
+    const xb_scn_column *sc = xb_scenario_schema(&ns);
+    const char *best = NULL;
+    int col = 1;
+    for (size_t j = 0; j < ns + r->n_params; j++) {
+        if (r->cols[j] <= 0) {
+            continue;
+        }
+        const char *name = j < ns ? sc[j].name : r->param_names[j - ns];
+        const char *said[2] = {name, NULL};
+        for (size_t a = 0; a < sizeof alias / sizeof alias[0]; a++) {
+            if (!strcmp(alias[a][1], name)) {
+                said[1] = alias[a][0];
+            }
+        }
+        for (int w = 0; w < 2 && said[w]; w++) {
+            size_t len = strlen(said[w]);
+            for (const char *p = strstr(why, said[w]); p && (!best || p < best);
+                 p = strstr(p + 1, said[w])) {
+                int before = p > why && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+                int after = isalnum((unsigned char)p[len]) || p[len] == '_';
+                if (!before && !after) {
+                    best = p;
+                    col = r->cols[j];
+                    break;
+                }
+            }
+        }
+    }
+    return col;
+}
+
 int xb_scenario_file_check_runs(xb_scenario_file *f)
 {
     XB_ASSERT_ARG(f != NULL);
@@ -656,7 +699,7 @@ int xb_scenario_file_check_runs(xb_scenario_file *f)
             if (bad_msg[slot] && bad_line[slot] != r->line) {
                 char msg[700];
                 snprintf(msg, sizeof msg, "run '%s': %s", r->name, bad_msg[slot]);
-                xb_scn__add_error(f, r->line, 1, msg);
+                xb_scn__add_error(f, r->line, error_col(r, bad_msg[slot]), msg);
                 bad_line[slot] = r->line;
             }
             continue;
@@ -666,7 +709,7 @@ int xb_scenario_file_check_runs(xb_scenario_file *f)
         if (why) {
             char msg[700];
             snprintf(msg, sizeof msg, "run '%s': %s", r->name, why);
-            xb_scn__add_error(f, r->line, 1, msg);
+            xb_scn__add_error(f, r->line, error_col(r, why), msg);
             bad = 1;
             size_t len = strlen(why) + 1;
             bad_msg[slot] = malloc(len);

@@ -63,10 +63,11 @@ grep -q "^../bad.csv:2:3: column 'pulse_data': value 'pulse_agsi.csv': no such f
 grep -q "^../bad.csv:3:22: column 'dataset_path': value 'nodata': no such folder '../nodata' (paths are relative to the scenario file's folder)$" "$d/err" \
   || fail "dataset_path: $(cat "$d/err")"
 grep -q '^| `device` | .*relative to the scenario file.s folder' docs/scenarios.md || fail "docs: device path"
-# a combination only the hardware network refuses is found by --check
-# before any run, not by the run that meets it (learning/rules.c)
+# a combination only the hardware network refuses is found by --check, at
+# the cell of the setting it names first (rule), before any run, not by
+# the run that meets it (learning/rules.c)
 printf 'scenario,rule,channel,hardware,update,epochs\nx,sign,twin,1,stochastic,1\n' >"$d/hw.csv"
 "$X" run --check "$d/hw.csv" 2>"$d/err" && fail "sign rule with stochastic backward updates accepted"
-grep -q "hw.csv:2:1: run 'x': rule 'sign' rewrites B to sign(W) (.) |R|, which is not an outer product" \
+grep -q "hw.csv:2:3: run 'x': rule 'sign' rewrites B to sign(W) (.) |R|, which is not an outer product" \
   "$d/err" || fail "hardware-only check: $(cat "$d/err")"
 echo "ok test_errors.sh"

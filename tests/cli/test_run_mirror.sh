@@ -36,15 +36,15 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 
 printf 'scenario,dataset,hidden,loss,rule,wm_warmup\nq,teacher,20,mse,rbp,5\n' >"$tmp/b1.csv"
 if "$XBARSIM" run "$tmp/b1.csv" --check 2>"$tmp/err"; then echo "wm_warmup on rbp passed"; exit 1; fi
-grep -q "b1.csv:2:1: run 'q': column 'wm_warmup' (5) runs weight-mirror steps: it applies only to rule 'wm', not 'rbp'" "$tmp/err"
+grep -q "b1.csv:2:22: run 'q': column 'wm_warmup' (5) runs weight-mirror steps: it applies only to rule 'wm', not 'rbp'" "$tmp/err"
 printf 'scenario,dataset,hidden,loss,rule,wm_batch\nq,teacher,20,mse,sign,5\n' >"$tmp/b2.csv"
 if "$XBARSIM" run "$tmp/b2.csv" --check 2>"$tmp/err"; then echo "wm_batch on sign passed"; exit 1; fi
-grep -q "b2.csv:2:1: run 'q': wm_batch (5) and wm_steps (1) set the weight mirror: they apply only to rule 'wm', not 'sign'" "$tmp/err"
+grep -q "b2.csv:2:23: run 'q': wm_batch (5) and wm_steps (1) set the weight mirror: they apply only to rule 'wm', not 'sign'" "$tmp/err"
 # the mirror's rate, noise and damping have nonzero defaults: another value
 # on another rule is refused too
 printf 'scenario,dataset,hidden,loss,rule,wm_lr\nq,teacher,20,mse,rbp,0.1\n' >"$tmp/b4.csv"
 if "$XBARSIM" run "$tmp/b4.csv" --check 2>"$tmp/err"; then echo "wm_lr on rbp passed"; exit 1; fi
-grep -q "b4.csv:2:1: run 'q': wm_lr (0.1), wm_noise (0.1) and wm_damping (0.5) set the weight mirror: they apply only to rule 'wm', not 'rbp'" "$tmp/err"
+grep -q "b4.csv:2:22: run 'q': wm_lr (0.1), wm_noise (0.1) and wm_damping (0.5) set the weight mirror: they apply only to rule 'wm', not 'rbp'" "$tmp/err"
 printf 'scenario,dataset,hidden,loss,rule,wm_noise\nq,teacher,20,mse,wm,0\n' >"$tmp/b3.csv"
 if "$XBARSIM" run "$tmp/b3.csv" --check 2>"$tmp/err"; then echo "wm_noise 0 passed"; exit 1; fi
 grep -q "b3.csv:2:21: column 'wm_noise': value '0'" "$tmp/err"

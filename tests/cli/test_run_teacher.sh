@@ -42,8 +42,8 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 
 printf 'scenario,dataset\nq,teacher\n' >"$tmp/bad.csv"
 if "$XBARSIM" run "$tmp/bad.csv" --check 2>"$tmp/err"; then echo "teacher without mse passed"; exit 1; fi
-grep -q "bad.csv:2:1: run 'q': a regression dataset (teacher, chain) needs loss 'mse'" "$tmp/err"
+grep -q "bad.csv:2:3: run 'q': a regression dataset (teacher, chain) needs loss 'mse'" "$tmp/err"
 printf 'scenario,loss\nq,mse\n' >"$tmp/bad2.csv"
 if "$XBARSIM" run "$tmp/bad2.csv" --check 2>"$tmp/err"; then echo "mse on images passed"; exit 1; fi
-grep -q "bad2.csv:2:1: run 'q': loss 'mse' needs a regression dataset" "$tmp/err"
+grep -q "bad2.csv:2:3: run 'q': loss 'mse' needs a regression dataset" "$tmp/err"
 echo "test_run_teacher: ok"

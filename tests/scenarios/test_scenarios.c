@@ -295,7 +295,7 @@ static void test_scenarios_check__learning_rules_before_any_work(void **state)
     xb_scenario_file *f = parse_ok("scenario,rule,channel,hidden\n"
                                    "ok,bp,auto,10\n"
                                    "bad,bp;rbp,bidirectional,10\n");
-    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "mem.csv:3:1: run 'bad/rule=rbp': ");
+    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "mem.csv:3:12: run 'bad/rule=rbp': ");
     assert_int_equal(xb_scenario_file_n_errors(f), 1);
     assert_non_null(strstr(xb_scenario_file_error(f, 0)->message, "bidirectional"));
     xb_scenario_file_free(f);
@@ -304,7 +304,7 @@ static void test_scenarios_check__learning_rules_before_any_work(void **state)
     xb_scenario_file_free(f);
     f = parse_ok("scenario,dataset\nidx,mnist-idx\n");
     xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO,
-                    "mem.csv:2:1: run 'idx': dataset 'mnist-idx' needs dataset_path");
+                    "mem.csv:2:5: run 'idx': dataset 'mnist-idx' needs dataset_path");
     xb_scenario_file_free(f);
 }
 
@@ -356,7 +356,7 @@ static void test_scenarios_params__device_parameter_columns(void **state)
 
     /* a parameter the chosen model lacks: caught by the run check */
     f = parse_ok("scenario,device,p_levels\nq,agsi,8\n");
-    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "mem.csv:2:1: run 'q': column 'p_levels': ");
+    xb_assert_error(xb_scenario_file_check_runs(f), XB_EIO, "mem.csv:2:8: run 'q': column 'p_levels': ");
     xb_scenario_file_free(f);
 }
 

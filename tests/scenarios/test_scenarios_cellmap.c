@@ -86,7 +86,7 @@ static void test_scenarios_cellmap__paths_and_runs(void **state)
     assert_int_equal(xb_scenario_file_check_runs(f), XB_EIO);
     assert_int_equal(xb_scenario_file_n_errors(f), 1);
     const char *msg = xb_scenario_file_error(f, 0)->message;
-    if (strstr(msg, DIR "scenario.csv:3:1: run 'bad': ") != msg ||
+    if (strstr(msg, DIR "scenario.csv:3:5: run 'bad': ") != msg ||
         strstr(msg, DIR "out_of_range.csv:3:6: value '5e-8'") == NULL) {
         fail_msg("message '%s'", msg);
     }
