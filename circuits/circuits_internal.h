@@ -103,6 +103,19 @@ unsigned xb_spice__loads(void);
  * the Biolek or Prodromakis window, team (current thresholds), yakopcic and
  * stanford_pku (deterministic part). write(sb, p) prints it from the validated
  * parameters p; write is NULL for a model netlist.c does not write. */
+/* Shared by every state-equation subcircuit (write.c, netlist.c): the state
+ * the windows, gates and I-V see, clamped to [0, 1] as devices/ clamps it,
+ * and devices/' state gate for motion without a window (devices_internal.h
+ * XB_DEVICE_GATE_WIDTH: motion toward a bound fades over its last 1e-4). */
+#define XB_SPICE__XCLAMP "max(min(v(xs),1),0)"
+#define XB_SPICE__GATE_WIDTH 1e-4
+/* The gate's two B-source factors, moving toward x = 1 (up) and toward
+ * x = 0 (down), into buffers of n bytes. */
+void xb_spice__gates(char *up, char *down, size_t n);
+/* v[k] = the model's parameter names[k], k < n (errors name the parameter). */
+int xb_spice__params_get(const xb_device_type *type, const void *params,
+                         const char *const *names, int n, double *v);
+
 #define XB_SPICE__SUB_NPAR 24
 typedef struct {
     void (*write)(xb_sb *sb, const void *p);

@@ -178,10 +178,21 @@ int xb_spice_netlist_read(char **text_out, const xb_circuit_config *c, const dou
  * and both ternary branches are always evaluated, so every pow base is
  * wrapped in max(., 0). */
 
-/* devices/ state gate for TEAM window 0 (devices_internal.h XB_DEVICE_GATE_WIDTH):
- * motion toward a bound fades linearly over its last 1e-4 of w. */
-#define SUB_GATE_WIDTH 1e-4
-#define SUB_WCLAMP "max(min(v(xs),1),0)"
+void xb_spice__gates(char *up, char *down, size_t n)
+{
+    snprintf(up, n, "min(max((1-%s)/%.17g,0),1)", XB_SPICE__XCLAMP, XB_SPICE__GATE_WIDTH);
+    snprintf(down, n, "min(max(%s/%.17g,0),1)", XB_SPICE__XCLAMP, XB_SPICE__GATE_WIDTH);
+}
+
+int xb_spice__params_get(const xb_device_type *type, const void *params,
+                         const char *const *names, int n, double *v)
+{
+    for (int k = 0; k < n; k++) {
+        XB_TRY(xb_device_param_get(type, params, names[k], &v[k]));
+    }
+    return XB_OK;
+}
+
 
 enum {
     TM_RON,
@@ -212,20 +223,19 @@ static void team_subckt(xb_sb *sb, const void *params)
     char r[160], u[200], foff[256], fon[256];
     if (v[TM_IV] == 1.0) {
         snprintf(r, sizeof r, "(%.17g*pow(%.17g,%s))", v[TM_RON], v[TM_ROFF] / v[TM_RON],
-                 SUB_WCLAMP);
+                 XB_SPICE__XCLAMP);
     } else {
-        snprintf(r, sizeof r, "(%.17g+%.17g*%s)", v[TM_RON], v[TM_ROFF] - v[TM_RON], SUB_WCLAMP);
+        snprintf(r, sizeof r, "(%.17g+%.17g*%s)", v[TM_RON], v[TM_ROFF] - v[TM_RON], XB_SPICE__XCLAMP);
     }
     snprintf(u, sizeof u, "(v(te,be)/%s)", r);
     if (v[TM_WINDOW] == 1.0) {
         /* exp(-exp(z)) is 0 for z > 7 in devices/ (no denormal garbage) */
         snprintf(foff, sizeof foff, "((%s-%.17g)/%.17g>7 ? 0 : exp(-exp(min((%s-%.17g)/%.17g,7))))",
-                 SUB_WCLAMP, v[TM_WAOFF], v[TM_WC], SUB_WCLAMP, v[TM_WAOFF], v[TM_WC]);
+                 XB_SPICE__XCLAMP, v[TM_WAOFF], v[TM_WC], XB_SPICE__XCLAMP, v[TM_WAOFF], v[TM_WC]);
         snprintf(fon, sizeof fon, "((%.17g-%s)/%.17g>7 ? 0 : exp(-exp(min((%.17g-%s)/%.17g,7))))",
-                 v[TM_WAON], SUB_WCLAMP, v[TM_WC], v[TM_WAON], SUB_WCLAMP, v[TM_WC]);
+                 v[TM_WAON], XB_SPICE__XCLAMP, v[TM_WC], v[TM_WAON], XB_SPICE__XCLAMP, v[TM_WC]);
     } else {
-        snprintf(foff, sizeof foff, "min(max((1-%s)/%.17g,0),1)", SUB_WCLAMP, SUB_GATE_WIDTH);
-        snprintf(fon, sizeof fon, "min(max(%s/%.17g,0),1)", SUB_WCLAMP, SUB_GATE_WIDTH);
+        xb_spice__gates(foff, fon, sizeof foff);
     }
     xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
     xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
@@ -239,9 +249,7 @@ static void team_subckt(xb_sb *sb, const void *params)
 
 static int team_params(double *v, const xb_device_type *type, const void *params)
 {
-    for (int k = 0; k < TM_N; k++) {
-        XB_TRY(xb_device_param_get(type, params, team_names[k], &v[k]));
-    }
+    XB_TRY(xb_spice__params_get(type, params, team_names, TM_N, v));
     if (!(v[TM_RON] > 0.0 && v[TM_ROFF] > v[TM_RON] && isfinite(v[TM_ROFF]))) {
         return xb__error_set(XB_EINVAL, "team: need 0 < ron (%g ohm) < roff (%g ohm)", v[TM_RON],
                              v[TM_ROFF]);
@@ -268,7 +276,7 @@ static const char *const yk_names[YK_N] = {"a1", "a2", "b",  "vp",      "vn",   
 static void yakopcic_subckt(xb_sb *sb, const void *params)
 {
     const double *v = params;
-    const char *w = SUB_WCLAMP;
+    const char *w = XB_SPICE__XCLAMP;
     xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
     xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
     xb_sb__printf(
@@ -286,9 +294,7 @@ static void yakopcic_subckt(xb_sb *sb, const void *params)
 
 static int yakopcic_params(double *v, const xb_device_type *type, const void *params)
 {
-    for (int k = 0; k < YK_N; k++) {
-        XB_TRY(xb_device_param_get(type, params, yk_names[k], &v[k]));
-    }
+    XB_TRY(xb_spice__params_get(type, params, yk_names, YK_N, v));
     if (!(v[YK_A1] > 0.0 && v[YK_A2] > 0.0 && v[YK_B] > 0.0 && v[YK_VP] >= 0.0 && v[YK_VN] >= 0.0 &&
           v[YK_AP] >= 0.0 && v[YK_AN] >= 0.0)) {
         return xb__error_set(XB_EINVAL,
@@ -316,7 +322,7 @@ static const char *const ld_names[LD_N] = {"ron", "roff", "d", "mu_v", "window",
 static void ld_window_subckt(xb_sb *sb, const void *params)
 {
     const double *v = params;
-    const char *w = SUB_WCLAMP;
+    const char *w = XB_SPICE__XCLAMP;
     char r[200], f[320];
     snprintf(r, sizeof r, "(%.17g*%s+%.17g*(1-%s))", v[LD_RON], w, v[LD_ROFF], w);
     if (v[LD_WINDOW] == LD_BIOLEK) {
@@ -340,9 +346,7 @@ static void ld_window_subckt(xb_sb *sb, const void *params)
 static int ld_window_params(double *v, int *is_window, const xb_device_type *type,
                             const void *params)
 {
-    for (int k = 0; k < LD_N; k++) {
-        XB_TRY(xb_device_param_get(type, params, ld_names[k], &v[k]));
-    }
+    XB_TRY(xb_spice__params_get(type, params, ld_names, LD_N, v));
     *is_window = v[LD_WINDOW] == LD_BIOLEK || v[LD_WINDOW] == LD_PRODROMAKIS;
     if (!*is_window) {
         return XB_OK;
@@ -397,7 +401,7 @@ static const char *const sp_names[SP_N] = {
 static void stanford_subckt(xb_sb *sb, const void *params)
 {
     const double *v = params;
-    const char *w = SUB_WCLAMP;
+    const char *w = XB_SPICE__XCLAMP;
     double span = v[SP_GMAX] - v[SP_GMIN];
     char g[128], cur[320], gam[640], gamf[1536], kt[640], dg[3072];
     snprintf(g, sizeof g, "(%.17g-%s*%.17g)", v[SP_GMAX], w, span);
@@ -418,15 +422,13 @@ static void stanford_subckt(xb_sb *sb, const void *params)
     xb_sb__printf(sb,
                   "Bx 0 xs I={-%s/%.17g*(%s<0 ? min(max((1-%s)/%.17g,0),1) : "
                   "min(max(%s/%.17g,0),1))}\n",
-                  dg, span, dg, w, SUB_GATE_WIDTH, w, SUB_GATE_WIDTH);
+                  dg, span, dg, w, XB_SPICE__GATE_WIDTH, w, XB_SPICE__GATE_WIDTH);
     xb_sb__printf(sb, "Bm te be I={%s}\n.ends\n", cur);
 }
 
 static int stanford_params(double *v, const xb_device_type *type, const void *params)
 {
-    for (int k = 0; k < SP_N; k++) {
-        XB_TRY(xb_device_param_get(type, params, sp_names[k], &v[k]));
-    }
+    XB_TRY(xb_spice__params_get(type, params, sp_names, SP_N, v));
     if (!(v[SP_GMIN] > 0.0 && v[SP_GMAX] > v[SP_GMIN] && isfinite(v[SP_GMAX]))) {
         return xb__error_set(XB_EINVAL, "stanford_pku: need 0 < g_min (%g m) < g_max (%g m)",
                              v[SP_GMIN], v[SP_GMAX]);

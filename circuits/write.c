@@ -223,22 +223,22 @@ static void drift_subckt(xb_sb *sb, const void *params)
     xb_sb__printf(sb, ".subckt xbmemr te be xs params: ron=%.17g roff=%.17g kd=%.17g x0=0.5\n",
                   p->r_on, p->r_off, k);
     xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
-    /* as devices/linear_drift.c: the window sees the state clamped to [0, 1];
-     * without a window, motion toward a bound fades over its last 1e-4 of x
-     * (devices_internal.h xb_device__gate), so a driven cell stops there */
-#define XC "max(min(v(xs),1),0)"
+    /* as devices/linear_drift.c: the window sees the clamped state; without
+     * a window the state gate stops a driven cell at the bound */
     if (p->window_p > 0.0) {
         /* (2x - 1)^(2p) as a power of a square: pow never sees a negative base */
-        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)*(1-pow((2*" XC "-1)*(2*" XC "-1),%.17g))}\n",
+        xb_sb__printf(sb,
+                      "Bx 0 xs I={kd*i(Vsense)*(1-pow((2*" XB_SPICE__XCLAMP "-1)*(2*" XB_SPICE__XCLAMP
+                      "-1),%.17g))}\n",
                       p->window_p);
     } else {
-        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)*(i(Vsense)>0 ? min(max((1-" XC
-                          ")/1e-4,0),1) : min(max(" XC "/1e-4,0),1))}\n");
+        char up[256], down[256];
+        xb_spice__gates(up, down, sizeof up);
+        xb_sb__printf(sb, "Bx 0 xs I={kd*i(Vsense)*(i(Vsense)>0 ? %s : %s)}\n", up, down);
     }
-#undef XC
     xb_sb__printf(sb, "Vsense te mid DC 0\n");
-    xb_sb__printf(sb, "Bm mid be I={v(mid,be)/(ron*max(min(v(xs),1),0)+roff*(1-max(min(v(xs),"
-                      "1),0)))}\n.ends\n");
+    xb_sb__printf(sb, "Bm mid be I={v(mid,be)/(ron*" XB_SPICE__XCLAMP "+roff*(1-" XB_SPICE__XCLAMP
+                      "))}\n.ends\n");
 }
 
 /* VTEAM parameters in the order of vteam_names. */
@@ -263,11 +263,6 @@ static const char *const vteam_names[VT_N] = {"ron",      "roff",      "d",    "
                                               "alpha_on", "alpha_off", "v_on", "v_off", "window",
                                               "a_on",     "a_off",     "w_c",  "iv"};
 
-/* The state gate of devices/ for window 0: motion toward a bound fades
- * linearly over the last XB_SPICE_GATE_WIDTH of w (devices_internal.h
- * XB_DEVICE_GATE_WIDTH; the same equations, so the same trajectory). */
-#define XB_SPICE_GATE_WIDTH 1e-4
-
 /* Subcircuit of VTEAM (device-models.md §2.2, as devices/vteam.c): w in
  * [0, 1], w = 0 is R_ON, voltage thresholds v_on < 0 < v_off, window none
  * (gate at the bounds) or Kvatinsky, linear or exponential I-V. */
@@ -276,15 +271,14 @@ static void vteam_subckt(xb_sb *sb, const void *params)
     const double *v = params;
     xb_sb__printf(sb, ".subckt xbmemr te be xs params: x0=0.5\n");
     xb_sb__printf(sb, "Cx xs 0 1 IC={x0}\n");
-    const char *wc = "max(min(v(xs),1),0)";
+    const char *wc = XB_SPICE__XCLAMP;
     char foff[256], fon[256];
     if (v[VT_WINDOW] == 1.0) {
         snprintf(foff, sizeof foff, "exp(-exp(min((%s-%.17g)/%.17g,7)))", wc, v[VT_WAOFF],
                  v[VT_WC]);
         snprintf(fon, sizeof fon, "exp(-exp(min((%.17g-%s)/%.17g,7)))", v[VT_WAON], wc, v[VT_WC]);
     } else {
-        snprintf(foff, sizeof foff, "min(max((1-%s)/%.17g,0),1)", wc, XB_SPICE_GATE_WIDTH);
-        snprintf(fon, sizeof fon, "min(max(%s/%.17g,0),1)", wc, XB_SPICE_GATE_WIDTH);
+        xb_spice__gates(foff, fon, sizeof foff); /* devices/' gate at the bounds */
     }
     /* pow of max(., 0): both ternary branches may be evaluated */
     xb_sb__printf(sb,
@@ -410,9 +404,7 @@ int xb_spice_netlist_tran_device(char **text_out, const xb_circuit_config *c,
     }
     if (type == xb_device_vteam) {
         double v[VT_N];
-        for (int k = 0; k < VT_N; k++) {
-            XB_TRY(xb_device_param_get(type, params, vteam_names[k], &v[k]));
-        }
+        XB_TRY(xb_spice__params_get(type, params, vteam_names, VT_N, v));
         if (!(v[VT_VON] < 0.0 && v[VT_VOFF] > 0.0 && v[VT_D] > 0.0 && v[VT_WC] > 0.0)) {
             return xb__error_set(XB_EINVAL,
                                  "vteam: need v_on (%g V) < 0 < v_off (%g V), d (%g m) > 0 and "
