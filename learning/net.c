@@ -155,8 +155,8 @@ int xb_net_create(xb_net **out, const xb_net_config *cfg)
         int rows = net->n[l], cols = net->n[l - 1];
         xb_net__draw_forward(&c, l, rows, cols, net->dw);
         rc = xb_net__mat_create(&net->W[l], &c, rows, cols, 0, l, net->dw);
-        if (rc >= 0) {
-            /* the norm the array actually holds (clipped, quantised) */
+        if (rc >= 0 && c.norm_constraint) {
+            /* the norm to hold: what the array actually holds (clipped, quantised) */
             rc = xb_net__mat_norm(&net->W[l], net->wbuf, &net->w_norm0[l]);
         }
         if (rc < 0) {
@@ -676,7 +676,9 @@ int xb_net_set_weights(xb_net *net, int l, const double *w, const double *b)
     XB_TRY(check_layer(net, l, 1));
     if (w != NULL) {
         XB_TRY(xb_net__mat_set(&net->W[l], w));
-        XB_TRY(xb_net__mat_norm(&net->W[l], net->wbuf, &net->w_norm0[l]));
+        if (net->cfg.norm_constraint) {
+            XB_TRY(xb_net__mat_norm(&net->W[l], net->wbuf, &net->w_norm0[l]));
+        }
         xb_net__mat *K = &net->K[l];
         if (K->shared) {
             K->gain = net->W[l].gain;
